@@ -1,0 +1,29 @@
+# Two commands on a fresh machine:  make serve   |   make test
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8080
+export AMIKG_STORE ?= $(CURDIR)/data/store
+
+.PHONY: serve test install clean
+
+SOURCES := setup.cfg pyproject.toml $(shell find amikg server ontology shapes queries -type f -not -name '*.pyc' 2>/dev/null)
+
+$(BIN)/amikg: $(SOURCES)
+	test -x $(BIN)/python || $(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q '.[test]'
+	touch $(BIN)/amikg
+
+install: $(BIN)/amikg
+
+serve: install
+	$(BIN)/amikg init
+	$(BIN)/amikg serve --host $(HOST) --port $(PORT)
+
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,5 @@
+"""``python -m amikg`` runs the CLI."""
+
+from .cli import main
+
+main()

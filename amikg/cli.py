@@ -1,0 +1,281 @@
+"""The ``amikg`` command line. Every command takes ``--store`` (or ``AMIKG_STORE``).
+
+Exit codes: 0 success (for ``validate``: conforms), 1 data does not pass (violations, rejected
+import), 2 error (bad input, unreachable store, wrong usage).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+import pyoxigraph as ox
+
+from . import __version__
+from .config import Settings
+from .errors import AmikgError, FormatError
+from .namespaces import GRAPH_META, PREFIXES
+from .store import RDF_FORMATS, RESULT_FORMATS, Store, open_store, rdf_format
+
+
+class AmikgGroup(click.Group):
+    """Turns every :class:`AmikgError` into one line on stderr and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AmikgError as e:
+            click.echo(f"error: {e.message}", err=True)
+            sys.exit(e.exit_code)
+
+
+def store_option(f):
+    """The ``--store`` option every command has."""
+    return click.option(
+        "--store", "store_location", envvar="AMIKG_STORE", default=None, metavar="LOCATION",
+        help="Store: a directory (embedded, default ~/.local/share/amikg/store), 'memory:', "
+             "or a remote URL such as oxigraph+http://127.0.0.1:7878 (see README).")(f)
+
+
+def get_store(store_location: str | None) -> Store:
+    return open_store(store_location, Settings.from_env())
+
+
+@click.group(cls=AmikgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="amikg")
+def main():
+    """amikg: the knowledge graph of Advanced Medical Imaging clusters (AMI-4Europe D2.2)."""
+
+
+def _progress_bar(total: int, label: str):
+    """A click progress bar over bytes, shown on a terminal only (stderr)."""
+    return click.progressbar(length=total, label=label, file=sys.stderr,
+                             show_pos=False, show_percent=True)
+
+
+@main.command()
+@store_option
+def init(store_location):
+    """Load the ontology, shapes and bundled data (idempotent)."""
+    from .bundled import init_store
+
+    with get_store(store_location) as store:
+        for rep in init_store(store):
+            state = "up to date" if rep.skipped else f"loaded {rep.triples} triples"
+            click.echo(f"{rep.graphs[0]}: {state}")
+
+
+@main.command()
+@store_option
+@click.argument("files", nargs=-1, required=True, type=click.Path(allow_dash=True))
+@click.option("--graph", metavar="IRI", help="Target named graph (default: amig:source/<file>).")
+@click.option("--format", "fmt", type=click.Choice(list(RDF_FORMATS)),
+              help="Input format (default: from the file name; needed for '-').")
+@click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
+def load(store_location, files, graph, fmt, append):
+    """Load RDF FILES (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML; .gz too).
+
+    All files go into one graph in one transaction: if any file fails to parse, nothing is
+    written. Provenance (file, checksum, time, agent, triple count) goes to the metadata graph."""
+    from .loader import Source, load_sources
+
+    sources = [Source.from_path(f, fmt) for f in files]
+    total = sum(len(s.data()) for s in sources)
+    with get_store(store_location) as store:
+        if total > 5_000_000 and sys.stderr.isatty():
+            with _progress_bar(total, "parsing") as bar:
+                rep = load_sources(store, sources, graph, replace=not append, progress=bar.update)
+        else:
+            rep = load_sources(store, sources, graph, replace=not append)
+    click.echo(f"loaded {rep.triples} triples into {', '.join(rep.graphs)}")
+
+
+def _read_query(source: str) -> str:
+    if source == "-":
+        return sys.stdin.read()
+    p = Path(source)
+    if p.is_file():
+        return p.read_text(encoding="utf-8")
+    if any(k in source.upper() for k in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")):
+        return source
+    raise click.BadParameter(f"{source}: no such file", param_hint="QUERY")
+
+
+def compact(term) -> str:
+    """A term for humans: prefixed name for known IRIs, plain text for literals."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for p, ns in PREFIXES.items():
+            if term.value.startswith(ns) and term.value != ns:
+                return f"{p}:{term.value[len(ns):]}"
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def echo_table(variables: list[str], rows: list[list[str]]) -> None:
+    widths = [min(60, max([len(v)] + [len(r[i]) for r in rows])) for i, v in enumerate(variables)]
+    line = "  ".join(v.ljust(w) for v, w in zip(variables, widths))
+    click.echo(line)
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo("  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w)
+                             for c, w in zip(r, widths)))
+
+
+def print_results(result, fmt: str | None) -> None:
+    """Write query results to stdout in ``fmt`` (table/csv/tsv/json/xml or an RDF format)."""
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in ("json", "xml", "csv", "tsv"):
+            out.write(result.serialize(format=RESULT_FORMATS[fmt]))
+        else:
+            click.echo("true" if bool(result) else "false")
+        return
+    if isinstance(result, ox.QuerySolutions):
+        fmt = fmt or "table"
+        if fmt == "table":
+            names = [v.value for v in result.variables]
+            rows = [[compact(s[n]) for n in names] for s in result]
+            echo_table(names, rows)
+            click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+        elif fmt in RESULT_FORMATS:
+            out.write(result.serialize(format=RESULT_FORMATS[fmt]))
+        else:
+            raise FormatError(f"SELECT results cannot be written as {fmt}; use table, csv, tsv, "
+                              "json or xml")
+        return
+    rfmt = rdf_format(fmt or "turtle")
+    if rfmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        rfmt = ox.RdfFormat.TURTLE if rfmt == ox.RdfFormat.TRIG else ox.RdfFormat.N_TRIPLES
+    kw = {"prefixes": PREFIXES} if rfmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
+    out.write(result.serialize(format=rfmt, **kw))
+
+
+@main.command()
+@store_option
+@click.argument("query", metavar="QUERY")
+@click.option("--format", "fmt", metavar="FORMAT",
+              help="SELECT/ASK: table (default), csv, tsv, json, xml. "
+                   "CONSTRUCT/DESCRIBE: turtle (default), ntriples, jsonld, xml.")
+def query(store_location, query, fmt):
+    """Run a SPARQL query from a file, '-' (stdin) or the command line."""
+    with get_store(store_location) as store:
+        print_results(store.query(_read_query(query)), fmt)
+
+
+@main.command()
+@store_option
+@click.option("--graph", metavar="IRI", help="One graph (default: the whole dataset).")
+@click.option("--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default=None,
+              help="Output format (default: nquads for the dataset, turtle for a graph).")
+@click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
+def export(store_location, graph, fmt, output):
+    """Write a graph or the whole dataset as RDF."""
+    fmt = fmt or ("turtle" if graph else "nquads")
+    with get_store(store_location) as store:
+        if graph and not store.graph_exists(graph):
+            from .errors import NotFound
+            raise NotFound(f"no graph {graph} in the store", graph=graph)
+        if output:
+            with open(output, "wb") as f:
+                store.dump(f, fmt, graph)
+        else:
+            store.dump(sys.stdout.buffer, fmt, graph)
+
+
+def graph_listing(store: Store) -> list[dict]:
+    """Every named graph with its size and the provenance of its last load."""
+    prov = {}
+    res = store.query(
+        "PREFIX prov: <http://www.w3.org/ns/prov#> PREFIX dcterms: <http://purl.org/dc/terms/> "
+        "SELECT ?g ?when (GROUP_CONCAT(?title; separator=', ') AS ?files) WHERE { GRAPH ?meta { "
+        "?g prov:wasGeneratedBy ?a . ?a prov:endedAtTime ?when . "
+        "OPTIONAL { ?g prov:wasDerivedFrom/dcterms:title ?title } } } GROUP BY ?g ?when",
+        substitutions={"meta": ox.NamedNode(GRAPH_META)})
+    for s in res:
+        prov[s["g"].value] = (s["when"].value, s["files"].value if s["files"] else "")
+    return [{"graph": g, "triples": store.count(g), "loaded": prov.get(g, ("", ""))[0],
+             "from": prov.get(g, ("", ""))[1]} for g in store.named_graphs()]
+
+
+@main.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of a table.")
+def graphs(store_location, as_json):
+    """List named graphs with their sizes and provenance."""
+    with get_store(store_location) as store:
+        rows = graph_listing(store)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        echo_table(["graph", "triples", "loaded", "from"],
+                   [[compact(ox.NamedNode(r["graph"])), str(r["triples"]), r["loaded"], r["from"]]
+                    for r in rows])
+
+
+def store_stats(store: Store) -> dict:
+    """Counts a user wants at a glance."""
+    q = ("PREFIX ami: <https://w3id.org/amikg/ontology#> PREFIX org: <http://www.w3.org/ns/org#> "
+         "SELECT (COUNT(DISTINCT ?c) AS ?clusters) (COUNT(DISTINCT ?o) AS ?orgs) WHERE { "
+         "{ ?c a ami:Cluster } UNION { ?o a org:Organization FILTER NOT EXISTS { ?o a ami:Cluster } } }")
+    row = next(iter(store.query(q)))
+    return {"store": store.location, "kind": store.kind, "quads": store.count(),
+            "graphs": len(store.named_graphs()), "clusters": int(row["clusters"].value),
+            "organisations": int(row["orgs"].value)}
+
+
+@main.command()
+@store_option
+@click.option("--json", "as_json", is_flag=True, help="JSON instead of text.")
+def stats(store_location, as_json):
+    """Size of the store: quads, graphs, clusters, organisations."""
+    with get_store(store_location) as store:
+        st = store_stats(store)
+    if as_json:
+        click.echo(json.dumps(st, indent=2))
+    else:
+        for k, v in st.items():
+            click.echo(f"{k:14} {v}")
+
+
+@main.command()
+@click.option("--orgs", type=int, default=10_000, show_default=True, help="Organisations.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, allow_dash=True), default="-",
+              help="N-Triples file (.nt or .nt.gz); default stdout.")
+def generate(orgs, seed, output):
+    """Write a seeded synthetic cluster graph (N-Triples) for benchmarks and scale tests."""
+    from .generate import write_synthetic
+
+    if output == "-":
+        n = write_synthetic(sys.stdout.buffer, orgs, seed)
+    else:
+        import gzip
+        opener = gzip.open if output.endswith(".gz") else open
+        with opener(output, "wb") as f:
+            n = write_synthetic(f, orgs, seed)
+    click.echo(f"wrote {n} triples for {orgs} organisations", err=True)
+
+
+# --- commands: server (issue 4) ---
+
+# --- commands: validation and roadmap (issue 5) ---
+
+# --- commands: named queries and partner search (issue 6) ---
+
+# --- commands: publishing (issue 7) ---
+
+# --- commands: import and history (issue 9) ---
+
+# --- commands: backup, restore, dump (issue 11) ---
+
+# --- commands: benchmarks (issue 10) ---
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,113 @@
+"""Settings: one place that reads the environment (``AMIKG_*``) and knows the defaults.
+
+The CLI and the Flask app both build a :class:`Settings`; tests pass explicit values.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from .errors import ConfigError
+
+#: Folder holding the bundled data files (ontology/, shapes/, queries/) in a source checkout.
+_SOURCE_ROOT = Path(__file__).resolve().parent.parent
+
+
+def data_root() -> Path:
+    """Where ``ontology/``, ``shapes/`` and ``queries/`` are: the source checkout, or the
+    ``share/amikg`` folder that ``pip install .`` writes (setup.cfg ``data_files``)."""
+    for root in (_SOURCE_ROOT, Path(sys.prefix) / "share" / "amikg"):
+        if (root / "ontology" / "ami.ttl").is_file():
+            return root
+    raise ConfigError("cannot find amikg's bundled data (ontology/ami.ttl); reinstall amikg")
+
+
+def default_store_dir() -> Path:
+    """The embedded store's default directory: ``$XDG_DATA_HOME/amikg/store``."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base) / "amikg" / "store"
+
+
+def _int(name: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError:
+        raise ConfigError(f"setting {name} must be a whole number, got {value!r}", setting=name)
+
+
+def _float(name: str, value: str) -> float:
+    try:
+        return float(value)
+    except ValueError:
+        raise ConfigError(f"setting {name} must be a number, got {value!r}", setting=name)
+
+
+@dataclass
+class Settings:
+    """Every setting of amikg. Environment variable = ``AMIKG_`` + upper-case field name."""
+
+    #: Store location: a directory (embedded Oxigraph), ``memory:``, or a remote URL (see store.py).
+    store: str = ""
+    #: Bearer token that allows writes; none configured means writes are refused.
+    update_token: str = ""
+    #: File holding the update token (alternative to ``update_token``).
+    update_token_file: str = ""
+    #: Optional HTTP basic credentials for writes, ``user:password``.
+    basic_auth: str = ""
+    #: Require the token for reads too.
+    read_auth: bool = False
+    #: Query time limit in seconds.
+    query_timeout: float = 30.0
+    #: Maximum number of result rows/triples a query may return.
+    max_results: int = 100_000
+    #: Maximum request body in bytes.
+    max_body: int = 50 * 1024 * 1024
+    #: Hosts (or URL prefixes) that SERVICE and LOAD may reach; empty = none.
+    service_allow: list[str] = field(default_factory=list)
+    #: Base IRI under which this service publishes the data (``/id/...``).
+    base_iri: str = "https://w3id.org/amikg/"
+    #: Remote store: update endpoint (defaults per store kind), graph store endpoint, credentials.
+    update_url: str = ""
+    gsp_url: str = ""
+    store_user: str = ""
+    store_password: str = ""
+
+    @classmethod
+    def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
+        env = os.environ if env is None else env
+        values = {}
+        for f in fields(cls):
+            raw = env.get("AMIKG_" + f.name.upper())
+            if raw is None:
+                continue
+            if f.type in ("float", float):
+                values[f.name] = _float("AMIKG_" + f.name.upper(), raw)
+            elif f.type in ("int", int):
+                values[f.name] = _int("AMIKG_" + f.name.upper(), raw)
+            elif f.type in ("bool", bool):
+                values[f.name] = raw.strip().lower() in ("1", "true", "yes", "on")
+            elif f.name == "service_allow":
+                values[f.name] = [h.strip() for h in raw.split(",") if h.strip()]
+            else:
+                values[f.name] = raw
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    @property
+    def store_location(self) -> str:
+        return self.store or str(default_store_dir())
+
+    def token(self) -> str:
+        """The configured update token (from the setting or the token file), or ''."""
+        if self.update_token:
+            return self.update_token
+        if self.update_token_file:
+            try:
+                return Path(self.update_token_file).read_text().strip()
+            except OSError as e:
+                raise ConfigError(f"AMIKG_UPDATE_TOKEN_FILE {self.update_token_file}: {e.strerror}",
+                                  setting="AMIKG_UPDATE_TOKEN_FILE")
+        return ""

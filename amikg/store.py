@@ -1,0 +1,475 @@
+"""One store interface over three backends: embedded Oxigraph on disk, Oxigraph in memory, and any
+remote SPARQL 1.1 store. This is the only module that knows which engine is underneath.
+
+Open a store from one setting (``--store`` / ``AMIKG_STORE``) with :func:`open_store`:
+
+==============================================  ===================================================
+``/some/dir`` (any path)                        embedded Oxigraph (RocksDB) in that directory
+``memory:``                                     Oxigraph in memory, gone when the process ends
+``oxigraph+http://host:7878``                   Oxigraph server (``/query``, ``/update``, ``/store``)
+``virtuoso+http://host:8890``                   Virtuoso (``/sparql``, ``/sparql-auth`` with digest)
+``fuseki+http://host:3030/ds``                  Fuseki dataset (``/ds/query``, ``/ds/update``, ``/ds/data``)
+``graphdb+http://host:7200/repositories/r``     GraphDB repository (``.../statements``)
+``sparql+https://host/path`` or ``https://...``  any SPARQL 1.1 endpoint (update URL from settings)
+==============================================  ===================================================
+
+Credentials for remote stores come from the URL (``virtuoso+http://dba:dba@host:8890``) or from
+``AMIKG_STORE_USER`` / ``AMIKG_STORE_PASSWORD``.
+
+Every backend returns pyoxigraph result objects (``QuerySolutions``, ``QueryBoolean``, or an
+iterable of ``Triple`` with ``serialize``), so callers never care where the answer came from.
+Queries see the union of all named graphs as their default graph (docs/modelling.md).
+"""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+import pyoxigraph as ox
+
+from .config import Settings
+from .errors import FormatError, QueryError, QueryTimeout, StoreError, StoreLockedError
+
+#: RDF formats by their short CLI names.
+RDF_FORMATS: dict[str, ox.RdfFormat] = {
+    "turtle": ox.RdfFormat.TURTLE,
+    "ntriples": ox.RdfFormat.N_TRIPLES,
+    "nquads": ox.RdfFormat.N_QUADS,
+    "trig": ox.RdfFormat.TRIG,
+    "jsonld": ox.RdfFormat.JSON_LD,
+    "xml": ox.RdfFormat.RDF_XML,
+}
+QUAD_FORMATS = {"nquads", "trig"}
+#: File extensions and the format they mean.
+EXTENSIONS = {
+    ".ttl": "turtle", ".turtle": "turtle", ".nt": "ntriples", ".nq": "nquads", ".trig": "trig",
+    ".jsonld": "jsonld", ".json": "jsonld", ".rdf": "xml", ".owl": "xml", ".xml": "xml",
+}
+#: Query-result formats by their short names.
+RESULT_FORMATS: dict[str, ox.QueryResultsFormat] = {
+    "json": ox.QueryResultsFormat.JSON,
+    "xml": ox.QueryResultsFormat.XML,
+    "csv": ox.QueryResultsFormat.CSV,
+    "tsv": ox.QueryResultsFormat.TSV,
+}
+
+
+def rdf_format(name: str) -> ox.RdfFormat:
+    """The pyoxigraph format for a short name (``turtle``), an extension or a media type."""
+    key = name.strip().lower()
+    if key in RDF_FORMATS:
+        return RDF_FORMATS[key]
+    if "." + key in EXTENSIONS:
+        return RDF_FORMATS[EXTENSIONS["." + key]]
+    fmt = ox.RdfFormat.from_media_type(key.split(";")[0].strip())
+    if fmt is None or fmt == ox.RdfFormat.N3:
+        raise FormatError(f"unknown RDF format {name!r}; use one of {', '.join(RDF_FORMATS)}",
+                          format=name)
+    return fmt
+
+
+def format_name(fmt: ox.RdfFormat) -> str:
+    return next(k for k, v in RDF_FORMATS.items() if v == fmt)
+
+
+def format_for_path(path: str | Path) -> str:
+    """The short format name from a file name (``members.ttl.gz`` -> ``turtle``)."""
+    suffixes = [s.lower() for s in Path(path).suffixes]
+    if suffixes and suffixes[-1] == ".gz":
+        suffixes = suffixes[:-1]
+    if suffixes and suffixes[-1] in EXTENSIONS:
+        return EXTENSIONS[suffixes[-1]]
+    raise FormatError(f"{path}: cannot tell the RDF format from the file name; give --format "
+                      f"({', '.join(RDF_FORMATS)})", source=str(path))
+
+
+def nn(iri: str) -> ox.NamedNode:
+    """A NamedNode, with a clear error for a malformed IRI."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as e:
+        raise QueryError(f"not a valid IRI: {iri!r} ({e})", term=iri)
+
+
+class TripleResult:
+    """CONSTRUCT/DESCRIBE results from a remote store, shaped like pyoxigraph's ``QueryTriples``."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def __len__(self) -> int:
+        return len(self._triples)
+
+    def serialize(self, output=None, format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES, **kw):
+        return ox.serialize(self._triples, output, format=format, **kw)
+
+
+class Store(ABC):
+    """The store interface every backend implements."""
+
+    #: ``embedded``, ``memory`` or ``remote``.
+    kind: str = ""
+    location: str = ""
+
+    # -- reading -------------------------------------------------------------------------------
+    @abstractmethod
+    def query(self, sparql: str, *, substitutions: dict | None = None,
+              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+              timeout: float | None = None):
+        """Run a SPARQL query. ``substitutions`` maps variable names to pyoxigraph terms and binds
+        them with a one-row ``VALUES`` block opening the first WHERE group (the terms are
+        serialised by pyoxigraph, so they are escaped; no caller pastes values into the text).
+        Raises :class:`QueryError` for a malformed query."""
+
+    @abstractmethod
+    def named_graphs(self) -> list[str]:
+        """IRIs of all named graphs that hold at least one triple."""
+
+    @abstractmethod
+    def count(self, graph: str | None = None) -> int:
+        """Number of triples in ``graph``, or of quads in the whole store."""
+
+    @abstractmethod
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one graph (``graph``), or of the whole dataset."""
+
+    def graph_exists(self, graph: str) -> bool:
+        return bool(self.query("ASK { GRAPH ?g { ?s ?p ?o } }",
+                               substitutions={"g": nn(graph)}))
+
+    def dump(self, output: BinaryIO, format: str = "nquads", graph: str | None = None) -> None:
+        """Write one graph or the whole dataset to ``output``, streaming."""
+        fmt = rdf_format(format)
+        if graph is None and format not in QUAD_FORMATS:
+            raise FormatError(f"a dump of the whole dataset needs a quad format (nquads, trig), "
+                              f"not {format}", format=format)
+        if graph is None:
+            ox.serialize(self.quads(), output, format=fmt)
+        else:
+            ox.serialize((q.triple for q in self.quads(graph)), output, format=fmt)
+
+    # -- writing (each call is all-or-nothing) --------------------------------------------------
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update as one transaction. Raises :class:`QueryError` when malformed."""
+
+    @abstractmethod
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction."""
+
+    def replace_graphs(self, graphs: Iterable[str], quads: list[ox.Quad],
+                       delete_patterns: str = "") -> None:
+        """Empty ``graphs`` and add ``quads``, as one transaction where the engine allows.
+
+        ``delete_patterns`` is extra SPARQL Update text run first in the same transaction
+        (used to retract superseded provenance)."""
+        graphs = list(graphs)
+        drops = "".join(f"DROP SILENT GRAPH {nn(g)} ;\n" for g in graphs)
+        body = "\n".join(_quad_text(q) for q in quads)
+        self.update(f"{drops}{delete_patterns}INSERT DATA {{\n{body}\n}}")
+
+    def drop_graph(self, graph: str) -> bool:
+        """Remove a named graph; False when it did not exist."""
+        existed = self.graph_exists(graph)
+        if existed:
+            self.update(f"DROP GRAPH {nn(graph)}")
+        return existed
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+def _quad_text(q: ox.Quad) -> str:
+    """A quad as SPARQL INSERT DATA text (terms are serialised by pyoxigraph, hence escaped)."""
+    if isinstance(q.graph_name, ox.DefaultGraph):
+        return f"{q.subject} {q.predicate} {q.object} ."
+    return f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+
+
+def _query_error(e: Exception, what: str = "query") -> QueryError:
+    msg = str(e).split("\n")[0][:500]
+    m = re.match(r"error at (\d+):(\d+)", msg)
+    return QueryError(f"malformed {what}: {msg}", line=int(m.group(1)) if m else None,
+                      column=int(m.group(2)) if m else None)
+
+
+class OxigraphStore(Store):
+    """Oxigraph embedded in this process: on disk (RocksDB) or in memory."""
+
+    def __init__(self, path: str | Path | None = None):
+        self.kind = "memory" if path is None else "embedded"
+        self.location = "memory:" if path is None else str(path)
+        try:
+            if path is None:
+                self._store = ox.Store()
+            else:
+                Path(path).mkdir(parents=True, exist_ok=True)
+                self._store = ox.Store(str(path))
+        except OSError as e:
+            if "lock" in str(e).lower():
+                raise StoreLockedError(
+                    f"the store {path} is in use by another process (is `amikg serve` running "
+                    f"on it? stop it, or send the work to the service over HTTP)", store=str(path))
+            raise StoreError(f"cannot open the store {path}: {e}", store=str(path))
+
+    @property
+    def raw(self) -> ox.Store:
+        """The underlying pyoxigraph store (for bulk paths and the rdflib adapter)."""
+        return self._store
+
+    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
+              timeout=None):
+        kwargs = {}
+        if default_graph is not None:
+            kwargs["default_graph"] = [nn(g) for g in default_graph] or [ox.DefaultGraph()]
+        else:
+            kwargs["use_default_graph_as_union"] = True
+        if named_graphs is not None:
+            kwargs["named_graphs"] = [nn(g) for g in named_graphs]
+        if substitutions:  # the same binding as on remote stores, so results agree
+            sparql = _inject_values(sparql, substitutions)
+        try:
+            return self._store.query(sparql, **kwargs)
+        except SyntaxError as e:
+            raise _query_error(e)
+        except (OSError, RuntimeError, ValueError) as e:
+            raise QueryError(f"query failed: {e}")
+
+    def update(self, sparql):
+        try:
+            self._store.update(sparql)
+        except SyntaxError as e:
+            raise _query_error(e, "update")
+        except (OSError, RuntimeError, ValueError) as e:
+            raise QueryError(f"update failed: {e}")
+
+    def add(self, quads):
+        self._store.extend(quads)
+
+    def named_graphs(self):
+        return sorted(g.value for g in self._store.named_graphs()
+                      if isinstance(g, ox.NamedNode) and self.graph_exists(g.value))
+
+    def graph_exists(self, graph):
+        return next(iter(self._store.quads_for_pattern(None, None, None, nn(graph))), None) \
+            is not None
+
+    def count(self, graph=None):
+        if graph is None:
+            return len(self._store)
+        return sum(1 for _ in self._store.quads_for_pattern(None, None, None, nn(graph)))
+
+    def quads(self, graph=None):
+        g = nn(graph) if graph is not None else None
+        return iter(self._store.quads_for_pattern(None, None, None, g))
+
+    def dump(self, output, format="nquads", graph=None):
+        fmt = rdf_format(format)
+        if graph is None:
+            if format not in QUAD_FORMATS:
+                return super().dump(output, format, graph)
+            self._store.dump(output, format=fmt)
+        else:
+            self._store.dump(output, format=fmt, from_graph=nn(graph))
+
+    def drop_graph(self, graph):
+        existed = self.graph_exists(graph)
+        if existed:
+            self._store.remove_graph(nn(graph))
+        return existed
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent snapshot of an on-disk store into ``target`` (which must not exist)."""
+        if self.kind != "embedded":
+            raise StoreError("backup needs an on-disk store")
+        self._store.flush()
+        self._store.backup(str(target))
+
+    def close(self):
+        self._store.flush() if self.kind == "embedded" else None
+        self._store = None
+
+
+# -- remote SPARQL 1.1 stores ---------------------------------------------------------------------
+
+#: URL scheme prefix -> (query path, update path, graph-store path, auth kind).
+PRESETS = {
+    "oxigraph": ("/query", "/update", "/store", "basic"),
+    "virtuoso": ("/sparql", "/sparql-auth", "/sparql-graph-crud-auth", "digest"),
+    "fuseki": ("/query", "/update", "/data", "basic"),
+    "graphdb": ("", "/statements", "/rdf-graphs/service", "basic"),
+    "sparql": ("", "", "", "basic"),
+}
+
+
+def _inject_values(sparql: str, substitutions: dict) -> str:
+    """Bind variables with a one-row VALUES block opening the first WHERE group. The values are
+    pyoxigraph terms, serialised (and so escaped) by the library. Used on every backend (Oxigraph's
+    SEP-0007 substitution needs the variable projected; remote stores have none)."""
+    for name, term in substitutions.items():
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise QueryError(f"not a variable name: {name!r}")
+        if not isinstance(term, (ox.NamedNode, ox.Literal, ox.BlankNode)):
+            raise QueryError(f"value for ?{name} is not an RDF term: {term!r}")
+    names = list(substitutions)
+    row = " ".join(str(substitutions[n]) for n in names)
+    block = f"VALUES ({' '.join('?' + n for n in names)}) {{ ({row}) }}\n"
+    m = re.search(r"\bWHERE\s*\{", sparql, re.IGNORECASE) or re.search(r"\{", sparql)
+    if not m:
+        raise QueryError("cannot bind parameters: the query has no WHERE group")
+    return sparql[:m.end()] + "\n" + block + sparql[m.end():]
+
+
+class RemoteStore(Store):
+    """A SPARQL 1.1 store reached over HTTP (SPARQLWrapper for query and update)."""
+
+    kind = "remote"
+
+    def __init__(self, query_url: str, update_url: str = "", gsp_url: str = "", user: str = "",
+                 password: str = "", auth: str = "basic", flavour: str = "sparql",
+                 timeout: float = 60.0):
+        self.location = query_url
+        self.query_url, self.update_url = query_url, update_url or query_url
+        self.gsp_url, self.user, self.password, self.auth = gsp_url, user, password, auth
+        self.flavour, self.timeout = flavour, timeout
+
+    def _wrapper(self, endpoint: str, timeout: float | None):
+        from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
+
+        sw = SPARQLWrapper(endpoint, updateEndpoint=self.update_url)
+        sw.setMethod(POST)
+        sw.setTimeout(int(max(1, timeout or self.timeout)))
+        if self.user:
+            sw.setHTTPAuth(DIGEST if self.auth == "digest" else BASIC)
+            sw.setCredentials(self.user, self.password)
+        return sw
+
+    def _send(self, sw):
+        from SPARQLWrapper.SPARQLExceptions import (EndPointNotFound, QueryBadFormed,
+                                                    SPARQLWrapperException, Unauthorized)
+        try:
+            return sw.query().response.read()
+        except QueryBadFormed as e:
+            raise QueryError(f"the store rejected the request: {_short(e)}")
+        except Unauthorized:
+            raise StoreError(f"the store {self.location} refused our credentials "
+                             "(set AMIKG_STORE_USER / AMIKG_STORE_PASSWORD)")
+        except EndPointNotFound as e:
+            raise StoreError(f"no SPARQL endpoint at {sw.endpoint}: {_short(e)}")
+        except SPARQLWrapperException as e:
+            raise StoreError(f"the store {self.location} failed: {_short(e)}")
+        except TimeoutError:
+            raise QueryTimeout(f"the store {self.location} did not answer in time")
+        except OSError as e:  # URLError, connection refused, socket timeout
+            if "timed out" in str(e):
+                raise QueryTimeout(f"the store {self.location} did not answer in time")
+            raise StoreError(f"cannot reach the store {self.location}: {e}")
+
+    def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
+              timeout=None):
+        from SPARQLWrapper import JSON, TURTLE
+
+        if substitutions:
+            sparql = _inject_values(sparql, substitutions)
+        sw = self._wrapper(self.query_url, timeout)
+        sw.setQuery(sparql)
+        for g in default_graph or []:
+            sw.addDefaultGraph(g)
+        for g in named_graphs or []:
+            sw.addNamedGraph(g)
+        kind = sw.queryType
+        if kind in ("SELECT", "ASK"):
+            sw.setReturnFormat(JSON)
+            data = self._send(sw)
+            try:
+                return ox.parse_query_results(data, format=ox.QueryResultsFormat.JSON)
+            except SyntaxError as e:
+                raise StoreError(f"the store sent results we cannot read: {e}")
+        if kind in ("CONSTRUCT", "DESCRIBE"):
+            sw.setReturnFormat(TURTLE)
+            data = self._send(sw)
+            try:
+                return TripleResult([q.triple for q in ox.parse(data, format=ox.RdfFormat.TURTLE)])
+            except SyntaxError as e:
+                raise StoreError(f"the store sent RDF we cannot read: {e}")
+        raise QueryError("not a query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+
+    def update(self, sparql):
+        sw = self._wrapper(self.update_url, None)
+        sw.setQuery(sparql)
+        if sw.queryType in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
+            raise QueryError("not an update")
+        self._send(sw)
+
+    def add(self, quads):
+        quads = list(quads)
+        for i in range(0, len(quads), 50_000):
+            body = "\n".join(_quad_text(q) for q in quads[i:i + 50_000])
+            self.update(f"INSERT DATA {{\n{body}\n}}")
+
+    def named_graphs(self):
+        res = self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        return sorted(s["g"].value for s in res if isinstance(s["g"], ox.NamedNode))
+
+    def count(self, graph=None):
+        if graph is None:
+            res = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
+        else:
+            res = self.query("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                             substitutions={"g": nn(graph)})
+        return int(next(iter(res))["n"].value)
+
+    def quads(self, graph=None):
+        graphs = [graph] if graph is not None else self.named_graphs()
+        for g in graphs:
+            res = self.query("CONSTRUCT { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }",
+                             substitutions={"g": nn(g)})
+            for t in res:
+                yield ox.Quad(t.subject, t.predicate, t.object, nn(g))
+
+
+def _short(e: Exception) -> str:
+    return " ".join(str(e).split())[:400]
+
+
+def open_store(location: str | None = None, settings: Settings | None = None) -> Store:
+    """Open the store named by ``location`` (or the settings' store, or the default directory)."""
+    settings = settings or Settings.from_env()
+    location = location or settings.store_location
+    if location == "memory:":
+        return OxigraphStore(None)
+    m = re.match(r"^(?:(\w+)\+)?(https?)://(.*)$", location)
+    if not m:
+        return OxigraphStore(Path(location).expanduser())
+    flavour = (m.group(1) or "sparql").lower()
+    if flavour not in PRESETS:
+        raise StoreError(f"unknown store kind {flavour!r} in {location!r}; use one of "
+                         f"{', '.join(PRESETS)}, a directory, or memory:", store=location)
+    parts = urllib.parse.urlsplit(f"{m.group(2)}://{m.group(3)}")
+    user = urllib.parse.unquote(parts.username or "") or settings.store_user
+    password = urllib.parse.unquote(parts.password or "") or settings.store_password
+    netloc = parts.hostname + (f":{parts.port}" if parts.port else "")
+    base = urllib.parse.urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", ""))
+    qpath, upath, gpath, auth = PRESETS[flavour]
+    query_url = base + qpath
+    update_url = settings.update_url or (base + upath if upath else query_url)
+    gsp_url = settings.gsp_url or (base + gpath if gpath else "")
+    return RemoteStore(query_url, update_url, gsp_url, user, password, auth, flavour,
+                       timeout=max(settings.query_timeout, 1.0) * 2)
+
+
+__all__ = ["Store", "OxigraphStore", "RemoteStore", "open_store", "rdf_format", "format_for_path",
+           "RDF_FORMATS", "RESULT_FORMATS", "QUAD_FORMATS", "nn"]
