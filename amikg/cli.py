@@ -221,8 +221,11 @@ def graphs(store_location, as_json):
 def store_stats(store: Store) -> dict:
     """Counts a user wants at a glance."""
     q = ("PREFIX ami: <https://w3id.org/amikg/ontology#> PREFIX org: <http://www.w3.org/ns/org#> "
+         "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
          "SELECT (COUNT(DISTINCT ?c) AS ?clusters) (COUNT(DISTINCT ?o) AS ?orgs) WHERE { "
-         "{ ?c a ami:Cluster } UNION { ?o a org:Organization FILTER NOT EXISTS { ?o a ami:Cluster } } }")
+         "{ ?c a ami:Cluster } UNION { ?o a/rdfs:subClassOf* org:Organization "
+         "FILTER NOT EXISTS { ?o a/rdfs:subClassOf* ami:Cluster } "
+         "FILTER NOT EXISTS { ?o a/rdfs:subClassOf* org:OrganizationalUnit } } }")
     row = next(iter(store.query(q)))
     return {"store": store.location, "kind": store.kind, "quads": store.count(),
             "graphs": len(store.named_graphs()), "clusters": int(row["clusters"].value),
