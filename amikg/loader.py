@@ -239,8 +239,8 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
                f"<{PROV.wasDerivedFrom}> ?e ; <{PROV.wasGeneratedBy}> ?a }} }} ;\n")
     if existing:  # one update: drop (or keep, when appending), retract, insert
         store.replace_graphs(existing if replace else [], quads + prov, delete_patterns=retract)
-    else:  # a fresh graph: the engine's fast transactional insert
-        store.add(quads + prov)
+    else:  # fresh graphs: the engine's fast path, then the provenance record
+        store.add_fresh(quads, graphs, then=prov)
     return LoadReport(graphs, store.count(graph) if not replace else triples,
                       [_src_dict(s) for s in sources], activity=act)
 

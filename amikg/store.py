@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import re
 import urllib.parse
+import uuid
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -164,6 +165,11 @@ class Store(ABC):
     def add(self, quads: Iterable[ox.Quad]) -> None:
         """Add quads in one transaction."""
 
+    def add_fresh(self, quads: list[ox.Quad], graphs: list[str], then=()) -> None:
+        """Add quads into empty ``graphs`` and then ``then``, all or nothing; engines may use a
+        faster path."""
+        self.add(list(quads) + list(then))
+
     def replace_graphs(self, graphs: Iterable[str], quads: list[ox.Quad],
                        delete_patterns: str = "") -> None:
         """Empty ``graphs`` and add ``quads``, as one transaction where the engine allows.
@@ -182,6 +188,15 @@ class Store(ABC):
             self.update(f"DROP GRAPH {nn(graph)}")
         return existed
 
+    def on_write(self, callback) -> None:
+        """Call ``callback()`` after every committed write (the query executor refreshes its
+        read snapshot). Writes through :attr:`OxigraphStore.raw` bypass this."""
+        self.__dict__.setdefault("_write_listeners", []).append(callback)
+
+    def _written(self) -> None:
+        for callback in self.__dict__.get("_write_listeners", ()):
+            callback()
+
     def close(self) -> None:  # pragma: no cover - trivial
         pass
 
@@ -190,6 +205,12 @@ class Store(ABC):
 
     def __exit__(self, *exc):
         self.close()
+
+
+#: Journal of unfinished bulk writes: ``<journal#id> <#incompleteLoadOf> <graph>`` in amig:meta.
+_JOURNAL = "https://w3id.org/amikg/id/journal#"
+_INCOMPLETE = "https://w3id.org/amikg/id/journal#incompleteLoadOf"
+_META = "https://w3id.org/amikg/graph/meta"
 
 
 def _quad_text(q: ox.Quad) -> str:
@@ -218,6 +239,7 @@ class OxigraphStore(Store):
             else:
                 Path(path).mkdir(parents=True, exist_ok=True)
                 self._store = ox.Store(str(path))
+                self.recovered = self._recover()
         except OSError as e:
             if "lock" in str(e).lower():
                 raise StoreLockedError(
@@ -255,9 +277,46 @@ class OxigraphStore(Store):
             raise _query_error(e, "update")
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"update failed: {e}")
+        self._written()
 
     def add(self, quads):
-        self._store.extend(quads)
+        try:
+            self._store.extend(quads)
+        except (OSError, ValueError) as e:
+            raise StoreError(f"write failed: {e}")
+        self._written()
+
+    def add_fresh(self, quads, graphs, then=()):
+        """Add quads that all go into ``graphs``, which must be empty, as fast as the engine can;
+        ``then`` (e.g. the provenance record) is written in the transaction that completes it.
+
+        On disk this uses Oxigraph's bulk loader, which is not transactional; a journal entry in
+        the metadata graph makes it all-or-nothing all the same: written (transactionally) before
+        the bulk write and removed after it, so that an error drops the graphs again at once and a
+        crash (even SIGKILL) is repaired the next time the store is opened."""
+        if self.kind != "embedded":
+            return self.add(list(quads) + list(then))
+        marker = [ox.Quad(ox.NamedNode(_JOURNAL + uuid.uuid4().hex), ox.NamedNode(_INCOMPLETE),
+                          nn(g), ox.NamedNode(_META)) for g in graphs]
+        self._store.extend(marker)
+        try:
+            self._store.bulk_extend(quads)
+        except BaseException:
+            self._recover()
+            raise
+        # one transaction: the journal entry goes, the record of the finished write comes
+        self.update("DELETE DATA {\n" + "\n".join(_quad_text(q) for q in marker) + "\n} ;\n"
+                    "INSERT DATA {\n" + "\n".join(_quad_text(q) for q in then) + "\n}")
+
+    def _recover(self) -> list[str]:
+        """Drop the graphs of bulk writes that never finished (see :meth:`add_fresh`)."""
+        dropped = []
+        for q in list(self._store.quads_for_pattern(None, ox.NamedNode(_INCOMPLETE), None,
+                                                    ox.NamedNode(_META))):
+            self._store.remove_graph(q.object)
+            self._store.remove(q)
+            dropped.append(q.object.value)
+        return dropped
 
     def named_graphs(self):
         return sorted(g.value for g in self._store.named_graphs()
@@ -289,6 +348,7 @@ class OxigraphStore(Store):
         existed = self.graph_exists(graph)
         if existed:
             self._store.remove_graph(nn(graph))
+            self._written()
         return existed
 
     def backup(self, target: str | Path) -> None:
@@ -297,6 +357,17 @@ class OxigraphStore(Store):
             raise StoreError("backup needs an on-disk store")
         self._store.flush()
         self._store.backup(str(target))
+
+    @classmethod
+    def read_only(cls, path: str | Path) -> "OxigraphStore":
+        """Open an on-disk store (e.g. a backup checkpoint) read-only; several processes may."""
+        self = cls.__new__(cls)
+        self.kind, self.location = "embedded", str(path)
+        try:
+            self._store = ox.Store.read_only(str(path))
+        except OSError as e:
+            raise StoreError(f"cannot open the store {path} read-only: {e}", store=str(path))
+        return self
 
     def close(self):
         self._store.flush() if self.kind == "embedded" else None
