@@ -659,3 +659,21 @@ def test_every_typed_resource_uses_declared_classes(tbox, everything):
 
 def test_no_blank_nodes_in_bundled_data(everything):
     assert not any(isinstance(t, BNode) for triple in everything for t in triple)
+
+
+def test_every_fact_in_the_report_data_is_derived_from_the_report(everything):
+    data = rdflib.Graph().parse(REPORT_DATA)
+    missing = {s for s in data.subjects() if (s, PROV.wasDerivedFrom, SOURCE) not in everything}
+    assert missing == set()
+    no_section = {s for s in data.subjects(RDF.type, None) if not list(everything.objects(s, AMI.reportSection))}
+    assert no_section == set()
+
+
+def test_every_ami_term_named_in_docs_modelling_is_declared(tbox):
+    """docs/modelling.md is the map; it must not name a term the ontology lacks."""
+    import re
+
+    text = (ROOT / "docs" / "modelling.md").read_text(encoding="utf-8")
+    named = {m.group(1) for m in re.finditer(r"\bami:([A-Za-z][\w-]*\w)(?![\w*|-])", text)}
+    missing = sorted(n for n in named if not list(tbox.objects(AMI[n], RDF.type)))
+    assert missing == []
