@@ -267,6 +267,31 @@ def generate(orgs, seed, output):
 
 # --- commands: server (issue 4) ---
 
+@main.command()
+@store_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default; 0.0.0.0 for every interface).")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int,
+              help="gunicorn worker processes (remote stores only; an embedded or memory store "
+                   "is held by one process).")
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Threads per worker process.")
+@click.option("--query-workers", type=int, default=None,
+              help="Query processes for the embedded store (default: CPUs, at most 4; 0 runs "
+                   "queries in the request thread without a hard time limit).")
+def serve(store_location, host, port, workers, threads, query_workers):
+    """Run the SPARQL service (gunicorn) on http://HOST:PORT/sparql."""
+    from server.wsgi import serve as run_server
+
+    settings = Settings.from_env()
+    location = store_location or settings.store_location
+    open_store(location, settings).close()  # fail fast: a locked or unreachable store
+    click.echo(f"amikg: serving {location} on http://{host}:{port}/sparql", err=True)
+    run_server(host=host, port=port, store=location, workers=workers, threads=threads,
+               query_workers=query_workers, timeout=settings.query_timeout)
+
+
 # --- commands: validation and roadmap (issue 5) ---
 
 # --- commands: named queries and partner search (issue 6) ---

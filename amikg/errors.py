@@ -77,6 +77,12 @@ class NotFound(AmikgError):
     http_status = 404
 
 
+class AuthenticationRequired(AmikgError):
+    """A write (or, when so configured, a read) was sent without credentials."""
+
+    http_status = 401
+
+
 class ForbiddenOperation(AmikgError):
     """An operation that the configuration does not allow (e.g. SERVICE to a host not allow-listed)."""
 

@@ -1,0 +1,81 @@
+"""The Flask application factory.
+
+``create_app(test_config)`` reads :class:`amikg.config.Settings` from the environment
+(``AMIKG_*``), overridden by ``test_config`` (a dict of Settings fields, or upper-case Flask config
+keys), opens the store ONCE per process and keeps it, with its query executor, in
+``app.extensions["amikg"]``. Blueprints reach them with :func:`current_store`,
+:func:`current_executor` and :func:`current_settings`.
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass, fields
+
+from flask import Flask, current_app
+
+from amikg.config import Settings
+from amikg.executor import Executor, make_executor
+from amikg.store import Store, open_store
+
+
+@dataclass
+class Service:
+    """What one process of the service holds."""
+
+    settings: Settings
+    store: Store
+    executor: Executor
+
+    def close(self) -> None:
+        self.executor.close()
+        self.store.close()
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app. ``test_config`` keys that name a Settings field (``store``,
+    ``update_token``, ``query_timeout``, ...) override the environment; others (``TESTING``,
+    ``QUERY_WORKERS``) go to Flask's config. A ready store may be passed as ``STORE``."""
+    app = Flask(__name__)
+    test_config = dict(test_config or {})
+    names = {f.name for f in fields(Settings)}
+    overrides = {k: v for k, v in test_config.items() if k in names}
+    settings = Settings.from_env(**overrides)
+    app.config.update({k: v for k, v in test_config.items() if k not in names and k != "STORE"})
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body
+    app.json.sort_keys = False
+
+    store = test_config.get("STORE") or open_store(settings.store_location, settings)
+    executor = make_executor(store, settings, app.config.get("QUERY_WORKERS"))
+    service = Service(settings, store, executor)
+    app.extensions["amikg"] = service
+    atexit.register(service.close)
+
+    from . import errors, safety
+    errors.register(app)
+    safety.register(app)
+
+    from .graph_store import bp as graph_store_bp
+    from .sparql import bp as sparql_bp
+    app.register_blueprint(sparql_bp)
+    app.register_blueprint(graph_store_bp)
+    # --- blueprints of other concerns register below ---
+    return app
+
+
+def _service() -> Service:
+    return current_app.extensions["amikg"]
+
+
+def current_store() -> Store:
+    """The store of this process (opened once by :func:`create_app`)."""
+    return _service().store
+
+
+def current_executor() -> Executor:
+    """The query executor (time and size limits, SERVICE/LOAD guard) of this process."""
+    return _service().executor
+
+
+def current_settings() -> Settings:
+    return _service().settings

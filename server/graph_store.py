@@ -1,0 +1,121 @@
+"""``/graph``: the SPARQL 1.1 Graph Store HTTP Protocol (indirect identification).
+
+``?graph=IRI`` names a graph, ``?default`` the store's own default graph (triples outside every
+named graph; note that *queries* see the union of all graphs as their default graph). GET and HEAD
+read (200, 404 for a graph with no triples), PUT replaces (201 when it created the graph, else
+204), POST adds (201/204), DELETE removes (204, 404). Bodies are parsed completely with the
+library's parser before anything is written; a syntax error is a 400 naming the line, and the
+store is left unchanged. Writes need credentials (see safety.py) and are recorded with PROV-O in
+the metadata graph like ``amikg load``.
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, request
+from werkzeug.exceptions import UnsupportedMediaType
+
+from amikg.errors import FormatError, NotFound, QueryError
+from amikg.executor import RDF_MEDIA
+from amikg.loader import Source, load_sources, parse_source
+from amikg.store import RDF_FORMATS, _quad_text, format_name, nn, rdf_format
+
+from .app import current_store
+from .safety import require_read, require_write
+from .sparql import negotiate
+
+bp = Blueprint("graph_store", __name__)
+
+#: The default graph as a placeholder while parsing a body for ``?default``.
+_DEFAULT_PLACEHOLDER = "urn:amikg:gsp-default-graph"
+
+
+def _target() -> str | None:
+    """The graph IRI of this request, or None for ``?default``."""
+    has_default = "default" in request.args
+    graph = request.args.get("graph")
+    if has_default == (graph is not None):
+        raise QueryError("name exactly one graph: ?graph=<IRI> or ?default")
+    if graph is None:
+        return None
+    return nn(graph).value
+
+
+def _body_quads(target: str) -> tuple[Source, list[ox.Quad]]:
+    mt = request.mimetype
+    if not mt:
+        raise UnsupportedMediaType("send the graph with a Content-Type (text/turtle, "
+                                   "application/n-triples, application/ld+json, application/rdf+xml)")
+    try:
+        fmt = format_name(rdf_format(mt))
+    except FormatError:
+        raise UnsupportedMediaType(f"cannot read {mt}; send text/turtle, application/n-triples, "
+                                   "application/ld+json or application/rdf+xml")
+    src = Source("request body", request.get_data(cache=False), fmt)
+    quads = parse_source(src, target)
+    others = {q.graph_name.value for q in quads if q.graph_name.value != target}
+    if others:
+        raise QueryError(f"the body names other graphs ({', '.join(sorted(others)[:3])}); "
+                         "send the triples of one graph")
+    return src, quads
+
+
+@bp.route("/graph", methods=["GET", "HEAD"])
+def graph_store():
+    """Read one graph, by content negotiation (Turtle by default)."""
+    require_read()
+    if not request.args:  # the bare URL (a link from the query page): say how to use it
+        raise QueryError("name a graph: /graph?graph=<IRI> or /graph?default")
+    graph = _target()
+    store = current_store()
+    fmt = negotiate("graph")
+    if graph is None:
+        triples = list(store.query("CONSTRUCT WHERE { ?s ?p ?o }", default_graph=[]))
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+    else:
+        if not store.graph_exists(graph):
+            raise NotFound(f"no graph {graph} in the store", graph=graph)
+        quads = list(store.quads(graph))
+    if fmt in ("nquads", "trig"):
+        body = ox.serialize(quads, format=RDF_FORMATS[fmt])
+    else:
+        body = ox.serialize([q.triple for q in quads], format=RDF_FORMATS[fmt])
+    resp = Response(body, mimetype=RDF_MEDIA[fmt])
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+@bp.route("/graph", methods=["PUT", "POST"])
+def graph_write():
+    """PUT replaces the graph, POST adds to it."""
+    require_write()
+    graph = _target()
+    store = current_store()
+    replace = request.method == "PUT"
+    if graph is None:
+        _, quads = _body_quads(_DEFAULT_PLACEHOLDER)
+        body = "\n".join(_quad_text(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()))
+                         for q in quads)
+        store.update(("DROP SILENT DEFAULT ;\n" if replace else "") +
+                     f"INSERT DATA {{\n{body}\n}}")
+        return Response(status=204)
+    src, _ = _body_quads(graph)
+    existed = store.graph_exists(graph)
+    load_sources(store, [src], graph, replace=replace,
+                 label=f"graph store {request.method} {graph}")
+    resp = Response(status=204 if existed else 201)
+    if not existed:
+        resp.headers["Location"] = request.url
+    return resp
+
+
+@bp.route("/graph", methods=["DELETE"])
+def graph_delete():
+    require_write()
+    graph = _target()
+    store = current_store()
+    if graph is None:
+        store.update("DROP SILENT DEFAULT")
+    elif not store.drop_graph(graph):
+        raise NotFound(f"no graph {graph} in the store", graph=graph)
+    return Response(status=204)

@@ -1,0 +1,260 @@
+"""``/sparql``: the SPARQL 1.1 Protocol (query and update on one URL) and the query page.
+
+Query: GET ``?query=``, POST form ``query=``, POST ``application/sparql-query``; dataset from
+``default-graph-uri`` / ``named-graph-uri``. Update: POST form ``update=`` or
+``application/sparql-update``; ``using-graph-uri`` / ``using-named-graph-uri``. Answers by content
+negotiation (``Accept``) or ``format=``. GET without a query: the SPARQL 1.1 Service Description,
+or the query page for a browser.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request, url_for
+from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
+
+from amikg.config import data_root
+from amikg.errors import ConfigError, QueryError
+from amikg.executor import RDF_MEDIA, RESULT_MEDIA
+from amikg.sparql_guard import inspect
+
+from .app import current_executor, current_settings, current_store
+from .safety import require_read, require_write
+
+bp = Blueprint("sparql", __name__)
+
+#: Media types we answer SELECT/ASK with, in order of preference (the first is the default).
+RESULT_TYPES = [("application/sparql-results+json", "json"), ("application/json", "json"),
+                ("application/sparql-results+xml", "xml"), ("application/xml", "xml"),
+                ("text/xml", "xml"), ("text/csv", "csv"), ("text/tab-separated-values", "tsv")]
+#: ... and CONSTRUCT/DESCRIBE (and the service description) with.
+GRAPH_TYPES = [("text/turtle", "turtle"), ("application/n-triples", "ntriples"),
+               ("application/ld+json", "jsonld"), ("application/rdf+xml", "xml"),
+               ("application/n-quads", "nquads"), ("application/trig", "trig"),
+               ("application/x-turtle", "turtle"), ("text/plain", "ntriples"),
+               ("application/json", "jsonld"), ("application/xml", "xml"), ("text/xml", "xml")]
+#: ``format=`` names (either kind); ``xml``/``json`` mean results or RDF by the query form.
+FORMAT_ALIASES = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "csv": "csv",
+                  "tsv": "tsv", "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples",
+                  "nt": "ntriples", "n-triples": "ntriples", "jsonld": "jsonld",
+                  "json-ld": "jsonld", "rdfxml": "xml", "rdf": "xml", "rdf/xml": "xml",
+                  "nquads": "nquads", "nq": "nquads", "trig": "trig"}
+EXTENSION = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "ttl",
+             "ntriples": "nt", "jsonld": "jsonld", "nquads": "nq", "trig": "trig"}
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def negotiate(kind: str) -> str:
+    """The short format name for a result of ``kind`` (``results`` or ``graph``).
+
+    :raise NotAcceptable: when neither ``format=`` nor ``Accept`` names one we can write.
+    """
+    table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
+    names = {n for _, n in table}
+    wanted = request.values.get("format") or request.values.get("output")
+    if wanted:
+        key = wanted.strip().lower()
+        for mt, n in table:
+            if key == mt:
+                return n
+        key = FORMAT_ALIASES.get(key, "")
+        if kind == "graph" and key == "json":
+            key = "jsonld"
+        if key in names:
+            return key
+        raise NotAcceptable(f"format={wanted} is not available for this result; use one of "
+                            f"{', '.join(sorted(names))}")
+    accept = request.accept_mimetypes
+    if not request.headers.get("Accept"):
+        return table[0][1]
+    best = accept.best_match([mt for mt, _ in table])
+    if best is None:
+        raise NotAcceptable(
+            f"none of the media types in Accept: {request.headers.get('Accept')} can be sent; "
+            f"available: {', '.join(mt for mt, _ in table)}")
+    return dict(table)[best]
+
+
+def _one(values, name: str) -> str | None:
+    got = values.getlist(name)
+    if len(got) > 1:
+        raise QueryError(f"more than one {name} parameter")
+    return got[0] if got else None
+
+
+def _body_text() -> str:
+    charset = (request.mimetype_params.get("charset") or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(f"charset {charset} is not supported; send UTF-8")
+    try:
+        return request.get_data(cache=False).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise QueryError(f"the request body is not valid UTF-8 ({e.reason} at byte {e.start})")
+
+
+def _request_operation() -> tuple[str, str, dict]:
+    """(``query`` or ``update``, its text, the dataset/using graphs) of this request."""
+    if request.method == "GET":
+        if "update" in request.args:
+            raise QueryError("an update must be sent with POST (form update= or "
+                             "Content-Type: application/sparql-update)")
+        return "query", _one(request.args, "query"), {
+            "default_graph": request.args.getlist("default-graph-uri"),
+            "named_graphs": request.args.getlist("named-graph-uri")}
+    mt = request.mimetype
+    if mt == FORM:
+        values = request.form
+        q, u = _one(values, "query"), _one(values, "update")
+        if q is not None and u is not None:
+            raise QueryError("send either query= or update=, not both")
+        if q is None and u is None:
+            raise QueryError("the form has neither query= nor update=")
+        src = values
+    elif mt == "application/sparql-query":
+        q, u, src = _body_text(), None, request.args
+    elif mt == "application/sparql-update":
+        q, u, src = None, _body_text(), request.args
+    else:
+        raise UnsupportedMediaType(
+            f"POST /sparql needs Content-Type {FORM}, application/sparql-query or "
+            f"application/sparql-update, not {mt or 'none'}")
+    if q is not None:
+        return "query", q, {"default_graph": src.getlist("default-graph-uri"),
+                            "named_graphs": src.getlist("named-graph-uri")}
+    return "update", u, {"using": src.getlist("using-graph-uri"),
+                         "using_named": src.getlist("using-named-graph-uri")}
+
+
+@bp.route("/sparql", methods=["GET", "POST"])
+def sparql():
+    """The SPARQL 1.1 Protocol endpoint."""
+    op, text, graphs = _request_operation()
+    if op == "query":
+        require_read()
+        if text is None:
+            return service_description()
+        return run_query(text, graphs["default_graph"] or None, graphs["named_graphs"] or None)
+    require_write()
+    current_executor().update(text, using_graphs=graphs["using"],
+                              using_named_graphs=graphs["using_named"])
+    return Response(status=204)
+
+
+def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
+    info = inspect(text)
+    if info.is_update:
+        raise QueryError("this is an update, not a query: send it as an update "
+                         "(POST update=... or Content-Type: application/sparql-update)")
+    kind = "graph" if info.form in ("CONSTRUCT", "DESCRIBE") else "results"
+    fmt = negotiate(kind)
+    answer = current_executor().query(text, fmt, default_graph=default_graph,
+                                      named_graphs=named_graphs)
+    resp = Response(answer.body, mimetype=answer.media_type)
+    if answer.media_type.startswith("text/") or answer.media_type.endswith("json"):
+        resp.charset = "utf-8"
+    resp.headers["Vary"] = "Accept"
+    resp.headers["X-Result-Count"] = str(answer.count)
+    if request.values.get("download"):
+        resp.headers["Content-Disposition"] = \
+            f'attachment; filename="results.{EXTENSION.get(answer.format, "txt")}"'
+    return resp
+
+
+# -- service description and query page --------------------------------------------------------
+
+FORMATS_NS = "http://www.w3.org/ns/formats/"
+SD_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
+              "SPARQL_Results_TSV", "Turtle", "N-Triples", "JSON-LD", "RDF_XML", "N-Quads", "TriG"]
+
+
+def service_description_turtle(endpoint: str) -> str:
+    """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
+    settings = current_settings()
+    graphs = current_store().named_graphs()
+    features = ["sd:UnionDefaultGraph"]
+    if settings.service_allow:
+        features.append("sd:BasicFederatedQuery")
+    named = "".join(f'\n        sd:namedGraph [ a sd:NamedGraph ; sd:name <{g}> ] ;'
+                    for g in graphs)
+    return f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix fmt: <{FORMATS_NS}> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+
+<{endpoint}> a sd:Service ;
+    dcterms:title "amikg SPARQL service: Advanced Medical Imaging clusters in Europe"@en ;
+    sd:endpoint <{endpoint}> ;
+    sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ;
+    sd:feature {", ".join(features)} ;
+    sd:resultFormat {", ".join("fmt:" + f for f in SD_FORMATS)} ;
+    sd:defaultDataset [ a sd:Dataset ;
+        sd:defaultGraph [ a sd:Graph ] ;{named}
+    ] .
+"""
+
+
+def service_description() -> Response:
+    accept = request.accept_mimetypes
+    if not request.values.get("format") and accept["text/html"] > accept["text/turtle"] \
+            and accept["text/html"] > accept["application/ld+json"]:
+        return query_page()
+    fmt = negotiate("graph")
+    ttl = service_description_turtle(url_for("sparql.sparql", _external=True))
+    if fmt == "turtle":
+        body = ttl.encode()
+    else:
+        rfmt = {"ntriples": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD,
+                "xml": ox.RdfFormat.RDF_XML, "nquads": ox.RdfFormat.N_QUADS,
+                "trig": ox.RdfFormat.TRIG}[fmt]
+        body = ox.serialize(ox.parse(ttl, format=ox.RdfFormat.TURTLE), format=rfmt)
+    resp = Response(body, mimetype=RDF_MEDIA[fmt])
+    resp.headers["Vary"] = "Accept"
+    return resp
+
+
+_SUMMARY = re.compile(r"^#\+\s*summary\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+
+
+def example_queries() -> list[dict]:
+    """The named queries of ``queries/*.rq`` (name, summary, text) for the query page."""
+    try:
+        folder = data_root() / "queries"
+    except ConfigError:
+        return []
+    out = []
+    for p in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
+        try:
+            text = p.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        m = _SUMMARY.search(text)
+        summary = m.group(1).strip().strip("'\"") if m else ""
+        out.append({"name": p.stem, "summary": summary, "query": text})
+    return out
+
+
+DEFAULT_QUERY = """PREFIX ami: <https://w3id.org/amikg/ontology#>
+PREFIX org: <http://www.w3.org/ns/org#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+
+SELECT ?cluster ?label WHERE {
+  ?cluster a ami:Cluster .
+  OPTIONAL { ?cluster rdfs:label ?label }
+} LIMIT 100
+"""
+
+
+def query_page() -> Response:
+    html = render_template("sparql.html", examples=example_queries(), default_query=DEFAULT_QUERY,
+                           result_formats=["json", "xml", "csv", "tsv"],
+                           graph_formats=["turtle", "ntriples", "jsonld", "rdfxml", "nquads",
+                                          "trig"])
+    return Response(html, mimetype="text/html")
+
+
+@bp.route("/sparql", methods=["PUT", "DELETE", "PATCH"])
+def wrong_method():
+    raise MethodNotAllowed(valid_methods=["GET", "HEAD", "POST", "OPTIONS"],
+                           description="/sparql takes GET (query) and POST (query or update)")
