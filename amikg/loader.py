@@ -59,6 +59,14 @@ class Source:
     def checksum(self) -> str:
         return hashlib.sha256(self.raw).hexdigest()
 
+    @property
+    def byte_size(self) -> int:
+        return len(self.raw)
+
+    @property
+    def media_type(self) -> str:
+        return rdf_format(self.format).media_type
+
     def data(self) -> bytes:
         if self.raw[:2] == b"\x1f\x8b":
             try:
@@ -187,14 +195,13 @@ def provenance_quads(graph: str, sources: list[Source], triples: int, started: o
     for src in sources:
         ent = nn(str(AMID[f"file/sha256-{src.checksum}"]))
         ck = nn(ent.value + "#checksum")
-        fmt = rdf_format(src.format)
         out += [
             q(act, PROV.used, ent),
             q(g, PROV.wasDerivedFrom, ent),
             q(ent, RDF.type, nn(str(PROV.Entity))),
             q(ent, DCTERMS.title, L(src.name)),
-            q(ent, DCAT.byteSize, L(str(len(src.raw)), datatype=nn(str(XSD.nonNegativeInteger)))),
-            q(ent, DCAT.mediaType, L(fmt.media_type)),
+            q(ent, DCAT.byteSize, L(str(src.byte_size), datatype=nn(str(XSD.nonNegativeInteger)))),
+            q(ent, DCAT.mediaType, L(src.media_type)),
             q(ent, SPDX.checksum, ck),
             q(ck, RDF.type, nn(str(SPDX.Checksum))),
             q(ck, SPDX.algorithm, nn(str(SPDX.checksumAlgorithm_sha256))),
