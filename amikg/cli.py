@@ -299,6 +299,9 @@ def serve(store_location, host, port, workers, threads, query_workers):
 # --- commands: publishing (issue 7) ---
 
 # --- commands: import and history (issue 9) ---
+from .cli_import import register as _register_import  # noqa: E402
+
+_register_import(main)
 
 # --- commands: backup, restore, dump (issue 11) ---
 
