@@ -629,16 +629,17 @@ def ontology_view(store: Store) -> dict:
     terms = _rows(store, """
         SELECT ?t ?kind (SAMPLE(?lab) AS ?label) (SAMPLE(?def) AS ?definition)
                (SAMPLE(?com) AS ?comment) (SAMPLE(?sec) AS ?section)
-        WHERE { GRAPH ?g { ?t a ?kind FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns)))
+        WHERE { GRAPH ?g { ?t a ?kind
           OPTIONAL { ?t <%slabel> ?lab FILTER(LANG(?lab) = "en" || LANG(?lab) = "") }
           OPTIONAL { ?t <%sdefinition> ?def }
           OPTIONAL { ?t <%scomment> ?com }
-          OPTIONAL { ?t <%sreportSection> ?sec } } }
+          OPTIONAL { ?t <%sreportSection> ?sec } }
+          FILTER(isIRI(?t) && STRSTARTS(STR(?t), STR(?ns))) }
         GROUP BY ?t ?kind ORDER BY ?t""" % (RDFS, SKOS, RDFS, AMI), g=g, ns=ns)
     rel = _rows(store, """
         SELECT ?t ?p ?v WHERE { GRAPH ?g { ?t ?p ?v
-          VALUES ?p { <%ssubClassOf> <%ssubPropertyOf> <%sdomain> <%srange> <%sinScheme> }
-          FILTER(isIRI(?v) && STRSTARTS(STR(?t), STR(?ns))) } }""" % (RDFS, RDFS, RDFS, RDFS, SKOS),
+          VALUES ?p { <%ssubClassOf> <%ssubPropertyOf> <%sdomain> <%srange> <%sinScheme> } }
+          FILTER(isIRI(?v) && STRSTARTS(STR(?t), STR(?ns))) }""" % (RDFS, RDFS, RDFS, RDFS, SKOS),
         g=g, ns=ns)
     uses = {r["p"]: int(r["n"]) for r in _rows(store, """
         SELECT ?p (COUNT(*) AS ?n) WHERE { ?s ?p ?o FILTER(STRSTARTS(STR(?p), STR(?ns))) }
@@ -709,7 +710,7 @@ def shapes_view(store: Store) -> dict:
           OPTIONAL { ?ps <%sname> ?n } OPTIONAL { ?ps <%smessage> ?msg }
           OPTIONAL { ?ps <%sseverity> ?sev } OPTIONAL { ?ps <%sminCount> ?min }
           OPTIONAL { ?ps <%sgroup> ?grp } } }
-        GROUP BY ?s ?ps ?path ORDER BY ?s ?path""" % ((SH,) * 8), g=g)
+        GROUP BY ?s ?ps ?path ORDER BY ?s ?path""" % ((SH,) * 7), g=g)
     by_shape: dict[str, list] = {}
     for p in props:
         by_shape.setdefault(p["s"], []).append(p)

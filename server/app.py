@@ -60,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sparql_bp)
     app.register_blueprint(graph_store_bp)
     # --- blueprints of other concerns register below ---
+    from .linked_data import bp as linked_data_bp; app.register_blueprint(linked_data_bp)  # noqa: E702
     return app
 
 
