@@ -90,7 +90,19 @@ def oxigraph_server(tmp_path_factory):
     server.stop()
 
 
-BACKENDS = ["memory", "embedded", "oxigraph-server"]
+@pytest.fixture(scope="session")
+def virtuoso_server(tmp_path_factory):
+    """A private Virtuoso on loopback with a throw-away database (tests/virtuoso.py)."""
+    from virtuoso import VirtuosoServer, virtuoso_binary
+
+    need(virtuoso_binary() is not None,
+         "Virtuoso is not installed (apt-get install virtuoso-opensource; .ci/run does this)")
+    server = VirtuosoServer(tmp_path_factory.mktemp("virtuoso"))
+    yield server
+    server.stop()
+
+
+BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -103,7 +115,8 @@ def any_store(request, tmp_path):
     elif request.param == "embedded":
         store = open_store(str(tmp_path / "store"))
     else:
-        server = request.getfixturevalue("oxigraph_server")
+        server = request.getfixturevalue(
+            "virtuoso_server" if request.param == "virtuoso" else "oxigraph_server")
         server.clear()
         store = open_store(server.location)
     yield store
