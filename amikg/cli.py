@@ -174,8 +174,15 @@ def query(store_location, query, fmt):
 @click.option("--format", "fmt", type=click.Choice(list(RDF_FORMATS)), default=None,
               help="Output format (default: nquads for the dataset, turtle for a graph).")
 @click.option("--output", "-o", type=click.Path(dir_okay=False), help="File (default: stdout).")
-def export(store_location, graph, fmt, output):
-    """Write a graph or the whole dataset as RDF."""
+@click.option("--dcat", is_flag=True, help="Write the DCAT-AP 3 catalogue instead (turtle, "
+              "ntriples, jsonld, xml).")
+@click.option("--base-url", metavar="URL", default=None,
+              help="With --dcat: the service URL for download and endpoint URLs "
+                   "(default: AMIKG_BASE_IRI).")
+def export(store_location, graph, fmt, output, dcat, base_url):
+    """Write a graph or the whole dataset as RDF, or (--dcat) the DCAT-AP 3 catalogue."""
+    if dcat:
+        return export_dcat(store_location, fmt, output, base_url)
     fmt = fmt or ("turtle" if graph else "nquads")
     with get_store(store_location) as store:
         if graph and not store.graph_exists(graph):
@@ -294,9 +301,73 @@ def serve(store_location, host, port, workers, threads, query_workers):
 
 # --- commands: validation and roadmap (issue 5) ---
 
+@main.command()
+@store_option
+@click.option("--cluster", default="all", show_default=True, metavar="IRI|SLUG|all",
+              help="One cluster (IRI or slug such as filas) or all.")
+@click.option("--shapes", "profile", default="roadmap", show_default=True,
+              metavar="roadmap|data|FILE", help="A profile or a shapes file.")
+@click.option("--data", "data_file", type=click.Path(allow_dash=True), default=None,
+              help="Validate this RDF file (with the bundled ontology) instead of the store.")
+@click.option("--data-format", "data_format", default=None,
+              help="Format of --data (default: from the file name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json-ld", "json", "html"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("--engine", type=click.Choice(["auto", "sparql", "pyshacl"]), default="auto",
+              show_default=True, help="SPARQL on the store, or plain pyshacl.")
+def validate(store_location, cluster, profile, data_file, data_format, fmt, engine):
+    """Validate the store (or a data file) with SHACL: exit 0 conforms, 1 violations, 2 error."""
+    from .loader import Source
+    from .validate import render, validate_source, validate_store
+
+    if data_file:
+        outcome = validate_source(Source.from_path(data_file, data_format), profile, cluster,
+                                  engine)
+    else:
+        with get_store(store_location) as store:
+            outcome = validate_store(store, profile, cluster, engine)
+    click.echo(render(outcome, fmt), nl=False)
+    sys.exit(0 if outcome.conforms else 1)
+
+
+@main.command()
+@store_option
+@click.argument("cluster")
+@click.option("--json", "as_json", is_flag=True, help="JSON (what the roadmap page draws).")
+@click.option("--all", "show_all", is_flag=True, help="List every next step, not the first 5.")
+def roadmap(store_location, cluster, as_json, show_all):
+    """Where CLUSTER (IRI or slug, e.g. filas) stands on the D2.2 roadmap, and what comes next."""
+    from .roadmap import render_text
+    from .roadmap import roadmap as build
+
+    with get_store(store_location) as store:
+        rm = build(store, cluster)
+    if as_json:
+        click.echo(json.dumps(rm, indent=2))
+    else:
+        click.echo(render_text(rm, None if show_all else 5), nl=False)
+
+
 # --- commands: named queries and partner search (issue 6) ---
 
 # --- commands: publishing (issue 7) ---
+
+def export_dcat(store_location, fmt, output, base_url) -> None:
+    """``amikg export --dcat``: the catalogue /catalog serves, download URLs under ``base_url``."""
+    from .publish import CatalogInfo, catalog_graph, rdflib_to_triples, serialize
+
+    fmt = fmt or "turtle"
+    if fmt not in ("turtle", "ntriples", "jsonld", "xml"):
+        raise FormatError(f"the catalogue is a graph; use turtle, ntriples, jsonld or xml, not {fmt}")
+    settings = Settings.from_env()
+    with get_store(store_location) as store:
+        g = catalog_graph(store, base_url or settings.base_iri, settings.base_iri,
+                          CatalogInfo.from_env())
+        data = serialize(rdflib_to_triples(g), fmt)
+    if output:
+        Path(output).write_bytes(data)
+    else:
+        sys.stdout.buffer.write(data)
 
 # --- commands: import and history (issue 9) ---
 from .cli_import import register as _register_import  # noqa: E402

@@ -212,12 +212,15 @@ class Outcome:
                 "order": int(sg.value(group, SH.order) or 999) if group is not None else 999,
                 "results": []})
             ph["results"].append({
+                "order": int(sg.value(r.shape, SH.order) or 0),
                 "shape": str(r.shape), "name": str(sg.value(r.shape, SH.name) or ""),
                 "severity": _short(r.severity), "message": " ".join(r.messages),
                 "value": None if r.value is None else str(r.value), "path": r.path})
         clusters = []
         for f in by_focus.values():
             f["phases"] = sorted(f["phases"].values(), key=lambda p: p["order"])
+            for ph in f["phases"]:
+                ph["results"].sort(key=lambda x: (x["order"], x["shape"], x["message"]))
             clusters.append(f)
         return {"conforms": self.conforms, "engine": self.engine,
                 "results": len(self.results),
