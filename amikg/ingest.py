@@ -617,8 +617,7 @@ class _Converter:
                 bad = True
                 if "required" in str(e):
                     self.problem(f"the {c.title} is missing", row=n, column=c.title, value="",
-                                 expected=c.expected if not c.enumeration else
-                                 self.enums.get(c.enumeration, Enumeration("", "a value")).what)
+                                 expected=f"a value: the column {c.title} is required")
                 else:
                     self.problem(f'"{raw}" is not {c.expected}' if c.expected[:2] in ("a ", "an")
                                  else f'"{raw}" is not valid', row=n, column=c.title, value=raw,
