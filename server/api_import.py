@@ -1,0 +1,67 @@
+"""``POST /api/import``: a member spreadsheet over HTTP, the same import as ``amikg import``.
+
+Send the file as multipart form field ``file`` (with ``cluster``, and optionally ``dry_run``,
+``encoding``), or as the raw request body with ``?cluster=...&filename=members.csv``. Credentials
+as for every write (see safety.py). Answers the import report as JSON (201 written, 200 dry run
+or already imported); a rejected spreadsheet is a 422 whose ``problems`` list every problem with
+row, column, value and what was expected. ``GET /api/imports`` lists imports;
+``DELETE /api/imports/<id>`` undoes one.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, jsonify, request
+
+from amikg.errors import ParameterError
+from amikg.ingest import ImportRejected, history, import_table, undo
+
+from .app import current_store
+from .errors import error_response
+from .safety import require_read, require_write
+
+bp = Blueprint("api_import", __name__)
+
+
+def _flag(v: str | None) -> bool:
+    return (v or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+@bp.post("/api/import")
+def post_import():
+    require_write()
+    upload = request.files.get("file")
+    cluster = request.values.get("cluster", "").strip()
+    if not cluster:
+        raise ParameterError("the parameter cluster is required (an IRI or slug, e.g. filas)",
+                             parameter="cluster")
+    if upload is not None:
+        name, data = upload.filename or "upload.csv", upload.read()
+    else:
+        name, data = request.args.get("filename", "upload.csv"), request.get_data()
+    name = Path(name).name or "upload.csv"
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / ("upload" + Path(name).suffix.lower())
+        path.write_bytes(data)
+        try:
+            rep = import_table(current_store(), path, cluster, name=name,
+                               dry_run=_flag(request.values.get("dry_run")),
+                               encoding=request.values.get("encoding") or None)
+        except ImportRejected as e:  # the one error shape, with the problems list kept
+            return error_response(e.http_status, type(e).__name__, e.message, e.details)
+    status = 201 if not rep.dry_run and not rep.skipped else 200
+    return jsonify(rep.to_dict()), status
+
+
+@bp.get("/api/imports")
+def get_imports():
+    require_read()
+    return jsonify(history(current_store()))
+
+
+@bp.delete("/api/imports/<import_id>")
+def delete_import(import_id: str):
+    require_write()
+    return jsonify(undo(current_store(), import_id))
