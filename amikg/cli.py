@@ -350,6 +350,105 @@ def roadmap(store_location, cluster, as_json, show_all):
 
 # --- commands: named queries and partner search (issue 6) ---
 
+def _print_run(run, fmt: str) -> None:
+    """One page of a named query: table (default), json (the API's document), csv/tsv/xml."""
+    if fmt == "json":
+        click.echo(json.dumps(run.result(), indent=2, ensure_ascii=False))
+    elif fmt in RESULT_FORMATS:
+        sys.stdout.buffer.write(run.solutions.serialize(format=RESULT_FORMATS[fmt]))
+    else:
+        print_results(run.solutions, "table")
+
+
+@main.command(context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@store_option
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the named queries and their parameters.")
+@click.option("--limit", default=None, help="Rows per page (default: the query's).")
+@click.option("--offset", default=None, help="Rows to skip.")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "tsv", "xml"]))
+@click.pass_context
+def ask(ctx, store_location, name, list_, limit, offset, fmt):
+    """Run the named query NAME: amikg ask smes --region RO21 (repeat a --param for several
+    values). `amikg ask --list` shows every query with its parameters."""
+    from .errors import ParameterError
+    from .queries import get_query, load_queries, run_query
+
+    if list_ or not name:
+        for q in sorted(load_queries().values(), key=lambda q: q.name):
+            click.echo(f"{q.name:26} {q.summary}")
+            for p in q.params:
+                flags = ", ".join(x for x in ("required" if p.required else "",
+                                              "repeatable" if p.multiple else "") if x)
+                kind = f"{p.type} of {compact(ox.NamedNode(p.cls))}" if p.cls else p.type
+                click.echo(f"    --{p.name.replace('_', '-'):22} {kind}"
+                           f"{' (' + flags + ')' if flags else ''}"
+                           f"{'  e.g. ' + str(p.example) if p.example is not None else ''}")
+        return
+    get_query(name)
+    params: dict[str, list[str]] = {}
+    args = list(ctx.args)
+    while args:
+        arg = args.pop(0)
+        if not arg.startswith("--") or len(arg) < 3:
+            raise ParameterError(f"unexpected argument {arg!r}; give parameters as --name value",
+                                 parameter=arg)
+        key, _, value = arg[2:].partition("=")
+        if not _:
+            if not args:
+                raise ParameterError(f"parameter {key} needs a value", parameter=key)
+            value = args.pop(0)
+        params.setdefault(key.replace("-", "_"), []).append(value)
+    with get_store(store_location) as store:
+        _print_run(run_query(store, name, params, limit=limit, offset=offset), fmt)
+
+
+@main.command()
+@store_option
+@click.option("--competency", multiple=True, help="Wanted competency (PET, pet-ct, ami:tech-mri, "
+              "...); repeatable.")
+@click.option("--step", help="Wanted value-chain step (e.g. clinical-validation).")
+@click.option("--region", multiple=True, help="Preferred region (NUTS code, e.g. RO21); repeatable.")
+@click.option("--country", help="Only this country (e.g. ROU).")
+@click.option("--category", multiple=True, help="Only this stakeholder category or kind "
+              "(e.g. Hospital, ResearchInstitution); repeatable.")
+@click.option("--size", help="Only companies of this size: SME or 'large company'.")
+@click.option("--for-cluster", help="Your cluster: candidates covering steps it lacks score.")
+@click.option("--exclude-cluster", multiple=True, help="Leave out members of this cluster; "
+              "repeatable.")
+@click.option("--limit", default=None, help="Candidates to show (default 20).")
+@click.option("--format", "fmt", default="table", show_default=True,
+              type=click.Choice(["table", "json", "csv", "tsv", "xml"]))
+def partners(store_location, competency, step, region, country, category, size, for_cluster,
+             exclude_cluster, limit, fmt):
+    """Partner search: rank candidate partners for a need and say why each one matches."""
+    from .queries import run_query
+
+    params = {"competency": list(competency), "step": step, "region": list(region),
+              "country": country, "category": list(category), "size": size,
+              "for_cluster": for_cluster, "exclude_cluster": list(exclude_cluster)}
+    params = {k: v for k, v in params.items() if v}
+    with get_store(store_location) as store:
+        run = run_query(store, "partner-search", params, limit=limit)
+        if fmt != "table":
+            _print_run(run, fmt)
+            return
+        rows = run.rows()
+    if not rows:
+        click.echo("no candidates match")
+        return
+    width = max(len(r["name"]) for r in rows)
+    click.echo(f"{'#':>3}  {'score':>5}  {'candidate'.ljust(width)}  region")
+    for i, r in enumerate(rows, 1):
+        region = compact(ox.NamedNode(r["region"])) if r.get("region") else ""
+        click.echo(f"{i:>3}  {r['score']:>5}  {r['name'].ljust(width)}  {region}")
+        click.echo(f"{'':>12}why: {r['reasons']}")
+    click.echo(f"({len(rows)} candidate{'s' if len(rows) != 1 else ''}; score: 3 per competency, "
+               "3 asked step, 2 fills a gap of --for-cluster, 3/2/1 same/neighbouring region/"
+               "same country)", err=True)
+
+
 # --- commands: publishing (issue 7) ---
 
 def export_dcat(store_location, fmt, output, base_url) -> None:
