@@ -27,7 +27,14 @@ class Service:
     store: Store
     executor: Executor
 
+    closed: bool = False
+
     def close(self) -> None:
+        """Stop the query workers and close the store (once; also run at exit)."""
+        if self.closed:
+            return
+        self.closed = True
+        atexit.unregister(self.close)
         self.executor.close()
         self.store.close()
 
@@ -60,7 +67,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sparql_bp)
     app.register_blueprint(graph_store_bp)
     # --- blueprints of other concerns register below ---
+    from .api_queries import bp as api_queries_bp; app.register_blueprint(api_queries_bp)  # noqa: E702
     from .linked_data import bp as linked_data_bp; app.register_blueprint(linked_data_bp)  # noqa: E702
+    from .api_import import bp as api_import_bp; app.register_blueprint(api_import_bp)  # noqa: E702
     return app
 
 
