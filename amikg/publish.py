@@ -27,7 +27,7 @@ from typing import BinaryIO, Iterable, Iterator
 import pyoxigraph as ox
 
 from . import __version__
-from .errors import FormatError, NotFound, QueryError
+from .errors import ConfigError, FormatError, NotFound
 from .namespaces import (AMI, AMIG, AMIS, GRAPH_META, GRAPH_ONTOLOGY, GRAPH_SHAPES, ONTOLOGY_IRI,
                          PREFIXES, REPORT_IRI)
 from .store import Store, nn
@@ -753,8 +753,8 @@ class CatalogInfo:
             if v:
                 setattr(out, f, v.strip())
         if not re.fullmatch(r"[A-Za-z0-9_-]+", out.publisher_type + out.licence):
-            raise QueryError("AMIKG_PUBLISHER_TYPE and AMIKG_LICENCE must be authority-table codes "
-                             "(e.g. NonProfitOrganisation, CC_BY_4_0)")
+            raise ConfigError("AMIKG_PUBLISHER_TYPE and AMIKG_LICENCE must be authority-table codes "
+                              "(e.g. NonProfitOrganisation, CC_BY_4_0)", setting="AMIKG_LICENCE")
         return out
 
 
