@@ -1,0 +1,106 @@
+"""Partner search (issue 6): ranking and reasons on hand-made cases (tests/data/queries-fixture.ttl),
+through the library and the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from amikg.queries import run_query
+from tests.conftest import run_cli
+from tests.test_queries import fill
+
+ALPHA = "amid:cluster/fx-alpha"
+
+
+@pytest.fixture(scope="module")
+def store():
+    from amikg.store import open_store
+    s = open_store("memory:")
+    fill(s)
+    yield s
+    s.close()
+
+
+def search(store, **params):
+    return run_query(store, "partner-search", params).rows()
+
+
+def test_a_candidate_covering_the_missing_step_outranks_one_that_does_not(store):
+    got = {r["name"]: r for r in search(store, competency="PET", region="RO21",
+                                        for_cluster=ALPHA, exclude_cluster=ALPHA)}
+    # identical twins except that PetLab acts at applied research, which Alpha lacks
+    assert got["PetLab Research Center"]["score"] > got["PetLab Twin"]["score"]
+    assert "covers applied research, which the cluster lacks" in \
+        got["PetLab Research Center"]["reasons"]
+    assert got["PetLab Twin"]["gap_steps"] == ""
+
+
+def test_the_asked_step_scores_and_is_given_as_a_reason(store):
+    got = search(store, step="clinical-validation", competency="MRI")
+    assert got[0]["name"] == "ClinVal Imaging" and got[0]["score"] == 6
+    assert got[0]["step_match"] == "clinical validation"
+    assert got[0]["reasons"].startswith("has MRI; acts at clinical validation")
+
+
+def test_excluded_members_never_appear(store):
+    names = [r["name"] for r in search(store, competency="PET", exclude_cluster=ALPHA)]
+    assert "Alpha University" not in names and "PetLab Research Center" in names
+    with_members = [r["name"] for r in search(store, competency="PET")]
+    assert "Alpha University" in with_members
+    # membership stated from the cluster's side (org:hasMember) counts too
+    names = [r["name"] for r in search(store, competency="PET", exclude_cluster="amid:cluster/fx-beta")]
+    assert "PetCT Devices" not in names
+
+
+def test_sub_categories_are_found(store):
+    names = [r["name"] for r in search(store, competency="PET", category="ResearchInstitution")]
+    assert sorted(names) == ["PetLab Research Center", "PetLab Twin"]  # both ResearchCenter
+    assert [r["name"] for r in search(store, competency="PET", category="ScientificStakeholder",
+                                      size="SME")] == ["PetCT Devices"]
+
+
+def test_narrower_and_combining_competencies_match(store):
+    got = {r["name"]: r for r in search(store, competency="nuclear-medicine")}
+    assert got["PetCT Devices"]["matched_competencies"] == "PET-CT"  # PET-CT combines PET
+    assert got["PetLab Twin"]["matched_competencies"] == "PET"       # PET is narrower
+
+
+def test_region_reasons_same_neighbouring_country(store):
+    got = {r["name"]: r["region_match"] for r in search(store, competency="PET", region="RO21")}
+    assert got["PetLab Twin"] == "same region"
+    assert got["Iasi Clinic"] == "neighbouring region"   # RO2, the parent of RO21
+    assert got["PetCT Devices"] == ""
+    got = {r["name"]: r["region_match"] for r in search(store, competency="PET", region="HU32")}
+    assert got["PetCT Devices"] == "same region"         # HU321 lies in HU32
+
+
+def test_country_is_a_condition(store):
+    assert {r["name"] for r in search(store, competency="PET", country="HUN")} == {"PetCT Devices"}
+
+
+def test_clusters_themselves_are_never_candidates(store):
+    assert all("Cluster" not in r["name"] for r in search(store, step="basic-research"))
+
+
+def test_cli_partners_prints_a_ranked_explained_table(tmp_path):
+    loc = str(tmp_path / "store")
+    for args in (["load", "ontology/ami.ttl", "ontology/reference.ttl", "--graph",
+                  "https://w3id.org/amikg/graph/ontology"], ["load", "tests/data/queries-fixture.ttl"]):
+        assert run_cli(*args, "--store", loc).returncode == 0
+    r = run_cli("partners", "--competency", "PET", "--region", "RO21", "--for-cluster", ALPHA,
+                "--exclude-cluster", ALPHA, "--store", loc)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert lines[1].split()[:3] == ["1", "8", "PetLab"]
+    assert "why: has PET; covers applied research, which the cluster lacks; same region" in out
+    r = run_cli("partners", "--competency", "PET", "--format", "json", "--store", loc)
+    assert json.loads(r.stdout)["query"] == "partner-search"
+    r = run_cli("partners", "--competency", "X-RAY-VISION", "--store", loc)
+    assert r.returncode == 2 and b"parameter competency" in r.stderr and b"Traceback" not in r.stderr
+    r = run_cli("ask", "smes", "--region", "HU3", "--format", "csv", "--store", loc)
+    assert r.returncode == 0 and b"PetCT Devices" in r.stdout
+    r = run_cli("ask", "--list", "--store", loc)
+    assert b"partner-search" in r.stdout and b"--exclude-cluster" in r.stdout
