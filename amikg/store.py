@@ -311,6 +311,25 @@ class OxigraphStore(Store):
         self.update("DELETE DATA {\n" + "\n".join(_quad_text(q) for q in marker) + "\n} ;\n"
                     "INSERT DATA {\n" + "\n".join(_quad_text(q) for q in then) + "\n}")
 
+    def load_fresh(self, items, graphs, then=()):
+        """Like :meth:`add_fresh`, but straight from serialised RDF: ``items`` are
+        ``(bytes or binary file, RdfFormat, graph IRI)``; the caller has parsed them once already
+        (so a syntax error cannot happen half-way). Oxigraph's bulk loader reads them without
+        building Python objects, several times faster than :meth:`add`."""
+        if self.kind != "embedded":
+            raise StoreError("load_fresh needs the embedded on-disk store")
+        marker = [ox.Quad(ox.NamedNode(_JOURNAL + uuid.uuid4().hex), ox.NamedNode(_INCOMPLETE),
+                          nn(g), ox.NamedNode(_META)) for g in graphs]
+        self._store.extend(marker)
+        try:
+            for data, fmt, graph in items:
+                self._store.bulk_load(data, format=fmt, to_graph=nn(graph))
+        except BaseException:
+            self._recover()
+            raise
+        self.update("DELETE DATA {\n" + "\n".join(_quad_text(q) for q in marker) + "\n} ;\n"
+                    "INSERT DATA {\n" + "\n".join(_quad_text(q) for q in then) + "\n}")
+
     def _recover(self) -> list[str]:
         """Drop the graphs of bulk writes that never finished (see :meth:`add_fresh`)."""
         dropped = []
