@@ -1,0 +1,133 @@
+"""The named-query API (server/api_queries.py) in the real app: listing, running with typed and
+bound parameters, formats, paging, injection attempts, the OpenAPI document and its docs page."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from amikg.queries import load_queries
+from tests.test_queries import fill
+
+
+@pytest.fixture(scope="module")
+def client():
+    from amikg.store import open_store
+    from server.app import create_app
+
+    store = open_store("memory:")
+    fill(store)
+    app = create_app({"STORE": store, "TESTING": True, "QUERY_WORKERS": 0})
+    yield app.test_client(), store
+    app.extensions["amikg"].close()
+
+
+def test_list_names_every_query_file(client):
+    c, _ = client
+    body = c.get("/api/queries").get_json()
+    assert {q["name"] for q in body["queries"]} == set(load_queries())
+    ps = next(q for q in body["queries"] if q["name"] == "partner-search")
+    assert {p["name"] for p in ps["params"]} >= {"competency", "step", "region", "exclude_cluster"}
+
+
+def test_partner_search_over_http_with_repeated_parameters(client):
+    c, _ = client
+    r = c.get("/api/queries/partner-search?competency=PET&competency=MRI&region=RO21"
+              "&exclude_cluster=amid:cluster/fx-alpha&for_cluster=amid:cluster/fx-alpha")
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    assert body["rows"][0]["name"] == "PetLab Research Center"
+    assert body["params"]["competency"] == ["https://w3id.org/amikg/ontology#tech-pet",
+                                            "https://w3id.org/amikg/ontology#tech-mri"]
+    assert "ClinVal Imaging" in [row["name"] for row in body["rows"]]
+
+
+def test_csv_and_sparql_formats_by_accept(client):
+    c, _ = client
+    r = c.get("/api/queries/smes", headers={"Accept": "text/csv"})
+    assert r.status_code == 200 and r.mimetype == "text/csv"
+    table = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
+    assert table[0] == ["org", "name", "located_in", "competencies", "steps"] and len(table) == 3
+    r = c.get("/api/queries/smes", headers={"Accept": "application/sparql-results+json"})
+    assert r.get_json()["head"]["vars"][0] == "org"
+    r = c.get("/api/queries/smes?format=tsv")
+    assert r.mimetype == "text/tab-separated-values"
+
+
+def test_paging(client):
+    c, _ = client
+    body = c.get("/api/queries/marketing-measures?limit=10&offset=30").get_json()
+    assert len(body["rows"]) == 2 and body["total"] == 32 and body["offset"] == 30
+    assert c.get("/api/queries/marketing-measures?limit=ten").status_code == 400
+
+
+@pytest.mark.parametrize("query,param", [
+    ("smes?regio=RO21", "regio"),
+    ("smes?region=Atlantis", "region"),
+    ("marketing-measures?min_importance=3.5", "min_importance"),
+    ("patents?holder=not%20an%20iri", "holder"),
+    ("partner-search?region=RO21", "competency"),
+])
+def test_bad_input_is_a_400_naming_the_parameter(client, query, param):
+    c, _ = client
+    r = c.get("/api/queries/" + query)
+    assert r.status_code == 400
+    body = r.get_json()
+    assert body["error"] == "ParameterError" and body["parameter"] == param
+    assert param in body["message"] and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_unknown_query_is_404(client):
+    assert client[0].get("/api/queries/nope").status_code == 404
+
+
+INJECTIONS = [
+    '" } DROP ALL ; SELECT * WHERE { "',
+    "'}; DROP ALL; #",
+    "PET\" . } } DROP ALL { \"",
+    "} ; DROP ALL",
+    "<http://x> } ; DELETE WHERE { ?s ?p ?o }",
+    "x" * 5000,
+    "\\u0022 } DROP ALL",
+    "http://ex.org/a> } DROP ALL ; INSERT DATA { <a:b> <a:b> <a:b> } #",
+]
+
+
+@pytest.mark.parametrize("value", INJECTIONS)
+def test_injection_attempts_change_nothing(client, value):
+    c, store = client
+    before = store.count()
+    for query, name in [("partner-search", "competency"), ("patents", "holder"),
+                        ("connections", "org"), ("smes", "region"),
+                        ("marketing-measures", "min_importance")]:
+        r = c.get(f"/api/queries/{query}", query_string={name: value, "competency": "PET"}
+                  if query == "partner-search" and name != "competency" else {name: value})
+        assert r.status_code in (200, 400), (query, r.status_code)
+        if r.status_code == 200:
+            assert r.get_json()["rows"] == []
+    assert store.count() == before
+
+
+def test_openapi_document_validates_and_lists_every_query(client):
+    from openapi_spec_validator import validate
+
+    c, _ = client
+    doc = c.get("/api/openapi.json").get_json()
+    validate(doc)
+    assert {p for p in doc["paths"]} == {"/api/queries"} | {f"/api/queries/{n}"
+                                                            for n in load_queries()}
+    ps = doc["paths"]["/api/queries/partner-search"]["get"]
+    comp = next(p for p in ps["parameters"] if p.get("name") == "competency")
+    assert comp["schema"]["type"] == "array" and comp["explode"] is True
+
+
+def test_docs_page_renders_every_query_without_a_cdn(client):
+    c, _ = client
+    r = c.get("/api/docs")
+    page = r.get_data(as_text=True)
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    for name in load_queries():
+        assert f"/api/queries/{name}" in page
+    assert "cdn" not in page.lower() and "<script" not in page
