@@ -741,13 +741,36 @@ class VirtuosoStore(RemoteStore):
                          "GRAPH ?g { ?s ?p ?o } }")
         return int(next(iter(res))["n"].value)
 
+    def named_graphs(self):
+        # GROUP BY, not DISTINCT: Virtuoso answers it from an index (ms, not seconds)
+        res = self.query("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return sorted(s["g"].value for s in res
+                      if isinstance(s["g"], ox.NamedNode) and self._is_user_graph(s["g"].value))
+
     def quads(self, graph=None):
         graphs = [graph] if graph is not None else self.named_graphs()
-        for g in graphs:  # SELECT, not CONSTRUCT: it pages, and blank node ids stay stable
-            res = self.query("SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }",
-                             substitutions={"g": nn(g)})
-            for row in res:
-                yield ox.Quad(row["s"], row["p"], row["o"], nn(g))
+        for g in graphs:
+            yield from self._graph_pages(g)
+
+    def _graph_pages(self, graph: str) -> Iterator[ox.Quad]:
+        """One graph, page by page below ResultSetMaxRows: CONSTRUCT as N-Triples (several times
+        faster than Virtuoso's JSON; blank node labels are its internal ids, so they agree
+        between pages), ordered inside a sub-select as Virtuoso's documentation advises."""
+        g, offset = nn(graph), 0
+        while True:
+            sw = self._wrapper(self.query_url, None)
+            sw.setQuery(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ {{ SELECT ?s ?p ?o WHERE {{ "
+                        f"GRAPH {g} {{ ?s ?p ?o }} }} ORDER BY ?s ?p ?o }} }} "
+                        f"LIMIT {self.max_rows} OFFSET {offset}")
+            sw.setOnlyConneg(True)
+            sw.addCustomHttpHeader("Accept", "application/n-triples")
+            n = 0
+            for t in ox.parse(self._send(sw), format=ox.RdfFormat.N_TRIPLES):
+                n += 1
+                yield ox.Quad(t.subject, t.predicate, t.object, g)
+            if n < self.max_rows:
+                return
+            offset += n
 
     def drop_graph(self, graph):
         # plain DROP GRAPH fails on graphs never made with CREATE GRAPH (SPARUL_DROP)
