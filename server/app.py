@@ -70,6 +70,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .api_queries import bp as api_queries_bp; app.register_blueprint(api_queries_bp)  # noqa: E702
     from .linked_data import bp as linked_data_bp; app.register_blueprint(linked_data_bp)  # noqa: E702
     from .api_import import bp as api_import_bp; app.register_blueprint(api_import_bp)  # noqa: E702
+    from .pages import bp as pages_bp; app.register_blueprint(pages_bp)  # noqa: E702 - web pages
+    from . import ops; ops.register(app)  # noqa: E702 - health, metrics, request logs, backup
     return app
 
 
