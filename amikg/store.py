@@ -560,6 +560,27 @@ class RemoteStore(Store):
         for i in range(0, len(quads), 50_000):
             self.update(self._insert_text(quads[i:i + 50_000]))
 
+    def add_fresh(self, quads, graphs, then=()):
+        """Many quads into empty ``graphs``: POSTed straight into them (no staging: the graphs
+        were empty, so dropping them undoes a failed write exactly), then ``then`` in one
+        update."""
+        quads, then = list(quads), list(then)
+        if not self._wants_bulk(quads):
+            return self.add(quads + then)
+        targets = sorted({q.graph_name.value for q in quads
+                          if isinstance(q.graph_name, ox.NamedNode)} | set(graphs))
+        try:
+            self._bulk_write(quads, [], staged=False)
+            if then:
+                self.add(then)
+        except BaseException:
+            for g in targets:
+                try:
+                    self.update(f"DROP SILENT GRAPH {nn(g)}")
+                except Exception:  # the store is gone; nothing more we can do from here
+                    pass
+            raise
+
     def replace_graphs(self, graphs, quads, delete_patterns=""):
         graphs, quads = list(graphs), list(quads)
         if self._wants_bulk(quads):
@@ -568,7 +589,7 @@ class RemoteStore(Store):
         self.update(f"{drops}{delete_patterns}{self._insert_text(quads)}")
 
     def _bulk_write(self, quads: list[ox.Quad], replace: list[str],
-                    delete_patterns: str = "") -> None:
+                    delete_patterns: str = "", staged: bool = True) -> None:
         """Write many quads through the Graph Store Protocol, all or nothing as far as the store
         allows (README, "Running on other stores"):
 
@@ -579,7 +600,8 @@ class RemoteStore(Store):
            ``replace`` that get no new triples;
         3. if anything fails, the staging graphs are dropped and the target graphs are as before.
 
-        Until step 2 the staged triples are visible through the union default graph.
+        Until step 2 the staged triples are visible through the union default graph. With
+        ``staged=False`` the chunks go straight into their graphs (the caller undoes a failure).
         """
         by_graph: dict[str, list[ox.Triple]] = {}
         for q in quads:
@@ -587,7 +609,8 @@ class RemoteStore(Store):
                 raise StoreError("bulk writes to a remote store need named graphs")
             by_graph.setdefault(q.graph_name.value, []).append(q.triple)
         run = uuid.uuid4().hex
-        staging = {g: f"{STAGING_PREFIX}{run}:{i}" for i, g in enumerate(by_graph)}
+        staging = {g: f"{STAGING_PREFIX}{run}:{i}" if staged else g
+                   for i, g in enumerate(by_graph)}
         total, done = len(quads), 0
         try:
             for g, triples in by_graph.items():
@@ -597,6 +620,8 @@ class RemoteStore(Store):
                     done += len(chunk)
                     if self.upload_progress:
                         self.upload_progress(done, total)
+            if not staged:
+                return
             ops = [f"DROP SILENT GRAPH {nn(g)}" for g in replace if g not in by_graph]
             for g, s in staging.items():
                 if g in replace:
@@ -605,7 +630,7 @@ class RemoteStore(Store):
                     ops += [f"ADD SILENT {nn(s)} TO {nn(g)}", f"DROP SILENT GRAPH {nn(s)}"]
             self.update(delete_patterns + " ;\n".join(ops))
         except BaseException:
-            for s in staging.values():
+            for s in staging.values() if staged else ():
                 try:
                     self.update(f"DROP SILENT GRAPH {nn(s)}")
                 except Exception:  # the store is gone; the staging graph stays hidden

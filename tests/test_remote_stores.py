@@ -150,3 +150,18 @@ def test_virtuoso_wrong_password_is_a_clear_error(virtuoso_server):
         store.update("INSERT DATA { GRAPH <http://ex.org/g> { <http://ex.org/a> "
                      "<http://ex.org/p> 1 } }")
     assert "credentials" in err.value.message
+
+
+def test_failed_bulk_load_into_a_fresh_graph_leaves_nothing(remote_store, tmp_path):
+    path = tmp_path / "fresh.nt.gz"
+    write_nt(path, 3_000)
+    remote_store.bulk_threshold = remote_store.chunk_triples = 1_000
+
+    def fail_half_way(done, total):
+        if done >= 2_000:
+            raise RuntimeError("connection lost")
+
+    remote_store.upload_progress = fail_half_way
+    with pytest.raises(RuntimeError):
+        load_paths(remote_store, [path], G)
+    assert remote_store.named_graphs() == [] and remote_store.count() == 0
