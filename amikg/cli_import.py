@@ -25,8 +25,10 @@ def register(main: click.Group) -> None:
                   help="Check and print what would be written (N-Quads on stdout); write nothing.")
     @click.option("--encoding", metavar="NAME",
                   help="Encoding of a CSV file (default: detected, UTF-8 or Latin-1).")
+    @click.option("--shapes/--no-shapes", "shapes", default=None,
+                  help="Run the data-quality shapes (default: for files up to 1000 rows).")
     @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-    def import_(store_location, file, cluster, mapping, dry_run, encoding, as_json):
+    def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, as_json):
         """Import a member spreadsheet (CSV or .xlsx) as one named graph, with provenance.
 
         Every row is checked first (datatypes, ontology enumerations, NUTS codes, duplicates,
@@ -44,6 +46,7 @@ def register(main: click.Group) -> None:
             try:
                 rep = import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
                                    encoding=encoding, progress=progress,
+                                   shapes="auto" if shapes is None else shapes,
                                    preview=sys.stdout.buffer if dry_run and not as_json else None)
             except ImportRejected as e:
                 if as_json:

@@ -43,7 +43,7 @@ def test_shipped_examples_import_and_read_back_through_named_queries(bundled_sto
     rep = import_table(bundled_store, EXAMPLES / example, "filas")
     assert (rep.rows, rep.organisations) == (7, 7)
     assert rep.triples == bundled_store.count(rep.graph)
-    assert members_via_named_query(bundled_store) == EXAMPLE_NAMES
+    assert EXAMPLE_NAMES <= members_via_named_query(bundled_store)
 
 
 def test_csv_and_xlsx_examples_give_the_same_triples(tmp_path):
@@ -153,12 +153,13 @@ def test_reimport_is_idempotent_and_undo_restores_the_store(bundled_store):
     assert dump(bundled_store) == after_first
     undo(bundled_store, first.import_id)
     assert dump(bundled_store) == before
+    assert not EXAMPLE_NAMES & members_via_named_query(bundled_store)
     assert history(bundled_store) == []
     # imported again after undo: the same organisation IRIs
     third = import_table(bundled_store, EXAMPLES / "members.csv", "filas")
     assert third.import_id == first.import_id
     assert dump(bundled_store) != before
-    assert members_via_named_query(bundled_store) == EXAMPLE_NAMES
+    assert EXAMPLE_NAMES <= members_via_named_query(bundled_store)
 
 
 def test_undo_removes_exactly_one_import(bundled_store):
@@ -167,7 +168,7 @@ def test_undo_removes_exactly_one_import(bundled_store):
     undo(bundled_store, a.import_id)
     assert [h["id"] for h in history(bundled_store)] == [b.import_id]
     assert bundled_store.graph_exists(b.graph) and not bundled_store.graph_exists(a.graph)
-    assert members_via_named_query(bundled_store) == EXAMPLE_NAMES
+    assert EXAMPLE_NAMES <= members_via_named_query(bundled_store)
 
 
 def test_provenance_of_an_import_is_queryable_by_sparql(bundled_store):
