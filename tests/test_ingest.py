@@ -281,3 +281,19 @@ def test_cli_dry_run_prints_nquads(tmp_path):
     assert r.returncode == 0
     assert r.stdout.decode().count("\n") == int(r.stderr.decode().split(" organisations, ")[1]
                                                  .split(" triples")[0])
+
+
+def test_data_quality_shapes_run_on_the_converted_rows(tmp_path):
+    """A mapping that drops the names' language tag passes the datatypes but not the shapes."""
+    from amikg.ingest import DEFAULT_MAPPING
+    from amikg.store import open_store
+
+    mapping = tmp_path / "no-lang.csv-metadata.json"
+    mapping.write_text(DEFAULT_MAPPING.read_text(encoding="utf-8").replace('"lang": "en", ', ""),
+                       encoding="utf-8")
+    with open_store("memory:") as store, pytest.raises(ImportRejected) as e:
+        import_table(store, EXAMPLES / "members.csv", "filas", mapping=mapping)
+    first = e.value.problems[0]
+    assert (first.row, first.column) == (2, "name")
+    assert "language tag" in first.message
+    assert len(e.value.problems) == 7  # one per row
