@@ -84,6 +84,9 @@ def load(store_location, files, graph, fmt, append):
     sources = [Source.from_path(f, fmt) for f in files]
     total = sum(len(s.data()) for s in sources)
     with get_store(store_location) as store:
+        if store.kind == "remote":  # large loads go up in Graph Store chunks: say how far
+            store.upload_progress = lambda done, n: click.echo(
+                f"uploaded {done:,} of {n:,} triples", err=True)
         if total > 5_000_000 and sys.stderr.isatty():
             with _progress_bar(total, "parsing") as bar:
                 rep = load_sources(store, sources, graph, replace=not append, progress=bar.update)
