@@ -165,3 +165,16 @@ def test_failed_bulk_load_into_a_fresh_graph_leaves_nothing(remote_store, tmp_pa
     with pytest.raises(RuntimeError):
         load_paths(remote_store, [path], G)
     assert remote_store.named_graphs() == [] and remote_store.count() == 0
+
+
+def test_cli_load_into_a_remote_store_reports_upload_progress(request, tmp_path):
+    from conftest import run_cli
+
+    server = request.getfixturevalue("oxigraph_server")
+    server.clear()
+    path = tmp_path / "big.nt.gz"
+    write_nt(path, 25_000)
+    proc = run_cli("load", "--store", server.location, "--graph", G, str(path))
+    assert proc.returncode == 0, proc.stderr
+    assert b"uploaded 25,002 of 25,002 triples" in proc.stderr
+    assert open_store(server.location).count(G) == 25_002
