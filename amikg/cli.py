@@ -296,10 +296,30 @@ def serve(store_location, host, port, workers, threads, query_workers):
 
     settings = Settings.from_env()
     location = store_location or settings.store_location
-    open_store(location, settings).close()  # fail fast: a locked or unreachable store
+    _check_store_in_child(location, settings)  # fail fast: a locked or unreachable store
     click.echo(f"amikg: serving {location} on http://{host}:{port}/sparql", err=True)
     run_server(host=host, port=port, store=location, workers=workers, threads=threads,
                query_workers=query_workers, timeout=settings.query_timeout)
+
+
+def _check_store_in_child(location: str, settings: Settings) -> None:
+    """Open and close the store once before serving, in a child process for an embedded store:
+    RocksDB started in gunicorn's master would leave its background threads behind at the fork,
+    and the worker's flushes (hence snapshots for queries after a write) would wait forever."""
+    from server.wsgi import single_process_store
+    from .errors import StoreError
+
+    if not single_process_store(location) or location == "memory:":
+        open_store(location, settings).close()
+        return
+    import subprocess
+    code = ("import sys\nfrom amikg.errors import AmikgError\nfrom amikg.store import open_store\n"
+            "try:\n    open_store(sys.argv[1]).close()\nexcept AmikgError as e:\n"
+            "    sys.stderr.write(e.message)\n    sys.exit(e.exit_code)\n")
+    r = subprocess.run([sys.executable, "-c", code, location], capture_output=True, text=True)
+    if r.returncode:
+        raise StoreError(r.stderr.strip().splitlines()[-1] if r.stderr.strip()
+                         else f"cannot open the store {location}")
 
 
 # --- commands: validation and roadmap (issue 5) ---
@@ -477,6 +497,92 @@ from .cli_import import register as _register_import  # noqa: E402
 _register_import(main)
 
 # --- commands: backup, restore, dump (issue 11) ---
+
+def service_option(f):
+    """``--url``: reach the store through a running service (it holds the embedded store)."""
+    return click.option(
+        "--url", envvar="AMIKG_SERVICE_URL", default=None, metavar="URL",
+        help="A running amikg service (e.g. http://127.0.0.1:8080) to take the snapshot from; "
+             "needed while the service holds the store. Sends AMIKG_UPDATE_TOKEN.")(f)
+
+
+def _service_token() -> str:
+    return Settings.from_env().token()
+
+
+@main.command()
+@store_option
+@service_option
+@click.argument("directory", type=click.Path(file_okay=False))
+def backup(store_location, url, directory):
+    """Write a consistent snapshot of the embedded store into DIRECTORY (new or empty).
+
+    Without --url the store is opened directly (the service must not be running on it); with
+    --url the running service makes the snapshot (POST /admin/backup). Restore with
+    `amikg restore DIRECTORY`."""
+    from .backup import backup_local, fetch_backup
+    from .errors import StoreLockedError
+
+    if url:
+        rep = fetch_backup(url, directory, _service_token())
+    else:
+        location = store_location or Settings.from_env().store_location
+        try:
+            rep = backup_local(location, directory)
+        except StoreLockedError as e:
+            raise StoreLockedError(f"{e.message}; to back up while the service runs, add "
+                                   "--url http://HOST:PORT (and AMIKG_UPDATE_TOKEN)")
+    click.echo(f"backup of {rep.quads} quads in {rep.path} (from {rep.via})")
+
+
+@main.command()
+@store_option
+@click.argument("source", type=click.Path(exists=True))
+def restore(store_location, source):
+    """Make SOURCE the store: a backup directory (`amikg backup`) or an N-Quads dump
+    (`amikg dump`, .nq or .nq.gz). The service must be stopped; the present store is moved
+    aside to STORE.before-restore-TIME, never deleted."""
+    from .backup import restore_backup, restore_dump
+
+    location = store_location or Settings.from_env().store_location
+    if "://" in location or location == "memory:":
+        raise FormatError(f"restore needs an embedded store directory, not {location}; load a "
+                          "dump into a remote store with `amikg load --append DUMP.nq`")
+    if Path(source).is_dir():
+        quads, aside = restore_backup(source, location)
+    else:
+        quads, aside = restore_dump(source, location)
+    click.echo(f"restored {quads} quads into {location}"
+               + (f"; the previous store is in {aside}" if aside else ""))
+
+
+@main.command()
+@store_option
+@service_option
+@click.option("--output", "-o", type=click.Path(dir_okay=False), default=None,
+              help="File (.nq, or .nq.gz compressed); default stdout.")
+def dump(store_location, url, output):
+    """Write the whole dataset (every named graph, provenance included) as N-Quads, the portable
+    format. `amikg restore FILE` rebuilds a store from it; `amikg load --append FILE` adds it."""
+    import gzip
+    import tempfile
+
+    from .backup import dump_dataset, fetch_backup
+
+    def write(location):
+        if output is None:
+            return dump_dataset(location, sys.stdout.buffer)
+        opener = gzip.open if output.endswith(".gz") else open
+        with opener(output, "wb") as f:
+            return dump_dataset(location, f)
+
+    if url:  # a snapshot from the service, dumped here
+        with tempfile.TemporaryDirectory(prefix="amikg-dump-") as tmp:
+            fetch_backup(url, Path(tmp) / "store", _service_token())
+            n = write(str(Path(tmp) / "store"))
+    else:
+        n = write(store_location or Settings.from_env().store_location)
+    click.echo(f"dumped {n} quads", err=True)
 
 # --- commands: benchmarks (issue 10) ---
 

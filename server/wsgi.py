@@ -48,7 +48,7 @@ def serve(*, host: str, port: int, store: str, workers: int, threads: int, query
         # gunicorn's own watchdog: well above the query time limit (the executor stops queries)
         "timeout": int(max(30, timeout * 2 + 10)),
         "graceful_timeout": 10,
-        "accesslog": "-",
+        "accesslog": None,  # server/ops.py writes JSON request logs (no query strings)
         "errorlog": "-",
         "loglevel": log_level,
         "preload_app": False,
