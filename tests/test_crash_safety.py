@@ -67,3 +67,66 @@ def test_error_during_bulk_write_drops_the_partial_graph(tmp_path):
     with open_store(str(store_dir)) as store:
         assert store.recovered == [g.value]
         assert sorted(str(q) for q in store.quads()) == before
+
+
+# -- the running service (issue 11) ------------------------------------------------------------
+
+def _put_in_background(svc, graph: str, body: bytes) -> dict:
+    import threading
+    from live_service import AUTH
+
+    result: dict = {}
+
+    def put():
+        try:
+            result["status"] = svc.request(
+                "PUT", f"/graph?graph={graph}", body,
+                {**AUTH, "Content-Type": "application/n-triples"}, timeout=120)[0]
+        except OSError as e:  # the service died under the request
+            result["error"] = e
+
+    result["thread"] = threading.Thread(target=put)
+    result["thread"].start()
+    return result
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kill_after", [0.5, 1.5, 3.0])
+def test_service_killed_during_a_graph_store_put_restarts_with_nothing_lost(
+        bundled_store_dir, tmp_path, kill_after):
+    """SIGKILL to the whole service (master, worker, query processes) while a 48 MB PUT is being
+    parsed or bulk-written: on restart the store holds everything acknowledged before, and the new
+    graph either completely (if the PUT was answered) or not at all."""
+    import io
+    import shutil
+
+    from live_service import LiveService, sorted_dump
+
+    store_dir = tmp_path / "store"
+    shutil.copytree(bundled_store_dir, store_dir)
+    svc = LiveService(store_dir, tmp_path, env={"AMIKG_MAX_BODY": str(200 * 1024 * 1024)})
+    svc.update("INSERT DATA { GRAPH <http://example.org/acked> { <http://example.org/a> "
+               "<http://example.org/p> 1 } }")
+    buf = io.BytesIO()
+    n = write_synthetic(buf, 30_000, seed=2)
+    graph = "https://w3id.org/amikg/graph/source/big"
+    result = _put_in_background(svc, graph, buf.getvalue())
+    time.sleep(kill_after)
+    svc.kill()
+    result["thread"].join(60)
+    after = sorted_dump(store_dir)
+    assert sum(1 for q in after if q.endswith("<http://example.org/acked>")) == 1
+    big = sum(1 for q in after if q.endswith(f"<{graph}>"))
+    if result.get("status") in (201, 204):
+        assert big == n  # answered: all of it is there
+    else:
+        assert big == 0  # not answered: none of it, and no journal entry left behind
+    assert not any("journal#incompleteLoadOf" in q for q in after)
+    # the service starts again on the same directory and answers
+    again = LiveService(store_dir, tmp_path)
+    try:
+        assert again.request("GET", "/readyz")[0] == 200
+        rows = again.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+        assert int(rows[0]["n"]["value"]) == len(after) or big == 0
+    finally:
+        again.stop()
