@@ -149,7 +149,8 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
         raise QueryError("this is an update, not a query: send it as an update "
                          "(POST update=... or Content-Type: application/sparql-update)")
     kind = "graph" if info.form in ("CONSTRUCT", "DESCRIBE") else "results"
-    fmt = negotiate(kind)
+    # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
+    fmt = negotiate(kind) if info.form else "json"
     answer = current_executor().query(text, fmt, default_graph=default_graph,
                                       named_graphs=named_graphs)
     resp = Response(answer.body, mimetype=answer.media_type)

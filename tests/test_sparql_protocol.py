@@ -1,0 +1,576 @@
+"""The SPARQL 1.1 Protocol and Graph Store Protocol of ``amikg serve`` (issue 4).
+
+Protocol details go through Flask's test client over an embedded store (queries in the executor's
+worker processes, as in production); the acceptance tests start the service as a real process on
+loopback and talk to it with SPARQLWrapper and rdflib's SPARQLUpdateStore, over the embedded store
+and over a real Oxigraph server behind it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pyoxigraph as ox
+import pytest
+
+from conftest import ROOT, SHARED, need
+from service_process import TOKEN, ServiceProcess
+
+SAMPLE = ROOT / "tests" / "data" / "sample.ttl"
+G1 = "http://example.org/g1"
+G2 = "http://example.org/g2"
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+UPD = "application/sparql-update"
+
+
+def _fill(store) -> None:
+    store.update(f"""INSERT DATA {{
+        GRAPH <{G1}> {{ <http://example.org/a> <http://example.org/p> "one" ;
+                                             <http://example.org/q> <http://example.org/b> . }}
+        GRAPH <{G2}> {{ <http://example.org/b> <http://example.org/p> "two"@en . }} }}""")
+
+
+@pytest.fixture
+def app(tmp_path):
+    from amikg.store import open_store
+    from server import create_app
+
+    store = open_store(str(tmp_path / "store"))
+    _fill(store)
+    app = create_app({"STORE": store, "update_token": TOKEN, "QUERY_WORKERS": 1,
+                      "TESTING": True})
+    yield app
+    app.extensions["amikg"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def bindings(resp) -> list[dict]:
+    assert resp.status_code == 200, resp.data
+    return [{k: v["value"] for k, v in b.items()} for b in resp.json["results"]["bindings"]]
+
+
+# -- query: the three ways to send one ----------------------------------------------------------
+
+SELECT_P = "SELECT ?o WHERE { ?s <http://example.org/p> ?o } ORDER BY ?o"
+
+
+def test_query_by_get(client):
+    assert bindings(client.get("/sparql", query_string={"query": SELECT_P})) == \
+        [{"o": "one"}, {"o": "two"}]
+
+
+def test_query_by_post_form(client):
+    assert bindings(client.post("/sparql", data={"query": SELECT_P})) == \
+        [{"o": "one"}, {"o": "two"}]
+
+
+def test_query_by_post_direct(client):
+    resp = client.post("/sparql", data=SELECT_P, content_type="application/sparql-query")
+    assert bindings(resp) == [{"o": "one"}, {"o": "two"}]
+
+
+def test_default_graph_uri_selects_the_default_graph(client):
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "default-graph-uri": G2})
+    assert bindings(resp) == [{"o": "two"}]
+
+
+def test_named_graph_uri_limits_the_named_graphs(client):
+    q = "SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g"
+    resp = client.post("/sparql", data={"query": q, "named-graph-uri": G1})
+    assert bindings(resp) == [{"g": G1}]
+    resp = client.post(f"/sparql?named-graph-uri={G2}", data=q,
+                       content_type="application/sparql-query")
+    assert bindings(resp) == [{"g": G2}]
+
+
+def test_queries_see_the_union_of_named_graphs(client):
+    q = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    assert bindings(client.get("/sparql", query_string={"query": q})) == [{"n": "3"}]
+
+
+# -- content negotiation ------------------------------------------------------------------------
+
+@pytest.mark.parametrize("accept,media", [
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("*/*", "application/sparql-results+json"),
+    ("text/html,application/xhtml+xml,*/*;q=0.8", "application/sparql-results+json"),
+])
+def test_select_results_by_accept(client, accept, media):
+    resp = client.get("/sparql", query_string={"query": SELECT_P}, headers={"Accept": accept})
+    assert resp.status_code == 200 and resp.mimetype == media
+    assert b"one" in resp.data
+
+
+def test_select_as_csv_is_parseable(client):
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": "csv"})
+    assert list(csv.reader(io.StringIO(resp.data.decode()))) == [["o"], ["one"], ["two"]]
+
+
+@pytest.mark.parametrize("accept", ["application/sparql-results+json",
+                                    "application/sparql-results+xml"])
+def test_ask_by_accept(client, accept):
+    resp = client.get("/sparql", query_string={"query": "ASK { ?s ?p 'one' }"},
+                      headers={"Accept": accept})
+    assert resp.mimetype == accept
+    res = ox.parse_query_results(resp.data, format=ox.QueryResultsFormat.from_media_type(accept))
+    assert bool(res) is True
+
+
+@pytest.mark.parametrize("accept,fmt", [
+    ("text/turtle", ox.RdfFormat.TURTLE), ("application/n-triples", ox.RdfFormat.N_TRIPLES),
+    ("application/ld+json", ox.RdfFormat.JSON_LD), ("application/rdf+xml", ox.RdfFormat.RDF_XML),
+    ("application/n-quads", ox.RdfFormat.N_QUADS), ("application/trig", ox.RdfFormat.TRIG),
+])
+@pytest.mark.parametrize("query", ["CONSTRUCT WHERE { ?s <http://example.org/p> ?o }",
+                                   "DESCRIBE <http://example.org/b>"])
+def test_construct_and_describe_by_accept(client, accept, fmt, query):
+    resp = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert resp.status_code == 200 and resp.mimetype == accept
+    triples = list(ox.parse(resp.data, format=fmt))
+    assert any(q.object == ox.Literal("two", language="en") for q in triples)
+
+
+@pytest.mark.parametrize("fmt,media", [("json", "application/sparql-results+json"),
+                                       ("xml", "application/sparql-results+xml"),
+                                       ("csv", "text/csv"), ("tsv", "text/tab-separated-values")])
+def test_format_parameter_overrides_accept(client, fmt, media):
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": fmt},
+                      headers={"Accept": "text/html"})
+    assert resp.mimetype == media
+
+
+def test_format_parameter_for_graphs_and_download(client):
+    resp = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }",
+                                                "format": "ttl", "download": "1"})
+    assert resp.mimetype == "text/turtle"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="results.ttl"'
+
+
+def test_not_acceptable_is_406(client):
+    resp = client.get("/sparql", query_string={"query": SELECT_P}, headers={"Accept": "image/png"})
+    assert resp.status_code == 406 and resp.json["error"] == "NotAcceptable"
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": "turtle"})
+    assert resp.status_code == 406
+
+
+# -- updates ------------------------------------------------------------------------------------
+
+def test_update_by_post_form_and_direct(client):
+    r = client.post("/sparql", data={"update": "INSERT DATA { GRAPH <http://e/x> { <http://e/s> "
+                                               "<http://e/p> 1 } }"}, headers=AUTH)
+    assert r.status_code == 204
+    r = client.post("/sparql", data="INSERT DATA { GRAPH <http://e/x> { <http://e/s> <http://e/p> 2 } }",
+                    content_type=UPD, headers=AUTH)
+    assert r.status_code == 204
+    q = "SELECT ?o WHERE { <http://e/s> ?p ?o } ORDER BY ?o"
+    assert bindings(client.get("/sparql", query_string={"query": q})) == [{"o": "1"}, {"o": "2"}]
+
+
+def test_using_graph_uri_sets_the_where_dataset(client):
+    u = ("INSERT { GRAPH <http://e/copy> { ?s ?p ?o } } WHERE { ?s ?p ?o }")
+    r = client.post("/sparql", data={"update": u, "using-graph-uri": G2}, headers=AUTH)
+    assert r.status_code == 204
+    q = "SELECT ?o WHERE { GRAPH <http://e/copy> { ?s ?p ?o } }"
+    assert bindings(client.get("/sparql", query_string={"query": q})) == [{"o": "two"}]
+
+
+def test_using_named_graph_uri_on_a_direct_update(client):
+    u = "INSERT { GRAPH <http://e/names> { ?g a <http://e/G> } } WHERE { GRAPH ?g { ?s ?p ?o } }"
+    r = client.post(f"/sparql?using-named-graph-uri={G1}", data=u, content_type=UPD, headers=AUTH)
+    assert r.status_code == 204
+    q = "SELECT ?g WHERE { GRAPH <http://e/names> { ?g a <http://e/G> } }"
+    assert bindings(client.get("/sparql", query_string={"query": q})) == [{"g": G1}]
+
+
+def test_using_graph_uri_conflicts_with_using_in_the_update(client):
+    u = f"INSERT {{ GRAPH <http://e/c> {{ ?s ?p ?o }} }} USING <{G1}> WHERE {{ ?s ?p ?o }}"
+    r = client.post("/sparql", data={"update": u, "using-graph-uri": G2}, headers=AUTH)
+    assert r.status_code == 400 and "USING" in r.json["message"]
+
+
+# -- errors per the protocol --------------------------------------------------------------------
+
+def test_malformed_query_is_400_with_the_parser_message(client):
+    r = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"})
+    assert r.status_code == 400
+    assert r.json["error"] == "QueryError" and "error at 1:" in r.json["message"]
+    assert "Traceback" not in r.get_data(as_text=True)
+
+
+def test_malformed_update_is_400_with_the_parser_message(client):
+    r = client.post("/sparql", data={"update": "INSERT DATA { <http://e/a> }"}, headers=AUTH)
+    assert r.status_code == 400 and "malformed update" in r.json["message"]
+
+
+def test_query_sent_as_update_is_400(client):
+    r = client.post("/sparql", data={"update": "SELECT * WHERE { ?s ?p ?o }"}, headers=AUTH)
+    assert r.status_code == 400 and "is a query" in r.json["message"]
+
+
+def test_update_sent_as_query_is_400(client):
+    r = client.get("/sparql", query_string={"query": "DELETE WHERE { ?s ?p ?o }"})
+    assert r.status_code == 400 and "is an update" in r.json["message"]
+    r = client.post("/sparql", data="DROP ALL", content_type="application/sparql-query")
+    assert r.status_code == 400
+    assert bindings(client.get("/sparql", query_string={"query": SELECT_P}))  # still there
+
+
+def test_update_by_get_is_400(client):
+    r = client.get("/sparql", query_string={"update": "DROP ALL"})
+    assert r.status_code == 400
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_wrong_method_is_405(client, method):
+    r = client.open("/sparql", method=method, data="x")
+    assert r.status_code == 405 and "GET" in r.headers["Allow"]
+    assert r.json["error"] == "MethodNotAllowed"
+
+
+@pytest.mark.parametrize("ctype", ["text/plain", "application/json", None])
+def test_unsupported_media_type_is_415(client, ctype):
+    r = client.post("/sparql", data=SELECT_P, content_type=ctype)
+    assert r.status_code == 415 and r.json["error"] == "UnsupportedMediaType"
+
+
+def test_non_utf8_body_is_rejected(client):
+    r = client.post("/sparql", data=SELECT_P.encode("utf-16"),
+                    content_type="application/sparql-query; charset=UTF-16")
+    assert r.status_code == 415
+    r = client.post("/sparql", data=b"SELECT * WHERE { ?s ?p \"\xff\" }",
+                    content_type="application/sparql-query")
+    assert r.status_code == 400 and "UTF-8" in r.json["message"]
+
+
+def test_more_than_one_query_is_400(client):
+    r = client.get("/sparql?query=ASK%7B%7D&query=ASK%7B%7D")
+    assert r.status_code == 400
+    r = client.post("/sparql", data={"update": ["DROP ALL", "DROP ALL"]}, headers=AUTH)
+    assert r.status_code == 400
+
+
+def test_query_and_update_together_is_400(client):
+    r = client.post("/sparql", data={"query": "ASK {}", "update": "DROP ALL"}, headers=AUTH)
+    assert r.status_code == 400
+
+
+def test_errors_for_browsers_are_html_without_traceback(client):
+    r = client.get("/sparql", query_string={"query": "SELEC"}, headers={"Accept": "text/html"})
+    assert r.status_code == 400 and r.mimetype == "text/html"
+    assert "Traceback" not in r.get_data(as_text=True)
+    assert r.headers["Content-Security-Policy"].startswith("default-src 'self'")
+
+
+# -- service description and query page ---------------------------------------------------------
+
+SD = "http://www.w3.org/ns/sparql-service-description#"
+
+
+@pytest.mark.parametrize("accept,fmt", [("text/turtle", ox.RdfFormat.TURTLE),
+                                        ("application/ld+json", ox.RdfFormat.JSON_LD),
+                                        (None, ox.RdfFormat.TURTLE)])
+def test_service_description(client, accept, fmt):
+    r = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert r.status_code == 200 and r.mimetype == fmt.media_type
+    store = ox.Store()
+    store.load(r.data, format=fmt)
+    ask = f"""PREFIX sd: <{SD}> ASK {{ ?svc a sd:Service ; sd:endpoint <http://localhost/sparql> ;
+        sd:supportedLanguage sd:SPARQL11Query, sd:SPARQL11Update ; sd:feature sd:UnionDefaultGraph ;
+        sd:defaultDataset/sd:namedGraph/sd:name <{G1}> }}"""
+    assert bool(store.query(ask))
+
+
+def test_query_page_for_browsers(client):
+    r = client.get("/sparql", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert '<textarea id="query"' in page and "/static/sparql.js" in page
+    assert "http://" not in page.split("<main>")[1].split("</main>")[0].replace(
+        "http://localhost", "").replace("http://www.w3.org", "").replace("w3id.org", "")
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert client.get("/static/sparql.js").status_code == 200
+
+
+def test_query_page_lists_the_named_queries(client):
+    rq = sorted((ROOT / "queries").glob("*.rq"))
+    if not rq:
+        pytest.skip("queries/ has no .rq files yet")
+    page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for p in rq:
+        assert p.stem in page
+
+
+def test_query_page_links_download_in_every_format(client):
+    page = client.get("/sparql", headers={"Accept": "text/html"}).get_data(as_text=True)
+    for f in ("json", "xml", "csv", "tsv", "turtle", "ntriples", "jsonld", "rdfxml"):
+        assert f'data-format="{f}"' in page
+
+
+# -- Graph Store HTTP Protocol ------------------------------------------------------------------
+
+TTL = "text/turtle"
+
+
+def test_gsp_get_a_graph(client):
+    r = client.get("/graph", query_string={"graph": G2}, headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.mimetype == "application/n-triples"
+    assert r.data == b'<http://example.org/b> <http://example.org/p> "two"@en .\n'
+
+
+def test_gsp_head_and_missing_graph(client):
+    assert client.head("/graph", query_string={"graph": G1}).status_code == 200
+    r = client.get("/graph", query_string={"graph": "http://example.org/none"})
+    assert r.status_code == 404 and r.json["error"] == "NotFound"
+    assert client.head("/graph", query_string={"graph": "http://example.org/none"}).status_code == 404
+
+
+def test_gsp_put_creates_201_then_replaces_204(client):
+    g = {"graph": "http://example.org/new"}
+    r = client.put("/graph", query_string=g, data="<http://e/a> <http://e/p> 1 .",
+                   content_type=TTL, headers=AUTH)
+    assert r.status_code == 201
+    r = client.put("/graph", query_string=g, data="<http://e/a> <http://e/p> 2 .",
+                   content_type=TTL, headers=AUTH)
+    assert r.status_code == 204
+    body = client.get("/graph", query_string=g, headers={"Accept": "application/n-triples"}).data
+    assert body.strip() == b'<http://e/a> <http://e/p> "2"^^<http://www.w3.org/2001/XMLSchema#integer> .'
+
+
+def test_gsp_post_adds(client):
+    r = client.post("/graph", query_string={"graph": G1}, data="<http://e/z> <http://e/p> \"3\" .",
+                    content_type="application/n-triples", headers=AUTH)
+    assert r.status_code == 204
+    nt = client.get("/graph", query_string={"graph": G1}, headers={"Accept": "application/n-triples"})
+    assert nt.data.count(b"\n") == 3
+
+
+def test_gsp_delete(client):
+    assert client.delete("/graph", query_string={"graph": G2}, headers=AUTH).status_code == 204
+    assert client.delete("/graph", query_string={"graph": G2}, headers=AUTH).status_code == 404
+    assert client.get("/graph", query_string={"graph": G2}).status_code == 404
+
+
+def test_gsp_default_graph(client):
+    r = client.put("/graph?default", data="<http://e/d> <http://e/p> 'in default' .",
+                   content_type=TTL, headers=AUTH)
+    assert r.status_code == 204
+    r = client.get("/graph?default", headers={"Accept": "application/n-triples"})
+    assert r.data == b'<http://e/d> <http://e/p> "in default" .\n'
+    assert client.delete("/graph?default", headers=AUTH).status_code == 204
+    assert client.get("/graph?default", headers={"Accept": "application/n-triples"}).data == b""
+
+
+def test_gsp_syntax_error_is_400_naming_the_line_and_changes_nothing(client):
+    before = client.get("/graph", query_string={"graph": G1}, headers={"Accept": "application/n-triples"}).data
+    r = client.put("/graph", query_string={"graph": G1},
+                   data="<http://e/a> <http://e/p> 1 .\n<http://e/a> <http://e/p> \"open .\n",
+                   content_type=TTL, headers=AUTH)
+    assert r.status_code == 400 and r.json["line"] == 2 and "line 2" in r.json["message"]
+    after = client.get("/graph", query_string={"graph": G1}, headers={"Accept": "application/n-triples"}).data
+    assert after == before
+
+
+def test_gsp_needs_exactly_one_graph_and_a_known_media_type(client):
+    assert client.get("/graph?default&graph=http://e/x").status_code == 400
+    assert client.get("/graph").status_code == 400
+    r = client.put("/graph", query_string={"graph": G1}, data="x", content_type="application/pdf",
+                   headers=AUTH)
+    assert r.status_code == 415
+
+
+# -- W3C SPARQL 1.1 Protocol test suite (manifest-driven, where practical) -----------------------
+
+PROTOCOL_MANIFEST = SHARED / "w3c-rdf-tests" / "sparql" / "sparql11" / "protocol" / "manifest.ttl"
+
+#: Manifest tests not run here, with the reason.
+NOT_RUN = {
+    "update_base_uri": "relative IRIs in updates are not resolved against the endpoint URL",
+    "query_dataset_default_graphs_get": "needs the engine to fetch remote graphs; covered by "
+                                         "test_default_graph_uri_selects_the_default_graph",
+    "query_dataset_default_graphs_post": "as above (remote graphs)",
+    "query_dataset_named_graphs_post": "as above; covered by test_named_graph_uri_limits_...",
+    "query_dataset_named_graphs_get": "as above",
+    "query_dataset_full": "as above",
+    "query_multiple_dataset": "as above",
+    "update_dataset_default_graph": "covered by test_using_graph_uri_sets_the_where_dataset",
+    "update_dataset_default_graphs": "as above",
+    "update_dataset_named_graphs": "covered by test_using_named_graph_uri_on_a_direct_update",
+    "update_dataset_full": "as above",
+}
+
+
+def _protocol_cases():
+    q, u = "ASK { }", "CLEAR SILENT GRAPH <http://e/none>"
+    form = "application/x-www-form-urlencoded"
+    return {
+        "query_get": ("GET", {"query": q}, None, None, 200),
+        "query_post_form": ("POST", None, {"query": q}, form, 200),
+        "query_post_direct": ("POST", None, q, "application/sparql-query", 200),
+        "query_content_type_select": ("GET", {"query": "SELECT * {}"}, None, None, 200),
+        "query_content_type_ask": ("GET", {"query": q}, None, None, 200),
+        "query_content_type_describe": ("GET", {"query": "DESCRIBE <http://e/x>"}, None, None, 200),
+        "query_content_type_construct": ("GET", {"query": "CONSTRUCT WHERE {?s ?p ?o}"}, None,
+                                         None, 200),
+        "update_post_form": ("POST", None, {"update": u}, form, 204),
+        "update_post_direct": ("POST", None, u, UPD, 204),
+        "bad_query_method": ("PUT", {"query": q}, None, None, 405),
+        "bad_multiple_queries": ("GET", [("query", q), ("query", q)], None, None, 400),
+        "bad_query_wrong_media_type": ("POST", None, q, "text/plain", 415),
+        "bad_query_missing_form_type": ("POST", None, "query=ASK%20%7B%7D", None, 415),
+        "bad_query_missing_direct_type": ("POST", None, q, None, 415),
+        "bad_query_non_utf8": ("POST", None, q.encode("utf-16"),
+                               "application/sparql-query; charset=UTF-16", 415),
+        "bad_query_syntax": ("GET", {"query": "ASK {"}, None, None, 400),
+        "bad_update_get": ("GET", {"update": u}, None, None, 400),
+        "bad_multiple_updates": ("POST", None, {"update": [u, u]}, form, 400),
+        "bad_update_wrong_media_type": ("POST", None, u, "text/plain", 415),
+        "bad_update_missing_form_type": ("POST", None, "update=CLEAR%20ALL", None, 415),
+        "bad_update_non_utf8": ("POST", None, u.encode("utf-16"),
+                                "application/sparql-update; charset=UTF-16", 415),
+        "bad_update_syntax": ("POST", None, {"update": "CLEAR XYZ"}, form, 400),
+        "bad_update_dataset_conflict": ("POST", [("using-graph-uri", G1)],
+                                        "INSERT { <http://e/a> <http://e/b> 1 } USING <http://e/g> "
+                                        "WHERE { }", UPD, 400),
+    }
+
+
+def test_w3c_protocol_manifest(client):
+    if not PROTOCOL_MANIFEST.is_file():
+        pytest.skip("../shared/w3c-rdf-tests is absent")
+    g = ox.Store()
+    g.load(path=str(PROTOCOL_MANIFEST), format=ox.RdfFormat.TURTLE,
+           base_iri="http://www.w3.org/2009/sparql/docs/tests/data-sparql11/protocol/manifest#")
+    names = {s["t"].value.rsplit("#", 1)[-1] for s in g.query(
+        "SELECT ?t WHERE { ?t a <http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#ProtocolTest> }")}
+    cases = _protocol_cases()
+    assert names == set(cases) | set(NOT_RUN), names ^ (set(cases) | set(NOT_RUN))
+    failures = []
+    for name, (method, qs, data, ctype, status) in cases.items():
+        kw = {"query_string": qs, "headers": AUTH}
+        if data is not None:
+            kw["data"] = data
+        if ctype:
+            kw["content_type"] = ctype
+        r = client.open("/sparql", method=method, **kw)
+        if r.status_code != status:
+            failures.append((name, r.status_code, r.data[:200]))
+    assert not failures
+
+
+# -- a real process, real clients -----------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory):
+    from amikg.store import open_store
+
+    d = tmp_path_factory.mktemp("svc")
+    with open_store(str(d / "store")) as store:
+        _fill(store)
+    svc = ServiceProcess(str(d / "store"), d)
+    yield svc
+    svc.stop()
+
+
+def _sparqlwrapper_checks(endpoint: str) -> None:
+    from SPARQLWrapper import CSV, JSON, TURTLE, XML, SPARQLWrapper
+
+    sw = SPARQLWrapper(endpoint)
+    sw.setQuery(SELECT_P)
+    sw.setReturnFormat(JSON)
+    res = sw.query().convert()
+    assert [b["o"]["value"] for b in res["results"]["bindings"]] == ["one", "two"]
+    sw.setReturnFormat(XML)
+    doc = sw.query().convert()
+    assert [n.firstChild.data for n in doc.getElementsByTagName("literal")] == ["one", "two"]
+    sw.setReturnFormat(CSV)
+    assert sw.query().convert().decode().split() == ["o", "one", "two"]
+    sw.setQuery("ASK { ?s ?p 'one' }")
+    sw.setReturnFormat(JSON)
+    assert sw.query().convert()["boolean"] is True
+    sw.setQuery("CONSTRUCT WHERE { ?s <http://example.org/p> ?o }")
+    sw.setReturnFormat(TURTLE)
+    data = sw.query().convert()
+    assert len(list(ox.parse(data, format=ox.RdfFormat.TURTLE))) == 2
+
+
+def _update_store_checks(endpoint: str, with_patterns: bool = True) -> None:
+    import rdflib
+    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+
+    store = SPARQLUpdateStore(query_endpoint=endpoint, update_endpoint=endpoint,
+                              headers={"Authorization": f"Bearer {TOKEN}"})
+    g = rdflib.Graph(store, identifier=rdflib.URIRef("http://example.org/rdflib"))
+    s, p = rdflib.URIRef("http://example.org/s"), rdflib.URIRef("http://example.org/p")
+    g.add((s, p, rdflib.Literal("added by rdflib")))
+    assert list(g.objects(s, p)) == [rdflib.Literal("added by rdflib")]
+    rows = list(g.query("SELECT ?o WHERE { ?s <http://example.org/p> ?o }"))
+    assert [str(r[0]) for r in rows] == ["added by rdflib"]
+    if with_patterns:
+        g.remove((s, p, None))
+    else:
+        # rdflib removes with WITH <g> DELETE ... WHERE, which an Oxigraph server started with
+        # --union-default-graph refuses ("using-union-graph must not be used with USING")
+        store.update('DELETE DATA { GRAPH <http://example.org/rdflib> { <http://example.org/s> '
+                     '<http://example.org/p> "added by rdflib" } }')
+    assert list(g.objects(s, p)) == []
+    store.close()
+
+
+def test_real_service_answers_sparqlwrapper(service):
+    _sparqlwrapper_checks(service.endpoint)
+
+
+def test_real_service_takes_updates_from_rdflib_sparqlupdatestore(service):
+    _update_store_checks(service.endpoint)
+
+
+def test_real_service_refuses_rdflib_updates_without_the_token(service):
+    import rdflib
+    from rdflib.plugins.stores.sparqlstore import SPARQLUpdateStore
+    from urllib.error import HTTPError
+
+    store = SPARQLUpdateStore(query_endpoint=service.endpoint, update_endpoint=service.endpoint)
+    g = rdflib.Graph(store, identifier=rdflib.URIRef("http://example.org/rdflib"))
+    with pytest.raises(HTTPError) as e:
+        g.add((rdflib.URIRef("http://e/s"), rdflib.URIRef("http://e/p"), rdflib.Literal(1)))
+    assert e.value.code == 401
+
+
+def test_real_service_over_a_remote_oxigraph_store(oxigraph_server, tmp_path):
+    """The same endpoint in front of a real Oxigraph server: it forwards queries and updates,
+    keeping its own auth and SERVICE guard."""
+    import urllib.request
+    from urllib.error import HTTPError
+
+    from amikg.store import open_store
+
+    oxigraph_server.clear()
+    with open_store(oxigraph_server.location) as remote:
+        _fill(remote)
+    svc = ServiceProcess(oxigraph_server.location, tmp_path)
+    try:
+        _sparqlwrapper_checks(svc.endpoint)
+        _update_store_checks(svc.endpoint, with_patterns=False)
+        req = urllib.request.Request(svc.endpoint, data=b"DROP ALL",
+                                     headers={"Content-Type": UPD}, method="POST")
+        with pytest.raises(HTTPError) as e:
+            urllib.request.urlopen(req, timeout=10)
+        assert e.value.code == 401
+        q = "SELECT * WHERE { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }"
+        req = urllib.request.Request(svc.endpoint + "?" + urllib.parse.urlencode({"query": q}))
+        with pytest.raises(HTTPError) as e:
+            urllib.request.urlopen(req, timeout=10)
+        assert e.value.code == 403
+    finally:
+        svc.stop()
+        oxigraph_server.clear()
