@@ -48,6 +48,7 @@ def site(bundled_store_dir, tmp_path_factory):
     """``amikg serve`` on a free loopback port over the bundled data plus the fixture graph.
     Before the service opens the store, :data:`ROADMAP` gets FILAS's roadmap JSON from the library
     (what the page must draw)."""
+    from amikg.queries import run_query
     from amikg.roadmap import roadmap
     from amikg.store import open_store
 
@@ -59,6 +60,8 @@ def site(bundled_store_dir, tmp_path_factory):
     assert done.returncode == 0, done.stderr.decode()
     with open_store(str(store)) as st:
         ROADMAP["filas"] = roadmap(st, "filas")
+        ROADMAP["filas-coverage"] = run_query(st, "value-chain-coverage", {
+            "cluster": ["amid:cluster/filas"]}).result()["rows"]
     port = free_port()
     log = work / "serve.log"
     with open(log, "wb") as out:
@@ -193,8 +196,13 @@ def test_cluster_page_shows_printed_counts_roadmap_next_steps_value_chain_market
     step = rm["next_steps"][0]
     assert first.startswith(step["name"]) and step["messages"][0] in first
     assert step["name"] == "Defining a value chain of the market in the region"
-    assert "7 of 7 steps have no actor" in page.locator("section:has(#value-chain)").inner_text()
-    assert page.locator("#chart-value-chain .gap").count() == 7
+    rows = ROADMAP["filas-coverage"]                        # the API's JSON, drawn as is
+    gaps = [r["step_label"] for r in rows if not r["covered"]]
+    section = page.locator("section:has(#value-chain)").inner_text()
+    assert f"{len(gaps)} of 7 steps have no actor: {', '.join(gaps)}." in section
+    assert page.locator("#chart-value-chain .gap").count() == len(gaps)
+    assert page.locator("#chart-value-chain text.value").all_text_contents() == [
+        str(r["actors"]) for r in rows if r["covered"]]
     matrix = page.locator("table.matrix")
     assert "+++" in matrix.inner_text() and matrix.locator("tbody tr").count() >= 5
     page.get_by_text("more steps").click()   # the rest of the steps open by keyboard or click
