@@ -251,17 +251,29 @@ def partners():
 
 def grouped(summary: dict) -> list[dict]:
     """The summary of :meth:`amikg.validate.Outcome.summary` regrouped by focus node, then by
-    severity (Violation, Warning, Info), each result keeping its phase."""
+    severity (Violation, Warning, Info), each result keeping its phase. Results that read the same
+    (two constraints of one property with one message) are shown once."""
     out = []
     for f in summary["focus_nodes"]:
         by_sev: dict = {s: [] for s in SEVERITIES}
+        seen = set()
         for ph in f["phases"]:
             for r in ph["results"]:
-                by_sev.setdefault(r["severity"], []).append({**r, "phase": ph["label"]})
-        local = _href(f["focus"])
-        out.append({**f, "href": local if local != f["focus"] else None,
-                    "severities": [(s, rs) for s, rs in by_sev.items() if rs]})
+                key = (r["severity"], r["message"], r["path"], r["value"])
+                if key in seen:
+                    continue
+                seen.add(key)
+                by_sev.setdefault(r["severity"], []).append(
+                    {**r, "phase": ph["label"], "path": _compact_path(r["path"])})
+        out.append({**f, "severities": [(s, rs) for s, rs in by_sev.items() if rs]})
     return out
+
+
+def _compact_path(path: str | None) -> str | None:
+    """``<http://...#label>`` -> ``rdfs:label`` for reading; other path syntax is kept."""
+    if path and path.startswith("<") and path.endswith(">") and " " not in path:
+        return _compact(path[1:-1])
+    return path
 
 
 def _format_of(name: str) -> str:
