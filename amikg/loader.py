@@ -124,6 +124,22 @@ def _syntax_error(src: Source, e: Exception) -> LoadError:
     return LoadError(f"{src.name}: {e}", source=src.name)
 
 
+def _check_xml_complete(src: Source, data: bytes) -> None:
+    """Oxigraph's RDF/XML parser accepts a document cut off in the middle (a truncated upload) and
+    returns the triples before the cut; a well-formedness pass with expat refuses it. Expat fetches
+    no external entities and (2.4+) limits entity expansion."""
+    import xml.parsers.expat as expat
+
+    parser = expat.ParserCreate()
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    try:
+        parser.Parse(data, True)
+    except expat.ExpatError as e:
+        raise LoadError(f"{src.name}: line {e.lineno}, column {e.offset}: not well-formed XML "
+                        f"({expat.ErrorString(e.code)})", source=src.name, line=e.lineno,
+                        column=e.offset)
+
+
 def scan_source(src: Source, progress: Progress | None = None) -> tuple[int, set[str]]:
     """Parse ``src`` completely without keeping it: its statement count and named graphs.
 
@@ -131,12 +147,15 @@ def scan_source(src: Source, progress: Progress | None = None) -> tuple[int, set
     """
     fmt = rdf_format(src.format)
     n, graphs = 0, set()
+    if fmt == ox.RdfFormat.RDF_XML:
+        _check_xml_complete(src, src.data())
     try:
         for q in ox.parse(_reader(src.data(), progress), format=fmt):
             n += 1
             if not isinstance(q.graph_name, ox.DefaultGraph):
                 graphs.add(q.graph_name.value)
-    except (SyntaxError, ValueError, UnicodeDecodeError) as e:
+    except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError) as e:
+        # MemoryError: one token (line, literal) beyond the parser's 16 MB buffer
         raise _syntax_error(src, e)
     return n, graphs
 
@@ -150,6 +169,8 @@ def parse_source(src: Source, graph: str, progress: Progress | None = None,
     fmt = rdf_format(src.format)
     target = nn(graph)
     data = src.data()
+    if fmt == ox.RdfFormat.RDF_XML:
+        _check_xml_complete(src, data)
     try:
         quads = []
         for q in ox.parse(_reader(data, progress), format=fmt, base_iri=base_iri):
@@ -157,7 +178,8 @@ def parse_source(src: Source, graph: str, progress: Progress | None = None,
                 q = ox.Quad(q.subject, q.predicate, q.object, target)
             quads.append(q)
         return quads
-    except (SyntaxError, ValueError, UnicodeDecodeError) as e:
+    except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError) as e:
+        # MemoryError: one token (line, literal) beyond the parser's 16 MB buffer
         raise _syntax_error(src, e)
 
 

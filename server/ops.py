@@ -135,6 +135,49 @@ def _count_timeouts(executor, metrics: Metrics) -> None:
     executor.query = query
 
 
+class _CappedInput:
+    """``wsgi.input`` of a body sent without Content-Length (chunked): werkzeug stops reading such
+    a stream at ``MAX_CONTENT_LENGTH`` without an error, so a view would get the first 50 MB of a
+    bigger upload as if it were all of it (and might load a truncated file); this answers 413."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._limit, self._read = stream, limit, 0
+
+    def _count(self, data: bytes) -> bytes:
+        self._read += len(data)
+        # werkzeug's own LimitedStream stops reading AT the limit without an error (a silently
+        # truncated body); so at the limit, look one byte further
+        if self._read == self._limit and data and self._stream.read(1):
+            self._read += 1
+        if self._read > self._limit:
+            from amikg.errors import LimitExceeded
+            raise LimitExceeded(f"the request body is larger than {self._limit} bytes "
+                                "(AMIKG_MAX_BODY)", limit=self._limit)
+        return data
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._limit + 1 - self._read  # never more than one byte past the limit
+        return self._count(self._stream.read(size))
+
+    def readline(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._limit + 1 - self._read
+        return self._count(self._stream.readline(size))
+
+    def __iter__(self):
+        while line := self.readline(65536):
+            yield line
+
+
+def _cap_unsized_body(app: Flask) -> None:
+    limit = app.config.get("MAX_CONTENT_LENGTH")
+    env = request.environ
+    if limit and request.content_length is None and "wsgi.input" in env \
+            and not isinstance(env["wsgi.input"], _CappedInput):
+        env["wsgi.input"] = _CappedInput(env["wsgi.input"], limit)
+
+
 def register(app: Flask) -> None:
     """Install the logging and metrics hooks and the ops routes on ``app``."""
     metrics = Metrics(app)
@@ -145,6 +188,7 @@ def register(app: Flask) -> None:
     def _start():
         g.amikg_started = time.monotonic()
         g.amikg_query_hash = None
+        _cap_unsized_body(app)
 
     # first of all hooks, so that requests refused by another hook (413, 401) are logged too
     app.before_request_funcs.setdefault(None, []).insert(0, _start)

@@ -109,3 +109,22 @@ def sorted_dump(store_dir: str | Path) -> list[str]:
     from amikg.store import open_store
     with open_store(str(store_dir)) as store:
         return sorted(str(q) for q in store.quads())
+
+
+def live_dump(svc: LiveService) -> list[str]:
+    """Every quad of the store the running service holds, sorted (via ``POST /admin/backup``)."""
+    import io
+    import tarfile
+    import tempfile
+
+    status, _, body = svc.request("POST", "/admin/backup", headers=AUTH, timeout=120)
+    assert status == 200, body[:300]
+    with tempfile.TemporaryDirectory() as tmp:
+        with tarfile.open(fileobj=io.BytesIO(body)) as tar:
+            tar.extractall(tmp, filter="data")
+        from amikg.store import OxigraphStore
+        ro = OxigraphStore.read_only(Path(tmp) / "store")
+        try:
+            return sorted(str(q) for q in ro.quads())
+        finally:
+            ro._store = None
