@@ -232,6 +232,8 @@ def test_cluster_page_reads_on_a_phone(phone, site):
     assert width <= PHONE["width"], "the page scrolls sideways on a phone"
     assert phone.locator("#chart-printed").is_visible()
     shot(phone, "cluster-filas-phone")
+    phone.locator("#roadmap").scroll_into_view_if_needed()
+    phone.screenshot(path=str(ARTIFACTS / "cluster-filas-phone-roadmap.png"))
     phone.goto(site + "/partners?competency=ami:tech-pet&for_cluster=amid:cluster/fx-alpha")
     assert phone.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     shot(phone, "partners-phone")
