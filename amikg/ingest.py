@@ -842,8 +842,12 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
                                      f"import {fname} into {cl.rsplit('/', 1)[-1]}",
                                      _import_provenance(graph, cl, m, rep))
         rep.activity = act
-        data = ox.parse(spool, format=ox.RdfFormat.N_QUADS)
-        store.add(_chain(data, prov))
+        if getattr(store, "kind", "") == "embedded":
+            # Oxigraph's bulk loader straight from the spool, made all-or-nothing by the store's
+            # journal (see OxigraphStore.load_fresh): memory does not grow with the file
+            store.load_fresh([(spool, ox.RdfFormat.N_QUADS, graph)], [graph], then=prov)
+        else:
+            store.add(_chain(ox.parse(spool, format=ox.RdfFormat.N_QUADS), prov))
         return rep
     finally:
         spool.close()
