@@ -424,15 +424,44 @@ def _min_count(store: Store, sh: _Shape, batch: list) -> list[Result]:
     return out
 
 
+def _solutions(store: Store, text: str, batch: list):
+    """Rows of a constraint for a batch of focus nodes, each row with ``this``.
+
+    On an embedded Oxigraph store each focus node is substituted natively (SEP-0007, the
+    pre-binding SHACL prescribes), so the planner sees a constant and runs ``OPTIONAL`` and
+    ``EXISTS`` as loops over the cluster's neighbourhood; elsewhere the batch is bound with one
+    ``VALUES`` block (one request per batch)."""
+    raw = getattr(store, "raw", None)
+    if raw is None:
+        res = store.query(_inject(text, _values("this", batch)))
+        names = [v.value for v in res.variables]
+        for s in res:
+            yield {n: s[n] for n in names if s[n] is not None}
+        return
+    this = ox.Variable("this")
+    try:
+        prepared = text
+        for node in batch:
+            focus = _to_ox(node)
+            res = raw.query(prepared, use_default_graph_as_union=True,
+                            substitutions={this: focus})
+            names = [v.value for v in res.variables]
+            for s in res:
+                row = {n: s[n] for n in names if s[n] is not None}
+                row["this"] = focus
+                yield row
+    except SyntaxError as e:
+        raise QueryError(f"malformed query: {e}")
+
+
 def _sparql_constraint(store, sh: _Shape, c, text, cmsgs, batch) -> list[Result]:
     try:
-        res = store.query(_inject(text, _values("this", batch)))
+        rows = list(_solutions(store, text, batch))
     except QueryError as e:
         raise ShapesError(f"SPARQL constraint {c} of {sh.node} fails: {e.message}")
-    names = [v.value for v in res.variables]
     seen, out = set(), []
-    for s in res:
-        row = {n: _to_rdflib(s[n]) for n in names if s[n] is not None}
+    for s in rows:
+        row = {n: _to_rdflib(t) for n, t in s.items()}
         this = row.pop("this", None)
         if this is None:
             continue  # cannot tell the focus node (pyshacl's rows always have it pre-bound)

@@ -1,0 +1,68 @@
+"""Benchmark (not a test): roadmap validation of every cluster of a synthetic graph, amikg's SPARQL
+engine on the store vs plain pyshacl over the whole graph, in the same run, with a check that both
+give the same results.
+
+    python bench/validation.py                       # 10k and 100k organisations
+    python bench/validation.py --orgs 1000000 --no-pyshacl
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+import pyoxigraph as ox  # noqa: E402
+
+from amikg.bundled import init_store  # noqa: E402
+from amikg.generate import write_synthetic  # noqa: E402
+from amikg.roadmap import synthetic_roadmap_triples  # noqa: E402
+from amikg.store import open_store  # noqa: E402
+from amikg.validate import run_pyshacl, run_sparql, shapes_graph, store_graph  # noqa: E402
+
+
+def build(orgs: int, location: str = "memory:"):
+    store = open_store(location)
+    init_store(store)
+    buf = io.BytesIO()
+    write_synthetic(buf, orgs)
+    g = ox.NamedNode("https://w3id.org/amikg/graph/source/synthetic")
+    quads = [ox.Quad(t.subject, t.predicate, t.object, g)
+             for t in ox.parse(buf.getvalue(), format=ox.RdfFormat.N_TRIPLES)]
+    quads += [ox.Quad(t.subject, t.predicate, t.object, g)
+              for t in synthetic_roadmap_triples(max(1, orgs // 100))]
+    store.add(quads)
+    return store
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--orgs", type=int, action="append", help="organisations (repeatable)")
+    ap.add_argument("--no-pyshacl", action="store_true", help="skip the whole-graph pyshacl run")
+    args = ap.parse_args(argv)
+    sg = shapes_graph("roadmap")
+    print(f"{'orgs':>8} {'clusters':>8} {'quads':>9} {'results':>8} {'amikg s':>9} "
+          f"{'pyshacl s':>10} {'speed-up':>9} equal")
+    for orgs in args.orgs or [10_000, 100_000]:
+        store = build(orgs)
+        t = time.perf_counter()
+        fast = run_sparql(store, sg)
+        t_fast = time.perf_counter() - t
+        line = f"{orgs:>8} {max(1, orgs // 100):>8} {store.count():>9} {len(fast):>8} {t_fast:>9.1f}"
+        if args.no_pyshacl:
+            print(line + f" {'-':>10} {'-':>9} -", flush=True)
+            continue
+        t = time.perf_counter()
+        ref = run_pyshacl(store_graph(store), sg)
+        t_ref = time.perf_counter() - t
+        equal = {r.key() for r in fast} == {r.key() for r in ref}
+        print(line + f" {t_ref:>10.1f} {t_ref / t_fast:>8.1f}x {equal}", flush=True)
+        store.close()
+
+
+if __name__ == "__main__":
+    main()
