@@ -71,6 +71,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from .linked_data import bp as linked_data_bp; app.register_blueprint(linked_data_bp)  # noqa: E702
     from .api_import import bp as api_import_bp; app.register_blueprint(api_import_bp)  # noqa: E702
     from .pages import bp as pages_bp; app.register_blueprint(pages_bp)  # noqa: E702 - web pages
+    from .api_validate import bp as api_validate_bp; app.register_blueprint(api_validate_bp)  # noqa: E702,E501 - validate, roadmap
     from . import ops; ops.register(app)  # noqa: E702 - health, metrics, request logs, backup
     return app
 
