@@ -40,8 +40,9 @@ def register(main: click.Group) -> None:
             bar = None
             progress = None
             if sys.stderr.isatty():
-                bar = click.progressbar(length=0, label="checking rows", file=sys.stderr,
-                                        show_pos=True)
+                # the row count is unknown until the file is read: a counter, not a percentage
+                bar = click.progressbar(length=0, label="rows checked", file=sys.stderr,
+                                        show_pos=True, show_percent=False, show_eta=False)
                 progress = bar.update
             try:
                 rep = import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
