@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -236,6 +237,10 @@ class OxigraphStore(Store):
     def __init__(self, path: str | Path | None = None):
         self.kind = "memory" if path is None else "embedded"
         self.location = "memory:" if path is None else str(path)
+        #: Writes of this process, one at a time: Oxigraph runs concurrent SPARQL updates in
+        #: parallel, so two read-modify-write updates (DELETE/INSERT ... WHERE) would both read
+        #: the old state and one would be lost (tests/test_concurrency.py).
+        self._write_lock = threading.RLock()
         try:
             if path is None:
                 self._store = ox.Store()
@@ -275,7 +280,8 @@ class OxigraphStore(Store):
 
     def update(self, sparql):
         try:
-            self._store.update(sparql)
+            with self._write_lock:
+                self._store.update(sparql)
         except SyntaxError as e:
             raise _query_error(e, "update")
         except (OSError, RuntimeError, ValueError) as e:
@@ -284,7 +290,8 @@ class OxigraphStore(Store):
 
     def add(self, quads):
         try:
-            self._store.extend(quads)
+            with self._write_lock:
+                self._store.extend(quads)
         except (OSError, ValueError) as e:
             raise StoreError(f"write failed: {e}")
         self._written()
@@ -299,6 +306,10 @@ class OxigraphStore(Store):
         crash (even SIGKILL) is repaired the next time the store is opened."""
         if self.kind != "embedded":
             return self.add(list(quads) + list(then))
+        with self._write_lock:
+            self._add_fresh(quads, graphs, then)
+
+    def _add_fresh(self, quads, graphs, then):
         marker = [ox.Quad(ox.NamedNode(_JOURNAL + uuid.uuid4().hex), ox.NamedNode(_INCOMPLETE),
                           nn(g), ox.NamedNode(_META)) for g in graphs]
         self._store.extend(marker)
@@ -367,9 +378,11 @@ class OxigraphStore(Store):
             self._store.dump(output, format=fmt, from_graph=nn(graph))
 
     def drop_graph(self, graph):
-        existed = self.graph_exists(graph)
+        with self._write_lock:
+            existed = self.graph_exists(graph)
+            if existed:
+                self._store.remove_graph(nn(graph))
         if existed:
-            self._store.remove_graph(nn(graph))
             self._written()
         return existed
 
@@ -392,7 +405,9 @@ class OxigraphStore(Store):
         return self
 
     def close(self):
-        self._store.flush() if self.kind == "embedded" else None
+        """Flush and release the store; closing twice is harmless."""
+        if self._store is not None and self.kind == "embedded":
+            self._store.flush()
         self._store = None
 
 
