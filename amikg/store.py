@@ -329,6 +329,10 @@ class OxigraphStore(Store):
         building Python objects, several times faster than :meth:`add`."""
         if self.kind != "embedded":
             raise StoreError("load_fresh needs the embedded on-disk store")
+        with self._write_lock:  # one write at a time (see __init__)
+            self._load_fresh(items, graphs, then)
+
+    def _load_fresh(self, items, graphs, then):
         marker = [ox.Quad(ox.NamedNode(_JOURNAL + uuid.uuid4().hex), ox.NamedNode(_INCOMPLETE),
                           nn(g), ox.NamedNode(_META)) for g in graphs]
         self._store.extend(marker)
