@@ -23,6 +23,7 @@ Queries see the union of all named graphs as their default graph (docs/modelling
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -481,8 +482,9 @@ class RemoteStore(Store):
         from SPARQLWrapper.SPARQLExceptions import (EndPointNotFound, QueryBadFormed,
                                                     SPARQLWrapperException, Unauthorized)
         try:
-            resp = sw.query().response
-            return resp.read(), {k.lower(): v for k, v in resp.headers.items()}
+            with _own_opener():
+                resp = sw.query().response
+                return resp.read(), {k.lower(): v for k, v in resp.headers.items()}
         except QueryBadFormed as e:
             raise QueryError(f"the store rejected the request: {_short(e)}")
         except Unauthorized:
@@ -910,6 +912,22 @@ def _chunks_keeping_blank_nodes(triples: list[ox.Triple], size: int) -> Iterator
         yield plain[i:i + size]
     if blank:
         yield blank
+
+
+_OPENER_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def _own_opener():
+    """SPARQLWrapper's digest authentication installs a process-wide urllib opener (its
+    ``_createRequest``); that opener then fails on every other 401 in the process (e.g. a
+    ``Bearer`` challenge). Keep it to this one request: put the previous opener back afterwards."""
+    with _OPENER_LOCK:
+        saved = urllib.request._opener  # noqa: SLF001 - the global SPARQLWrapper replaces
+        try:
+            yield
+        finally:
+            urllib.request.install_opener(saved)
 
 
 def _short(e: Exception) -> str:
