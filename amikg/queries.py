@@ -28,6 +28,16 @@ terms are serialised by pyoxigraph (hence escaped) into ``VALUES`` blocks:
   The file stays a valid query that runs as is.
 * otherwise single values are bound by one ``VALUES`` row opening the first WHERE group (the same
   binding as :meth:`amikg.store.Store.query`), and an absent parameter leaves the variable unbound.
+
+**Paging inside the query.** By default the page is a ``LIMIT``/``OFFSET`` appended to the query.
+A query that ranks many rows but decorates (labels, lists) only the rows it returns pages an inner
+sub-select instead, marked with an end-of-line comment, so the file still runs as is::
+
+    } ORDER BY DESC(?score) LIMIT 20  # page-end     ->  LIMIT offset+limit (rows up to the page's end)
+    } ORDER BY DESC(?score) ?name LIMIT 20  # page   ->  LIMIT limit OFFSET offset (the page)
+
+When a ``# page`` marker is present, nothing is appended but a ``LIMIT`` (the outer query only
+decorates the page, so it returns at most that many rows anyway).
 """
 
 from __future__ import annotations
@@ -405,11 +415,26 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
         if not m:
             raise QueryError(f"{query.name}: cannot bind parameters: no WHERE group")
         text = body[:m.end()] + "\n  " + "\n  ".join(blocks) + "\n" + body[m.end():]
+    inner_page = _PAGE_RE.search(text) is not None
+    markers = len(_MARKER_RE.findall(text))
+    if markers != len(_PAGE_RE.findall(text)) + len(_PAGE_END_RE.findall(text)):
+        raise QueryError(f"{query.name}: a '# page' or '# page-end' comment must follow "
+                         "'LIMIT n' on its line", source=str(query.path))
+    if inner_page:
+        lim = query.limit if limit is None else int(limit)
+        text = _PAGE_END_RE.sub(lambda m: f"LIMIT {int(offset) + lim}{m.group(1)}", text)
+        text = _PAGE_RE.sub(lambda m: f"LIMIT {lim} OFFSET {int(offset)}{m.group(1)}", text)
     if limit is not None:
         text = text.rstrip() + f"\nLIMIT {int(limit)}"
-    if offset:
+    if offset and not inner_page:
         text = text.rstrip() + f"\nOFFSET {int(offset)}"
     return text
+
+
+#: ``LIMIT n [OFFSET m]  # page`` and ``LIMIT n  # page-end`` (see the module docstring).
+_PAGE_RE = re.compile(r"\bLIMIT\s+\d+(?:\s+OFFSET\s+\d+)?([ \t]*#[ \t]*page\b(?!-))", re.IGNORECASE)
+_PAGE_END_RE = re.compile(r"\bLIMIT\s+\d+([ \t]*#[ \t]*page-end\b)", re.IGNORECASE)
+_MARKER_RE = re.compile(r"#[ \t]*page(?:-end)?\b(?!-)", re.IGNORECASE)
 
 
 def _strip_comments(text: str) -> str:
