@@ -44,7 +44,7 @@ from .store import Store
 PROFILES = {"roadmap": ["roadmap.ttl"], "data": ["data-quality.ttl"]}
 ONTOLOGY_FILES = ["ontology/ami.ttl", "ontology/reference.ttl"]
 #: Focus nodes bound per SPARQL query (keeps queries small enough for remote endpoints).
-BATCH = 250
+BATCH = 50
 
 
 class ShapesError(AmikgError):
