@@ -26,7 +26,7 @@ def register(main: click.Group) -> None:
     @click.option("--encoding", metavar="NAME",
                   help="Encoding of a CSV file (default: detected, UTF-8 or Latin-1).")
     @click.option("--shapes/--no-shapes", "shapes", default=None,
-                  help="Run the data-quality shapes (default: for files up to 1000 rows).")
+                  help="Run the data-quality shapes (default: on).")
     @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
     def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, as_json):
         """Import a member spreadsheet (CSV or .xlsx) as one named graph, with provenance.

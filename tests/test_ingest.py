@@ -297,3 +297,23 @@ def test_data_quality_shapes_run_on_the_converted_rows(tmp_path):
     assert (first.row, first.column) == (2, "name")
     assert "language tag" in first.message
     assert len(e.value.problems) == 7  # one per row
+
+
+def test_data_quality_sparql_constraint_reported_by_row(tmp_path):
+    """A mapping that types no category fails the shapes' SPARQL constraint (dq-category), run
+    with the query parsed once and the focus node pre-bound; reported by row and column."""
+    import json
+
+    from amikg.ingest import DEFAULT_MAPPING
+    from amikg.store import open_store
+
+    meta = json.loads(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    cols = meta["tableSchema"]["columns"]
+    cat = next(c for c in cols if c.get("name") == "category")
+    cat["propertyUrl"] = "https://example.org/notAType"
+    mapping = tmp_path / "no-category.csv-metadata.json"
+    mapping.write_text(json.dumps(meta), encoding="utf-8")
+    with open_store("memory:") as store, pytest.raises(ImportRejected) as e:
+        import_table(store, EXAMPLES / "members.csv", "filas", mapping=mapping)
+    msgs = [p for p in e.value.problems if "no category" in p.message]
+    assert msgs and all(p.row >= 2 for p in msgs)
