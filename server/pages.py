@@ -297,7 +297,7 @@ def validate():
     from amikg.validate import render, validate_source
 
     ctx = {"shapes": SHAPES, "chosen": request.form.get("shapes", "data"), "pasted": "",
-           "report": None, "error": None, "source_name": None}
+           "report": None, "error": None, "source_name": None, **_import_ctx()}
     status = 200
     if request.method == "POST":
         upload = request.files.get("file")
@@ -324,4 +324,81 @@ def validate():
                 "jsonld": _data_url(render(outcome, "json-ld"), "application/ld+json")}
         except AmikgError as e:
             ctx["error"], status = e.message, 422
+    return render_template("pages/validate.html", **ctx), status
+
+
+# -- import a member spreadsheet (issue 9) --------------------------------------------------------
+
+def cluster_choices() -> list[tuple[str, str]]:
+    """(slug, label) of every cluster in the store, for the import form."""
+    rows = _rows("SELECT ?c (SAMPLE(?l) AS ?label) WHERE { ?c a ami:Cluster "
+                 "OPTIONAL { ?c rdfs:label ?l FILTER (LANG(?l) = 'en' || LANG(?l) = '') } } "
+                 "GROUP BY ?c")
+    out = [(_slug(r["c"]) or r["c"], r["label"] or r["c"]) for r in rows]
+    return sorted(out, key=lambda c: c[1].casefold())
+
+
+def _import_ctx() -> dict:
+    return {"clusters_choice": cluster_choices(), "imp": None, "imp_error": None,
+            "imp_problems": [], "imp_cluster": request.form.get("cluster", ""),
+            "imp_dry": request.method != "POST" or request.form.get("dry_run") == "on"}
+
+
+def _check_form_token(given: str) -> None:
+    """The page has no script to send an Authorization header, so a real import carries the
+    update token (or the ``user:password`` of AMIKG_BASIC_AUTH) as a form field; a cross-site
+    form cannot know it. Dry runs write nothing and need none."""
+    from amikg.errors import AuthenticationRequired, ForbiddenOperation
+
+    from .app import current_settings
+    from .safety import _eq
+
+    settings = current_settings()
+    token, basic = settings.token(), settings.basic_auth
+    if not token and not basic:
+        raise ForbiddenOperation("importing is disabled: this service has no update token "
+                                 "configured (set AMIKG_UPDATE_TOKEN or AMIKG_UPDATE_TOKEN_FILE); "
+                                 "a dry run still checks the file")
+    if not given:
+        raise AuthenticationRequired("an import that writes needs the update token: enter it, "
+                                     "or tick \"dry run\" to check the file only")
+    if not ((token and _eq(given, token)) or (basic and _eq(given, basic))):
+        raise ForbiddenOperation("the update token is not valid")
+
+
+@bp.post("/validate/import")
+def import_spreadsheet():
+    """The import form: the same :func:`amikg.ingest.import_table` as ``POST /api/import``."""
+    import tempfile
+    from pathlib import Path, PurePath
+
+    from amikg.ingest import ImportRejected, import_table
+
+    ctx = {"shapes": SHAPES, "chosen": "data", "pasted": "", "report": None, "error": None,
+           "source_name": None, **_import_ctx()}
+    status = 200
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ParameterError("choose a spreadsheet (.csv or .xlsx) to import",
+                                 parameter="file")
+        if not ctx["imp_cluster"]:
+            raise ParameterError("choose the cluster the rows are members of",
+                                 parameter="cluster")
+        if not ctx["imp_dry"]:
+            _check_form_token(request.form.get("token", ""))
+        name = PurePath(upload.filename).name or "upload.csv"
+        ctx["source_name"] = name
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / ("upload" + Path(name).suffix.lower())
+            upload.save(str(path))
+            rep = import_table(_store(), path, ctx["imp_cluster"], name=name,
+                               dry_run=ctx["imp_dry"])
+        ctx["imp"] = rep.to_dict()
+        status = 201 if not rep.dry_run and not rep.skipped else 200
+    except ImportRejected as e:
+        ctx["imp_error"], ctx["imp_problems"], status = (
+            e.message.splitlines()[0], e.problems, e.http_status)
+    except AmikgError as e:
+        ctx["imp_error"], status = e.message, e.http_status
     return render_template("pages/validate.html", **ctx), status

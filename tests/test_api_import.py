@@ -61,3 +61,31 @@ def test_post_import_dry_run_writes_nothing(client):
     r = _post(client, EXAMPLES / "members.csv", cluster="filas", dry_run="true")
     assert r.status_code == 200 and r.json["dry_run"] and r.json["triples"] > 0
     assert client.get("/api/imports").json == []
+
+
+def _form(client, path, **form):
+    with open(path, "rb") as f:
+        return client.post("/validate/import", content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(f.read()), path.name), **form})
+
+
+def test_import_form_on_the_validation_page(client):
+    """The upload form of /validate: the same import; a dry run needs no token, a real import
+    needs the update token as a form field (the page has no script to send a header)."""
+    page = client.get("/validate").get_data(as_text=True)
+    assert 'id="import-form"' in page and 'value="filas"' in page and 'id="i-dry"' in page
+    r = _form(client, DATA / "members-errors.csv", cluster="filas", dry_run="on")
+    assert r.status_code == 422
+    html = r.get_data(as_text=True)
+    assert "members-errors.csv row 3, column category: &#34;Hospitl&#34; is not a stakeholder " \
+           "category; did you mean &#34;Hospital&#34;?" in html
+    r = _form(client, EXAMPLES / "members.csv", cluster="filas", dry_run="on")
+    assert r.status_code == 200 and "Dry run: nothing was written" in r.get_data(as_text=True)
+    assert client.get("/api/imports").json == []
+    r = _form(client, EXAMPLES / "members.csv", cluster="filas")  # no token, not a dry run
+    assert r.status_code == 401 and "needs the update token" in r.get_data(as_text=True)
+    assert _form(client, EXAMPLES / "members.csv", cluster="filas", token="wrong").status_code == 403
+    assert client.get("/api/imports").json == []
+    r = _form(client, EXAMPLES / "members.csv", cluster="filas", token="s3cret")
+    assert r.status_code == 201 and "Imported" in r.get_data(as_text=True)
+    assert len(client.get("/api/imports").json) == 1

@@ -336,6 +336,32 @@ def test_validation_of_pasted_turtle_with_the_roadmap_shapes(page, site):
     assert "Defining a value chain" in report or "value chain" in report.lower()
 
 
+def test_import_form_reports_problems_by_row_and_a_dry_run_by_counts(page, site):
+    """Issue 9: the upload form of the validation page runs the same import as POST /api/import."""
+    page.goto(site + "/validate")
+    assert page.get_by_label("Dry run").is_checked()
+    page.get_by_label("Spreadsheet", exact=True).set_input_files(
+        str(ROOT / "tests" / "data" / "import" / "members-errors.csv"))
+    page.get_by_label("Cluster", exact=True).select_option("filas")
+    page.get_by_role("button", name="Import").click()
+    problems = page.locator("#import-problems")
+    assert problems.locator("tbody tr").count() == 5
+    assert ('members-errors.csv row 3, column category: "Hospitl" is not a stakeholder category; '
+            'did you mean "Hospital"?') in problems.inner_text()
+    assert "XX99" in problems.locator("tbody tr").nth(1).inner_text()
+    page.amikg_watch.expect_status(422)
+    shot(page, "import-problems")
+
+    page.get_by_label("Spreadsheet", exact=True).set_input_files(str(ROOT / "examples" / "members.csv"))
+    page.get_by_label("Cluster", exact=True).select_option("filas")
+    assert page.get_by_label("Dry run").is_checked()
+    page.get_by_role("button", name="Import").click()
+    report = page.locator("#import-report").inner_text()
+    assert "Dry run: nothing was written" in report
+    assert "7 rows, 7 organisations" in report and "triples would be written" in report
+    assert "data-quality shapes checked" in report
+    shot(page, "import-dry-run")
+
 def test_pages_work_by_keyboard(page, site):
     page.goto(site + "/partners")
     page.keyboard.press("Tab")
