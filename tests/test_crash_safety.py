@@ -130,3 +130,56 @@ def test_service_killed_during_a_graph_store_put_restarts_with_nothing_lost(
         assert int(rows[0]["n"]["value"]) == len(after) or big == 0
     finally:
         again.stop()
+
+
+
+def _import_cmd(sheet, store_dir):
+    return [sys.executable, "-m", "amikg", "import", str(sheet), "--cluster", "filas",
+            "--no-shapes", "--store", str(store_dir)]
+
+
+@pytest.fixture(scope="module")
+def import_run(bundled_store_dir, tmp_path_factory):
+    """A 20k-row spreadsheet, and how long an undisturbed import of it takes here."""
+    import shutil
+    from importlib import import_module
+
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        generate_rows = import_module("import").generate  # bench/import.py's seeded rows
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    tmp = tmp_path_factory.mktemp("import-kill")
+    sheet = tmp / "members.csv"
+    generate_rows(sheet, 20_000, seed=3)
+    store_dir = tmp / "store"
+    shutil.copytree(bundled_store_dir, store_dir)
+    t = time.monotonic()
+    res = subprocess.run(_import_cmd(sheet, store_dir), cwd=ROOT, capture_output=True)
+    assert res.returncode == 0, res.stderr.decode()
+    return sheet, time.monotonic() - t
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fraction", [0.3, 0.6, 0.85])
+def test_import_killed_midway_leaves_store_as_before(bundled_store_dir, import_run, tmp_path,
+                                                      fraction):
+    """A spreadsheet import killed with SIGKILL part-way (while checking rows, and late, while
+    writing) leaves the store as it was."""
+    import shutil
+
+    sheet, duration = import_run
+    store_dir = tmp_path / "store"
+    shutil.copytree(bundled_store_dir, store_dir)
+    before = dump(store_dir)
+    proc = subprocess.Popen(_import_cmd(sheet, store_dir), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    time.sleep(duration * fraction)
+    finished = proc.poll() is not None
+    if not finished:
+        os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    if finished:  # faster than the measured run: then it must have completed, not half-written
+        assert proc.returncode == 0 and dump(store_dir) != before
+    else:
+        assert dump(store_dir) == before
