@@ -9,6 +9,9 @@
                               the URL of a search is shareable
 ``GET|POST /validate``        upload a file or paste Turtle, choose shapes, read the report grouped
                               by focus node and severity, download it as Turtle or JSON-LD
+``POST /validate/import``       the page's second form: import a member spreadsheet (dry run by
+                              default; writing needs the update token in the form), the same
+                              :func:`amikg.ingest.import_table` and report as ``POST /api/import``
 
 Every chart is drawn server-side as SVG (``templates/pages/_charts.html``) from the very JSON the
 API serves: :meth:`amikg.queries.QueryRun.result` (``/api/queries/<name>``) and
