@@ -756,7 +756,11 @@ class VirtuosoStore(RemoteStore):
       compiler, so blank nodes are written with ``INSERT {...} WHERE {}`` and anything beyond
       :attr:`bulk_threshold` quads through the Graph Store;
     - the union default graph includes Virtuoso's system graphs, which :meth:`named_graphs`,
-      :meth:`count` and :meth:`quads` leave out.
+      :meth:`count` and :meth:`quads` leave out;
+    - a ``VALUES`` block of several variables and several rows drops the rows that hold a
+      language-tagged literal (``VALUES (?k ?w) { ("1" "PET"@en) ("2" "x"@en) }`` matches nothing),
+      so such blocks inside a group are sent as a ``UNION`` of blocks that each hold at most one
+      such row (:func:`_split_lang_values`); the answers are the same.
     Literal lexical forms are stored canonically (``"0042"^^xsd:integer`` comes back ``"42"``,
     ``+00:00`` as ``Z``), and language tags in lower case, as in Oxigraph.
     """
@@ -768,6 +772,9 @@ class VirtuosoStore(RemoteStore):
         super().__init__(*args, **kw)
         #: The server's ``ResultSetMaxRows``, updated whenever the server reports it.
         self.max_rows = max_rows
+
+    def query(self, sparql, **kw):
+        return super().query(_split_lang_values(sparql), **kw)
 
     def _is_user_graph(self, iri):
         if not super()._is_user_graph(iri) or iri in VIRTUOSO_SYSTEM_GRAPHS \
@@ -873,6 +880,77 @@ class VirtuosoStore(RemoteStore):
                 break
         doc["results"]["bindings"] = rows
         return _fix_virtuoso_json(doc)
+
+
+#: SPARQL text as tokens: strings, IRIs, comments, language tags, braces and parentheses, words.
+_SPARQL_TOKEN = re.compile(r"""
+    (?P<str>"{3}(?:[^"\\]|\\.|"(?!""))*"{3}|'{3}(?:[^'\\]|\\.|'(?!''))*'{3}
+         |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<comment>\#[^\n]*)
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<punct>[{}()])
+  | (?P<ws>\s+)
+  | (?P<word>[^\s{}()"'<\#]+|<)
+""", re.VERBOSE | re.DOTALL)
+
+
+def _split_lang_values(sparql: str) -> str:
+    """Work around a Virtuoso 7 bug: in a ``VALUES`` block of several variables and several rows,
+    the rows holding a language-tagged literal match nothing. Each such block inside a group is
+    rewritten as ``{ VALUES (...) { rows without tags } } UNION { VALUES (...) { one row } } ...``
+    (a union of inline data is the same solution sequence). Blocks of one variable, of one row,
+    without tags, and a trailing ``VALUES`` after the query's last brace are left as they are."""
+    if "@" not in sparql or not re.search(r"VALUES\s*\(", sparql, re.IGNORECASE):
+        return sparql
+    toks = [(m.lastgroup, m.group(), m.start(), m.end())
+            for m in _SPARQL_TOKEN.finditer(sparql)]
+    code = [t for t in toks if t[0] not in ("ws", "comment")]
+    out, last, depth, i = [], 0, 0, 0
+    while i < len(code):
+        kind, text, start, _ = code[i]
+        if kind == "punct" and text in "{}":
+            depth += 1 if text == "{" else -1
+        if not (kind == "word" and text.upper() == "VALUES" and depth > 0
+                and i + 1 < len(code) and code[i + 1][1] == "("):
+            i += 1
+            continue
+        # VALUES ( ?a ?b ) { ( ... ) ( ... ) }
+        j = i + 2
+        while j < len(code) and code[j][1] != ")":
+            j += 1
+        variables = " ".join(t[1] for t in code[i + 2:j])
+        j += 1
+        if j >= len(code) or code[j][1] != "{":
+            i += 1
+            continue
+        rows: list[tuple[str, bool]] = []
+        j += 1
+        ok = True
+        while j < len(code) and code[j][1] == "(":
+            k = j + 1
+            while k < len(code) and code[k][1] not in "()":
+                k += 1
+            if k >= len(code) or code[k][1] != ")":
+                ok = False
+                break
+            rows.append((sparql[code[j][2]:code[k][3]],
+                         any(t[0] == "lang" for t in code[j + 1:k])))
+            j = k + 1
+        if not ok or j >= len(code) or code[j][1] != "}":
+            i += 1
+            continue
+        tagged = [r for r, has in rows if has]
+        if len(rows) > 1 and tagged and len(variables.split()) > 1:
+            plain = [r for r, has in rows if not has]
+            groups = ([" ".join(plain)] if plain else []) + tagged
+            out += [sparql[last:start], "{ ", " } UNION { ".join(
+                f"VALUES ({variables}) {{ {g} }}" for g in groups), " }"]
+            last = code[j][3]
+        i = j + 1
+    if not out:
+        return sparql
+    return "".join(out) + sparql[last:]
 
 
 def _split_prologue(sparql: str) -> tuple[str, str]:

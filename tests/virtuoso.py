@@ -14,6 +14,7 @@ No pytest here: ``bench/run.py`` uses the same launcher.
 
 from __future__ import annotations
 
+import http.client
 import shutil
 import socket
 import subprocess
@@ -137,12 +138,17 @@ class VirtuosoServer:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"virtuoso-t exited with {self.proc.returncode}: "
                                    f"{self.log_tail()}")
+            # http.client, not urlopen: a connection the half-started server drops must be
+            # closed here, or Python warns about the socket (warnings are errors in the tests)
+            conn = http.client.HTTPConnection("127.0.0.1", self.http_port, timeout=5)
             try:
-                with urllib.request.urlopen(url, timeout=5) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, OSError) as e:
+                conn.request("GET", "/sparql?query=ASK%7B%7D")
+                if conn.getresponse().status == 200:
+                    return
+            except (OSError, http.client.HTTPException) as e:
                 last = e
+            finally:
+                conn.close()
             time.sleep(0.2)
         raise RuntimeError(f"Virtuoso did not answer at {url} within {timeout}s: {last}; "
                            f"{self.log_tail()}")
