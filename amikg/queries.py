@@ -305,23 +305,38 @@ def _resolve_terms(store: Store, p: Param, values: list[str]) -> list[ox.NamedNo
         key = ox.Literal(str(i))
         iri_rows += [[key, iri] for iri in iris]
         word_rows += [[key, lit] for lit in lits]
-    if p.type == "enum":
-        check = "?x a/rdfs:subClassOf* ?root ."
-        roots = [ox.NamedNode(p.cls)]
-    else:
-        check = "?x rdfs:subClassOf* ?root ."
-        roots = [ox.NamedNode(r) for r in p.roots]
-    q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}> PREFIX skos: <{PREFIXES['skos']}>\n"
-         "SELECT DISTINCT ?key ?x WHERE {\n"
-         f"  {{ {values_block(['key', 'x'], iri_rows)} }}\n"
-         f"  UNION {{ {values_block(['key', 'word'], word_rows)}\n"
-         "    { ?x skos:notation ?word } UNION { ?x rdfs:label ?word }\n"
-         "    UNION { ?x skos:prefLabel ?word } UNION { ?x skos:altLabel ?word } }\n"
-         f"  {values_block(['root'], [[r] for r in roots])}\n"
-         f"  {check}\n}}")
+    # Two plain queries, not one: the terms named by the words, then the class check on them and
+    # on the IRIs given. Virtuoso 7 answers nothing when the word rows (a VALUES with
+    # language-tagged literals) share a query with other VALUES rows or the transitive class path.
+    named = [(int(key.value), iri) for key, iri in iri_rows]
+    if word_rows:
+        q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}> PREFIX skos: <{PREFIXES['skos']}>\n"
+             "SELECT DISTINCT ?key ?x WHERE {\n"
+             f"  {values_block(['key', 'word'], word_rows)}\n"
+             "  { ?x skos:notation ?word } UNION { ?x rdfs:label ?word }\n"
+             "  UNION { ?x skos:prefLabel ?word } UNION { ?x skos:altLabel ?word }\n}")
+        named += [(int(s["key"].value), s["x"]) for s in store.query(q)
+                  if isinstance(s["x"], ox.NamedNode)]
+    # The classes under the roots (a path from a constant: every engine evaluates it), then the
+    # instances among the IRIs found. (Virtuoso 7 answers nothing when a transitive path starts
+    # from a VALUES block of several rows.)
+    roots = [ox.NamedNode(p.cls)] if p.type == "enum" else [ox.NamedNode(r) for r in p.roots]
+    q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}>\nSELECT DISTINCT ?cls WHERE {{\n  "
+         + "\n  UNION ".join(f"{{ ?cls rdfs:subClassOf* {r} }}" for r in roots) + "\n}")
+    classes = [s["cls"] for s in store.query(q) if isinstance(s["cls"], ox.NamedNode)]
+    ok: set[str] = set()
+    if p.type == "class":
+        ok = {c.value for c in classes}
+    elif named and classes:
+        q = (f"SELECT DISTINCT ?x WHERE {{\n"
+             f"  {values_block(['x'], [[x] for x in dict.fromkeys(x for _, x in named)])}\n"
+             f"  {values_block(['cls'], [[c] for c in classes])}\n"
+             f"  ?x a ?cls .\n}}")
+        ok = {s["x"].value for s in store.query(q)}
     found: dict[int, list[ox.NamedNode]] = {}
-    for s in store.query(q):
-        found.setdefault(int(s["key"].value), []).append(s["x"])
+    for key, x in named:
+        if x.value in ok and x not in found.setdefault(key, []):
+            found[key].append(x)
     out = []
     for i, v in enumerate(values):
         hits = found.get(i, [])
@@ -389,9 +404,19 @@ def bind_params(store: Store, query: NamedQuery, raw: dict[str, Any]) -> dict[st
     return bound
 
 
+#: What an absent parameter's ``VALUES ?p { }`` block becomes for Virtuoso (see :func:`render`).
+ABSENT = "urn:x-amikg:absent"
+
+
 def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
-           offset: int = 0) -> str:
-    """The query text with the bound values as VALUES blocks and the page as LIMIT/OFFSET."""
+           offset: int = 0, dialect: str | None = None) -> str:
+    """The query text with the bound values as VALUES blocks and the page as LIMIT/OFFSET.
+
+    ``dialect="virtuoso"``: Virtuoso 7 refuses a transitive path (``?r skos:broader* ?region``)
+    whose end is bound only by an empty ``VALUES`` block ("transitive start not given"), so the
+    block of an absent parameter is written as one placeholder row that a ``FILTER`` in the same
+    group removes again: the group matches nothing, exactly like the empty block.
+    """
     text = query.text
     top: dict[str, Any] = {}
     for name, terms in bound.items():
@@ -403,6 +428,10 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
             top[name] = terms[0]
         else:
             top.setdefault("__multi__", []).append((name, terms))
+    if dialect == "virtuoso":
+        text = re.sub(r"VALUES\s+\?(\w+)\s*\{\s*\}",
+                      lambda m: f"VALUES ?{m.group(1)} {{ <{ABSENT}> }} "
+                                f"FILTER(?{m.group(1)} != <{ABSENT}>)", text)
     blocks = []
     scalars = {k: v for k, v in top.items() if k != "__multi__"}
     if scalars:
@@ -509,7 +538,7 @@ def run_query(store: Store, name: str, params: dict[str, Any] | None = None, *,
     q = get_query(name, directory)
     lim, off = page(q, limit, offset)
     bound = bind_params(store, q, dict(params or {}))
-    sparql = render(q, bound, lim, off)
+    sparql = render(q, bound, lim, off, dialect=getattr(store, "flavour", None))
     return QueryRun(q, store.query(sparql, timeout=timeout), lim, off, bound, sparql)
 
 
