@@ -404,19 +404,9 @@ def bind_params(store: Store, query: NamedQuery, raw: dict[str, Any]) -> dict[st
     return bound
 
 
-#: What an absent parameter's ``VALUES ?p { }`` block becomes for Virtuoso (see :func:`render`).
-ABSENT = "urn:x-amikg:absent"
-
-
 def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
-           offset: int = 0, dialect: str | None = None) -> str:
-    """The query text with the bound values as VALUES blocks and the page as LIMIT/OFFSET.
-
-    ``dialect="virtuoso"``: Virtuoso 7 refuses a transitive path (``?r skos:broader* ?region``)
-    whose end is bound only by an empty ``VALUES`` block ("transitive start not given"), so the
-    block of an absent parameter is written as one placeholder row that a ``FILTER`` in the same
-    group removes again: the group matches nothing, exactly like the empty block.
-    """
+           offset: int = 0) -> str:
+    """The query text with the bound values as VALUES blocks and the page as LIMIT/OFFSET."""
     text = query.text
     top: dict[str, Any] = {}
     for name, terms in bound.items():
@@ -428,10 +418,6 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
             top[name] = terms[0]
         else:
             top.setdefault("__multi__", []).append((name, terms))
-    if dialect == "virtuoso":
-        text = re.sub(r"VALUES\s+\?(\w+)\s*\{\s*\}",
-                      lambda m: f"VALUES ?{m.group(1)} {{ <{ABSENT}> }} "
-                                f"FILTER(?{m.group(1)} != <{ABSENT}>)", text)
     blocks = []
     scalars = {k: v for k, v in top.items() if k != "__multi__"}
     if scalars:
@@ -538,7 +524,7 @@ def run_query(store: Store, name: str, params: dict[str, Any] | None = None, *,
     q = get_query(name, directory)
     lim, off = page(q, limit, offset)
     bound = bind_params(store, q, dict(params or {}))
-    sparql = render(q, bound, lim, off, dialect=getattr(store, "flavour", None))
+    sparql = render(q, bound, lim, off)
     return QueryRun(q, store.query(sparql, timeout=timeout), lim, off, bound, sparql)
 
 
