@@ -519,13 +519,25 @@ def page(query: NamedQuery, limit: Any = None, offset: Any = None) -> tuple[int,
 
 def run_query(store: Store, name: str, params: dict[str, Any] | None = None, *,
               limit: Any = None, offset: Any = None, directory: Path | None = None,
-              timeout: float | None = None) -> QueryRun:
-    """Run the named query ``name`` with validated, bound parameters, one page at a time."""
+              timeout: float | None = None, executor=None) -> QueryRun:
+    """Run the named query ``name`` with validated, bound parameters, one page at a time.
+
+    With an ``executor`` (:class:`amikg.executor.Executor`, as the server has) the query runs
+    under the service's time limit (``timeout``, default ``AMIKG_QUERY_TIMEOUT``) and result-size
+    limit, in a killable worker process for the embedded store.
+
+    :raise ParameterError: bad parameters or page. :raise QueryTimeout: past the time limit.
+    """
     q = get_query(name, directory)
     lim, off = page(q, limit, offset)
     bound = bind_params(store, q, dict(params or {}))
     sparql = render(q, bound, lim, off)
-    return QueryRun(q, store.query(sparql, timeout=timeout), lim, off, bound, sparql)
+    if executor is None:
+        solutions = store.query(sparql, timeout=timeout)
+    else:
+        answer = executor.query(sparql, "json", timeout=timeout)
+        solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+    return QueryRun(q, solutions, lim, off, bound, sparql)
 
 
 def query_params_from_multidict(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:

@@ -60,8 +60,9 @@ def named_query(name: str):
     params = query_params_from_multidict(
         (k, v) for k, v in request.args.items(multi=True) if k not in RESERVED)
     media = _negotiate()
+    from .app import current_executor  # the service's time and size limits apply
     run = run_query(_store(), name, params, limit=request.args.get("limit"),
-                    offset=request.args.get("offset"))
+                    offset=request.args.get("offset"), executor=current_executor())
     fmt, oxfmt = MEDIA[media]
     if oxfmt is None:
         resp = jsonify(run.result())

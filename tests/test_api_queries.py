@@ -131,3 +131,43 @@ def test_docs_page_renders_every_query_without_a_cdn(client):
     for name in load_queries():
         assert f"/api/queries/{name}" in page
     assert "cdn" not in page.lower() and "<script" not in page
+
+
+SLOW = """#+ name: slow
+#+ summary: A query that runs far past any time limit (a cartesian product counted)
+#+ description: Only for the time-limit test.
+#+ columns:
+#+   - {name: n, description: the count}
+SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }
+"""
+
+
+def test_a_named_query_past_the_time_limit_is_stopped_with_a_503(tmp_path, monkeypatch):
+    """Named queries run through the service's executor: on the embedded store a query past
+    AMIKG_QUERY_TIMEOUT has its worker process killed and answers 503, not a hung request."""
+    import time
+
+    from amikg.store import open_store
+    from server.app import create_app
+
+    queries = tmp_path / "queries"
+    queries.mkdir()
+    (queries / "slow.rq").write_text(SLOW)
+    (queries / "smes.rq").write_text((load_queries()["smes"].path).read_text())
+    monkeypatch.setattr("amikg.queries.queries_dir", lambda: queries)
+    store = open_store(str(tmp_path / "store"))
+    fill(store)
+    app = create_app({"STORE": store, "TESTING": True, "query_timeout": 1.0, "QUERY_WORKERS": 1})
+    try:
+        c = app.test_client()
+        t = time.monotonic()
+        r = c.get("/api/queries/slow")
+        assert r.status_code == 503, r.get_data(as_text=True)
+        assert r.get_json()["error"] == "QueryTimeout"
+        assert time.monotonic() - t < 15
+        # the service goes on answering (a fresh worker replaced the killed one)
+        r = c.get("/api/queries/smes?region=HU3")
+        assert r.status_code == 200
+        assert [x["name"] for x in r.get_json()["rows"]] == ["PetCT Devices"]
+    finally:
+        app.extensions["amikg"].close()
