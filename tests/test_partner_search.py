@@ -104,3 +104,16 @@ def test_cli_partners_prints_a_ranked_explained_table(tmp_path):
     assert r.returncode == 0 and b"PetCT Devices" in r.stdout
     r = run_cli("ask", "--list", "--store", loc)
     assert b"partner-search" in r.stdout and b"--exclude-cluster" in r.stdout
+
+
+def test_pages_partition_the_ranking(store):
+    """The page is taken inside the query (# page): pages do not overlap, together they are the
+    whole ranking, and scores never rise from one page to the next."""
+    everything = run_query(store, "partner-search", {"competency": "PET"}, limit=100).rows()
+    pages = [run_query(store, "partner-search", {"competency": "PET"}, limit=2,
+                       offset=offset).rows() for offset in range(0, len(everything), 2)]
+    flat = [r["candidate"] for page in pages for r in page]
+    assert len(flat) == len(set(flat)) == len(everything)
+    assert set(flat) == {r["candidate"] for r in everything}
+    scores = [r["score"] for page in pages for r in page]
+    assert scores == sorted(scores, reverse=True)

@@ -329,3 +329,17 @@ def test_a_header_that_is_not_yaml_is_reported_with_the_file(tmp_path):
     bad.write_text("#+ name: bad\n#+ params: [unclosed\nSELECT * WHERE { ?s ?p ?o }\n")
     with pytest.raises(QueryError, match="bad.rq"):
         parse_query(bad)
+
+
+def test_inner_page_markers_take_the_page_inside_the_query(tmp_path):
+    from amikg.errors import QueryError
+    q = tmp_path / "paged.rq"
+    q.write_text("#+ summary: paged\n#+ columns: [x]\nSELECT ?x WHERE {\n"
+                 "  { SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x LIMIT 20  # page-end\n  }\n"
+                 "  { SELECT ?x WHERE { ?x ?p ?o } ORDER BY ?x LIMIT 20  # page\n  }\n}\n")
+    text = render(parse_query(q), {}, limit=5, offset=10)
+    assert "LIMIT 15  # page-end" in text and "LIMIT 5 OFFSET 10  # page" in text
+    assert "\nOFFSET" not in text  # the page is not skipped twice
+    q.write_text(q.read_text().replace("LIMIT 20  # page\n", "LIMIT 20 }  # page\n"))
+    with pytest.raises(QueryError, match="# page"):
+        render(parse_query(q), {}, limit=5)
