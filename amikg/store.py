@@ -311,15 +311,22 @@ class OxigraphStore(Store):
             self._add_fresh(quads, graphs, then)
 
     def _add_fresh(self, quads, graphs, then):
+        with self._journalled(graphs, then):
+            self._store.bulk_extend(quads)
+
+    @contextlib.contextmanager
+    def _journalled(self, graphs, then):
+        """Bracket a non-transactional bulk write into ``graphs`` with a journal entry: written
+        first; on an error the graphs are dropped again; on success the entry goes and ``then``
+        comes in one transaction. A crash in between is repaired by :meth:`_recover` on open."""
         marker = [ox.Quad(ox.NamedNode(_JOURNAL + uuid.uuid4().hex), ox.NamedNode(_INCOMPLETE),
                           nn(g), ox.NamedNode(_META)) for g in graphs]
         self._store.extend(marker)
         try:
-            self._store.bulk_extend(quads)
+            yield
         except BaseException:
             self._recover()
             raise
-        # one transaction: the journal entry goes, the record of the finished write comes
         self.update("DELETE DATA {\n" + "\n".join(_quad_text(q) for q in marker) + "\n} ;\n"
                     "INSERT DATA {\n" + "\n".join(_quad_text(q) for q in then) + "\n}")
 
@@ -334,17 +341,9 @@ class OxigraphStore(Store):
             self._load_fresh(items, graphs, then)
 
     def _load_fresh(self, items, graphs, then):
-        marker = [ox.Quad(ox.NamedNode(_JOURNAL + uuid.uuid4().hex), ox.NamedNode(_INCOMPLETE),
-                          nn(g), ox.NamedNode(_META)) for g in graphs]
-        self._store.extend(marker)
-        try:
+        with self._journalled(graphs, then):
             for data, fmt, graph in items:
                 self._store.bulk_load(data, format=fmt, to_graph=nn(graph))
-        except BaseException:
-            self._recover()
-            raise
-        self.update("DELETE DATA {\n" + "\n".join(_quad_text(q) for q in marker) + "\n} ;\n"
-                    "INSERT DATA {\n" + "\n".join(_quad_text(q) for q in then) + "\n}")
 
     def _recover(self) -> list[str]:
         """Drop the graphs of bulk writes that never finished (see :meth:`add_fresh`)."""
