@@ -43,6 +43,7 @@ decorates the page, so it returns at most that many rows anyway).
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -295,65 +296,83 @@ def values_block(variables: list[str], rows: list[list[ox.NamedNode | ox.Literal
 
 def _resolve_terms(store: Store, p: Param, values: list[str]) -> list[ox.NamedNode]:
     """Enum/class values as the IRIs of ontology terms, or ParameterError naming ``p``."""
-    iri_rows: list[list] = []
+    return _resolve_all(store, [(p, values)])[0]
+
+
+def _resolve_all(store: Store, items: list[tuple[Param, list[str]]]) -> list[list[ox.NamedNode]]:
+    """The values of several enum/class parameters as IRIs of ontology terms, in three plain
+    queries whatever their number (the terms named by the words; the classes under the roots;
+    which of the IRIs are instances of them), or ParameterError naming the first bad parameter.
+
+    Plain on purpose: Virtuoso 7 answers nothing when word rows (a VALUES with language-tagged
+    literals) share a query with other VALUES rows, or when a VALUES block of several rows starts
+    a transitive path; the class paths here start from constants."""
+    named: dict[tuple[int, int], list[ox.NamedNode]] = {}
     word_rows: list[list] = []
-    for i, v in enumerate(values):
-        if len(v) > MAX_STRING or not v.strip():
-            raise ParameterError(f"parameter {p.name}: {v[:80]!r} is not a known term",
-                                 parameter=p.name)
-        iris, lits = _candidates(v.strip())
-        key = ox.Literal(str(i))
-        iri_rows += [[key, iri] for iri in iris]
-        word_rows += [[key, lit] for lit in lits]
-    # Two plain queries, not one: the terms named by the words, then the class check on them and
-    # on the IRIs given. Virtuoso 7 answers nothing when the word rows (a VALUES with
-    # language-tagged literals) share a query with other VALUES rows or the transitive class path.
-    named = [(int(key.value), iri) for key, iri in iri_rows]
+    for pi, (p, values) in enumerate(items):
+        for vi, v in enumerate(values):
+            if len(v) > MAX_STRING or not v.strip():
+                raise ParameterError(f"parameter {p.name}: {v[:80]!r} is not a known term",
+                                     parameter=p.name)
+            iris, lits = _candidates(v.strip())
+            named[(pi, vi)] = list(iris)
+            key = ox.Literal(f"{pi}.{vi}")
+            word_rows += [[key, lit] for lit in lits]
     if word_rows:
         q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}> PREFIX skos: <{PREFIXES['skos']}>\n"
              "SELECT DISTINCT ?key ?x WHERE {\n"
              f"  {values_block(['key', 'word'], word_rows)}\n"
              "  { ?x skos:notation ?word } UNION { ?x rdfs:label ?word }\n"
              "  UNION { ?x skos:prefLabel ?word } UNION { ?x skos:altLabel ?word }\n}")
-        named += [(int(s["key"].value), s["x"]) for s in store.query(q)
-                  if isinstance(s["x"], ox.NamedNode)]
-    # The classes under the roots (a path from a constant: every engine evaluates it), then the
-    # instances among the IRIs found. (Virtuoso 7 answers nothing when a transitive path starts
-    # from a VALUES block of several rows.)
-    roots = [ox.NamedNode(p.cls)] if p.type == "enum" else [ox.NamedNode(r) for r in p.roots]
-    q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}>\nSELECT DISTINCT ?cls WHERE {{\n  "
-         + "\n  UNION ".join(f"{{ ?cls rdfs:subClassOf* {r} }}" for r in roots) + "\n}")
-    classes = [s["cls"] for s in store.query(q) if isinstance(s["cls"], ox.NamedNode)]
-    ok: set[str] = set()
-    if p.type == "class":
-        ok = {c.value for c in classes}
-    elif named and classes:
-        q = (f"SELECT DISTINCT ?x WHERE {{\n"
-             f"  {values_block(['x'], [[x] for x in dict.fromkeys(x for _, x in named)])}\n"
-             f"  {values_block(['cls'], [[c] for c in classes])}\n"
+        for s in store.query(q):
+            if isinstance(s["x"], ox.NamedNode):
+                pi, vi = (int(x) for x in s["key"].value.split("."))
+                if s["x"] not in named[(pi, vi)]:
+                    named[(pi, vi)].append(s["x"])
+    roots = {pi: [p.cls] if p.type == "enum" else list(p.roots) for pi, (p, _) in enumerate(items)}
+    every_root = list(dict.fromkeys(r for rs in roots.values() for r in rs))
+    q = (f"PREFIX rdfs: <{PREFIXES['rdfs']}>\nSELECT DISTINCT ?root ?cls WHERE {{\n  "
+         + "\n  UNION ".join(f"{{ ?cls rdfs:subClassOf* {ox.NamedNode(r)} . "
+                             f"BIND({ox.NamedNode(r)} AS ?root) }}" for r in every_root) + "\n}")
+    under: dict[str, set[str]] = {}
+    for s in store.query(q):
+        if isinstance(s["cls"], ox.NamedNode):
+            under.setdefault(s["root"].value, set()).add(s["cls"].value)
+    classes = {pi: set().union(*(under.get(r, set()) for r in rs)) for pi, rs in roots.items()}
+    enum_iris = list(dict.fromkeys(x for (pi, _), xs in named.items()
+                                   if items[pi][0].type == "enum" for x in xs))
+    types: dict[str, set[str]] = {}
+    enum_classes = sorted(set().union(*(classes[pi] for pi, (p, _) in enumerate(items)
+                                        if p.type == "enum")))
+    if enum_iris and enum_classes:
+        q = (f"SELECT DISTINCT ?x ?cls WHERE {{\n"
+             f"  {values_block(['x'], [[x] for x in enum_iris])}\n"
+             f"  {values_block(['cls'], [[ox.NamedNode(c)] for c in enum_classes])}\n"
              f"  ?x a ?cls .\n}}")
-        ok = {s["x"].value for s in store.query(q)}
-    found: dict[int, list[ox.NamedNode]] = {}
-    for key, x in named:
-        if x.value in ok and x not in found.setdefault(key, []):
-            found[key].append(x)
+        for s in store.query(q):
+            types.setdefault(s["x"].value, set()).add(s["cls"].value)
     out = []
-    for i, v in enumerate(values):
-        hits = found.get(i, [])
-        if not hits:
-            what = f"an instance of {_short(p.cls)}" if p.type == "enum" else \
-                f"a sub-class of {' or '.join(_short(r) for r in p.roots)}"
-            raise ParameterError(f"parameter {p.name}: {v[:80]!r} is not {what}",
-                                 parameter=p.name, value=v[:80])
-        if len(hits) > 1:
-            exact = [h for h in hits if h.value == expand(v.strip())]
-            if len(exact) != 1:
-                raise ParameterError(
-                    f"parameter {p.name}: {v[:80]!r} is ambiguous "
-                    f"({', '.join(_short(h.value) for h in hits[:5])}); give the IRI",
-                    parameter=p.name, value=v[:80])
-            hits = exact
-        out.append(hits[0])
+    for pi, (p, values) in enumerate(items):
+        terms = []
+        for vi, v in enumerate(values):
+            hits = [x for x in named[(pi, vi)]
+                    if (types.get(x.value, set()) if p.type == "enum" else {x.value})
+                    & classes[pi]]
+            if not hits:
+                what = f"an instance of {_short(p.cls)}" if p.type == "enum" else \
+                    f"a sub-class of {' or '.join(_short(r) for r in p.roots)}"
+                raise ParameterError(f"parameter {p.name}: {v[:80]!r} is not {what}",
+                                     parameter=p.name, value=v[:80])
+            if len(hits) > 1:
+                exact = [h for h in hits if h.value == expand(v.strip())]
+                if len(exact) != 1:
+                    raise ParameterError(
+                        f"parameter {p.name}: {v[:80]!r} is ambiguous "
+                        f"({', '.join(_short(h.value) for h in hits[:5])}); give the IRI",
+                        parameter=p.name, value=v[:80])
+                hits = exact
+            terms.append(hits[0])
+        out.append(terms)
     return out
 
 
@@ -371,6 +390,7 @@ def bind_params(store: Store, query: NamedQuery, raw: dict[str, Any]) -> dict[st
     for an unknown or missing parameter, a wrong type, a bad IRI or a term not in the enumeration.
     """
     bound: dict[str, list] = {}
+    terms: list[tuple[Param, list[str]]] = []  # enum/class values, looked up together below
     for name, value in raw.items():
         p = query.param(name)
         if p is None:
@@ -387,13 +407,20 @@ def bind_params(store: Store, query: NamedQuery, raw: dict[str, Any]) -> dict[st
             raise ParameterError(f"parameter {name}: at most {MAX_VALUES} values",
                                  parameter=name)
         if p.type in ("enum", "class"):
-            bound[name] = _resolve_terms(store, p, [str(v) for v in values])
+            terms.append((p, [str(v) for v in values]))
         else:
             bound[name] = [_scalar(p, v) for v in values]
     for p in query.params:
-        if p.name not in bound and p.default is not None:
-            bound[p.name] = ([_scalar(p, p.default)] if p.type not in ("enum", "class")
-                             else _resolve_terms(store, p, [str(p.default)]))
+        if (p.name not in bound and p.default is not None
+                and p.name not in {q.name for q, _ in terms}):
+            if p.type in ("enum", "class"):
+                terms.append((p, [str(p.default)]))
+            else:
+                bound[p.name] = [_scalar(p, p.default)]
+    if terms:  # every term of every parameter in three queries
+        for (p, _), resolved in zip(terms, _resolve_all(store, terms)):
+            bound[p.name] = resolved
+    for p in query.params:
         if p.required and p.name not in bound:
             raise ParameterError(f"parameter {p.name} is required for {query.name}",
                                  parameter=p.name)
@@ -409,12 +436,15 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
     """The query text with the bound values as VALUES blocks and the page as LIMIT/OFFSET."""
     text = query.text
     top: dict[str, Any] = {}
+    written, inner_page = _layout(text)
+    filled = {name: values_block([name], [[t] for t in terms])
+              for name, terms in bound.items() if name in written}
+    if filled:  # one pass over the text fills every block
+        text = _BLOCK_RE.sub(lambda m: filled.get(m.group(1), m.group(0)), text)
     for name, terms in bound.items():
-        pattern = re.compile(r"VALUES\s+\?" + name + r"\s*\{\s*(?:UNDEF\s*)?\}")
-        if pattern.search(text):
-            block = values_block([name], [[t] for t in terms])
-            text = pattern.sub(lambda _m: block, text)
-        elif len(terms) == 1:
+        if name in written:
+            continue
+        if len(terms) == 1:
             top[name] = terms[0]
         else:
             top.setdefault("__multi__", []).append((name, terms))
@@ -430,9 +460,7 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
         if not m:
             raise QueryError(f"{query.name}: cannot bind parameters: no WHERE group")
         text = body[:m.end()] + "\n  " + "\n  ".join(blocks) + "\n" + body[m.end():]
-    inner_page = _PAGE_RE.search(text) is not None
-    markers = len(_MARKER_RE.findall(text))
-    if markers != len(_PAGE_RE.findall(text)) + len(_PAGE_END_RE.findall(text)):
+    if inner_page is None:
         raise QueryError(f"{query.name}: a '# page' or '# page-end' comment must follow "
                          "'LIMIT n' on its line", source=str(query.path))
     if inner_page:
@@ -446,10 +474,22 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
     return text
 
 
+#: A ``VALUES ?name { }`` (or ``{ UNDEF }``) block written in a query, to be filled.
+_BLOCK_RE = re.compile(r"VALUES\s+\?(\w+)\s*\{\s*(?:UNDEF\s*)?\}")
 #: ``LIMIT n [OFFSET m]  # page`` and ``LIMIT n  # page-end`` (see the module docstring).
 _PAGE_RE = re.compile(r"\bLIMIT\s+\d+(?:\s+OFFSET\s+\d+)?([ \t]*#[ \t]*page\b(?!-))", re.IGNORECASE)
 _PAGE_END_RE = re.compile(r"\bLIMIT\s+\d+([ \t]*#[ \t]*page-end\b)", re.IGNORECASE)
 _MARKER_RE = re.compile(r"#[ \t]*page(?:-end)?\b(?!-)", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout(text: str) -> tuple[frozenset, bool | None]:
+    """The parameters with a ``VALUES ?p { }`` block in ``text``, and whether it pages inside
+    (``# page``); ``None`` for a page marker that does not follow ``LIMIT n``."""
+    markers = len(_MARKER_RE.findall(text))
+    if markers != len(_PAGE_RE.findall(text)) + len(_PAGE_END_RE.findall(text)):
+        return frozenset(_BLOCK_RE.findall(text)), None
+    return frozenset(_BLOCK_RE.findall(text)), _PAGE_RE.search(text) is not None
 
 
 def _strip_comments(text: str) -> str:
