@@ -13,9 +13,10 @@ For each size a seeded synthetic graph (amikg.generate) plus the ontology goes i
   equivalent ``FILTER(false)``), and a DISTINCT aggregate over an unbound value raises
   NotBoundError (the row is skipped, as for the non-DISTINCT aggregates).
 
-Then every other named query is timed through the library and through the API. Prints median and
-95th percentile in milliseconds, the ratio to the floor, and the load average before and after
-(the machine is shared: compare ratios measured in the same run).
+Then every other named query is timed through the library and through the API. The ways of
+running one query are timed in turn within each round. Prints median and 95th percentile in
+milliseconds, the ratio to the floor, and the load average before and after (the machine is
+shared: compare ratios measured in the same run).
 
     python bench/partner_search.py --sizes 10000 100000 1000000 [--runs 20] [--workdir DIR]
 
@@ -106,15 +107,20 @@ def stats(times: list[float]) -> tuple[float, float]:
                                                       int(round(0.95 * len(times))) - 1))]
 
 
-def timed(fn, runs: int) -> tuple[float, float]:
-    fn()  # warm up
-    times = []
+def timed_together(fns: dict, runs: int) -> dict[str, tuple[float, float]]:
+    """Median and p95 (ms) of each function after one warm-up call; the functions run in turn
+    within each round, so that load from other processes on the (shared) machine falls on all of
+    them alike."""
+    for fn in fns.values():
+        fn()  # warm up
+    times: dict[str, list[float]] = {k: [] for k in fns}
     for _ in range(runs):
-        gc.collect()
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) * 1000)
-    return stats(times)
+        for k, fn in fns.items():
+            gc.collect()
+            t = time.perf_counter()
+            fn()
+            times[k].append((time.perf_counter() - t) * 1000)
+    return {k: stats(v) for k, v in times.items()}
 
 
 def load() -> str:
@@ -214,13 +220,12 @@ def main() -> None:
             r = client.get(url)
             assert r.status_code == 200, r.get_data(as_text=True)
             rows = len(r.get_json()["rows"])
-            results = {
-                "API (HTTP, JSON)": timed(lambda: client.get(url).get_data(), args.runs),
-                "library run_query": timed(lambda: run_query(store, "partner-search",
-                                                             PARAMS).rows(), args.runs),
-                "pyoxigraph floor": timed(lambda: [[t for t in s] for s in store.raw.query(
-                    sparql, use_default_graph_as_union=True)], args.runs),
-            }
+            results = timed_together({
+                "API (HTTP, JSON)": lambda: client.get(url).get_data(),
+                "library run_query": lambda: run_query(store, "partner-search", PARAMS).rows(),
+                "pyoxigraph floor": lambda: [[t for t in s] for s in store.raw.query(
+                    sparql, use_default_graph_as_union=True)],
+            }, args.runs)
             floor = results["pyoxigraph floor"][0]
             print(f"   partner search ({rows} rows, limit {q.limit}):")
             for k, (med, p95) in results.items():
@@ -237,9 +242,11 @@ def main() -> None:
                     if name == "partner-search":
                         continue
                     p = OTHER.get(name, {})
-                    lib = timed(lambda: run_query(store, name, p).rows(), args.other_runs)
                     api_url = f"/api/queries/{name}?" + urllib.parse.urlencode(p)
-                    api = timed(lambda: client.get(api_url).get_data(), args.other_runs)
+                    both = timed_together({
+                        "lib": lambda: run_query(store, name, p).rows(),
+                        "api": lambda: client.get(api_url).get_data()}, args.other_runs)
+                    lib, api = both["lib"], both["api"]
                     print(f"   {name:26} median {lib[0]:8.1f} ms  p95 {lib[1]:8.1f} ms | "
                           f"median {api[0]:8.1f} ms  p95 {api[1]:8.1f} ms")
             print(f"   ({load()})")
