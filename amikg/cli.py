@@ -88,7 +88,7 @@ def load(store_location, files, graph, fmt, append):
             store.upload_progress = lambda done, n: click.echo(
                 f"uploaded {done:,} of {n:,} triples", err=True)
         if total > 5_000_000 and sys.stderr.isatty():
-            with _progress_bar(total, "parsing") as bar:
+            with _progress_bar(total, "loading") as bar:
                 rep = load_sources(store, sources, graph, replace=not append, progress=bar.update)
         else:
             rep = load_sources(store, sources, graph, replace=not append)

@@ -282,19 +282,36 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
     started = _now()
     label = label or f"load {', '.join(s.name for s in sources)}"
     if store.kind == "embedded":
-        # one validating pass without keeping anything; fresh graphs then go through
-        # Oxigraph's bulk loader straight from the bytes (journalled, so still all-or-nothing)
-        triples, named = 0, set()
+        # Fresh graphs go through Oxigraph's bulk loader straight from the bytes, journalled so
+        # that a syntax error part-way (or a crash) drops them again. Only quad files are parsed
+        # first, for the graphs they name (which must be fresh too).
+        named = set()
         for src in sources:
-            n, g = scan_source(src, progress)
-            triples, named = triples + n, named | g
+            fmt = rdf_format(src.format)
+            if fmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+                named |= scan_source(src, progress)[1]
+            elif fmt == ox.RdfFormat.RDF_XML:
+                _check_xml_complete(src, src.data())
         graphs = sorted(named | {graph})
         if not any(store.graph_exists(g) for g in graphs):
-            act, prov = provenance_quads(graph, sources, triples, started, agent or agent_iri(),
-                                         label, extra_provenance)
-            store.load_fresh([(_reader(src.data(), progress), rdf_format(src.format), graph)
-                              for src in sources], graphs, then=prov)
-            return LoadReport(graphs, triples, [_src_dict(s) for s in sources], activity=act)
+            done: dict = {}
+
+            def record() -> list[ox.Quad]:  # after the write: the triple count is known
+                done["triples"] = _count(store, graphs)
+                done["act"], prov = provenance_quads(graph, sources, done["triples"], started,
+                                                     agent or agent_iri(), label,
+                                                     extra_provenance)
+                return prov
+
+            try:
+                store.load_fresh([(src.data(), rdf_format(src.format), graph, progress)
+                                  for src in sources], graphs, then=record)
+            except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError, OSError) as e:
+                for src in sources:  # nothing was kept; name the file, line and column
+                    scan_source(src)
+                raise LoadError(f"{', '.join(s.name for s in sources)}: {_first_line(e)}")
+            return LoadReport(graphs, done["triples"], [_src_dict(s) for s in sources],
+                              activity=done["act"])
     quads: list[ox.Quad] = []
     for src in sources:
         quads.extend(parse_source(src, graph, progress))
@@ -314,6 +331,14 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
         store.add_fresh(quads, graphs, then=prov)
     return LoadReport(graphs, store.count(graph) if not replace else triples,
                       [_src_dict(s) for s in sources], activity=act)
+
+
+def _count(store: Store, graphs: list[str]) -> int:
+    """Triples in ``graphs`` (one aggregate query: no Python object per triple)."""
+    values = " ".join(str(nn(g)) for g in graphs)
+    res = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?g {{ {values} }} "
+                      "GRAPH ?g { ?s ?p ?o } }")
+    return int(next(iter(res))["n"].value)
 
 
 def _src_dict(s: Source) -> dict:

@@ -187,3 +187,55 @@ def test_remote_store_urls_follow_the_presets():
     assert (s.query_url, s.update_url) == ("http://127.0.0.1:3030/ds/query",
                                            "http://127.0.0.1:3030/ds/update")
     assert isinstance(open_store("memory:"), OxigraphStore)
+
+
+def _big_ntriples(lines: int, tail: bytes = b"") -> bytes:
+    """About 100 bytes a line: enough lines make the loader cut the file for several threads."""
+    return b"".join(b"<https://example.org/o%d> <https://example.org/p> \"value %d of a long "
+                    b"enough literal to make the line about a hundred bytes\" .\n" % (i, i)
+                    for i in range(lines)) + tail
+
+
+BIG = 200_000  # ~20 MB: above the size from which the embedded store loads in parallel
+
+
+def test_large_ntriples_load_in_parallel_chunks_is_complete(tmp_path):
+    from amikg.store import _line_chunks
+
+    data = _big_ntriples(BIG)
+    assert len(_line_chunks(data, ox.RdfFormat.N_TRIPLES)) >= 2, "the parallel path is taken"
+    with open_store(str(tmp_path / "store")) as store:
+        rep = load_sources(store, [Source("big.nt", data, "ntriples")], G)
+        assert rep.triples == BIG == store.count(G)
+        n = store.query("SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }",
+                        substitutions={"g": ox.NamedNode(G)})
+        assert int(next(iter(n))["n"].value) == BIG
+        last = f'"value {BIG - 1} of a long enough literal'
+        assert any(last in str(q.object) for q in store.quads(G) if q.subject.value.endswith(
+            f"o{BIG - 1}"))
+
+
+def test_large_ntriples_broken_near_the_end_writes_nothing_and_names_the_line(tmp_path):
+    data = _big_ntriples(BIG, b"<https://example.org/x> <https://example.org/p> oops .\n")
+    with open_store(str(tmp_path / "store")) as store:
+        load_paths(store, [SAMPLE], G)
+        before = dump_all(store)
+        with pytest.raises(LoadError) as err:
+            load_sources(store, [Source("big-broken.nt", data, "ntriples")],
+                         "https://example.org/big")
+        assert err.value.line == BIG + 1 and "big-broken.nt" in err.value.message
+        assert dump_all(store) == before
+        assert "https://example.org/big" not in store.named_graphs()
+
+
+def test_blank_node_labels_stay_one_node_across_a_large_file(tmp_path):
+    """Blank-node labels are scoped to the document: the same _:b at both ends of a large file
+    is one node, however the loader splits its work."""
+    data = (b'_:b <https://example.org/p> "first" .\n' + _big_ntriples(BIG)
+            + b'_:b <https://example.org/p> "last" .\n')
+    with open_store(str(tmp_path / "store")) as store:
+        load_sources(store, [Source("bnodes.nt", data, "ntriples")], G)
+        res = store.query('SELECT (COUNT(DISTINCT ?b) AS ?n) WHERE { GRAPH ?g { '
+                          '?b <https://example.org/p> ?v FILTER(isBlank(?b)) } }',
+                          substitutions={"g": ox.NamedNode(G)})
+        assert int(next(iter(res))["n"].value) == 1
