@@ -28,6 +28,7 @@ import io
 import json
 import re
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -847,8 +848,38 @@ class VirtuosoStore(RemoteStore):
         #: The server's ``ResultSetMaxRows``, updated whenever the server reports it.
         self.max_rows = max_rows
 
+    #: Seconds the edges of a path predicate are reused by later queries (this store's own
+    #: writes clear them at once).
+    edges_ttl = 2.0
+
     def query(self, sparql, **kw):
+        from .namespaces import PREFIXES
+        from .virtuoso_paths import inline_paths
+
+        sparql = inline_paths(sparql, self._path_edges, PREFIXES)
         return super().query(_split_lang_values(sparql), **kw)
+
+    def _path_edges(self, iri: str) -> list[tuple]:
+        """The (subject, object) pairs of one predicate, for :func:`inline_paths`."""
+        now = time.monotonic()
+        cache = self.__dict__.setdefault("_edges_cache", {})
+        hit = cache.get(iri)
+        if hit is None or now - hit[0] > self.edges_ttl:
+            res = super().query(f"SELECT ?a ?b WHERE {{ ?a {nn(iri)} ?b }}")
+            hit = cache[iri] = (now, [(s["a"], s["b"]) for s in res])
+        return hit[1]
+
+    def update(self, sparql):
+        try:
+            return super().update(sparql)
+        finally:
+            self.__dict__.pop("_edges_cache", None)
+
+    def _gsp(self, *args, **kw):
+        try:
+            return super()._gsp(*args, **kw)
+        finally:
+            self.__dict__.pop("_edges_cache", None)
 
     def _is_user_graph(self, iri):
         if not super()._is_user_graph(iri) or iri in VIRTUOSO_SYSTEM_GRAPHS \
