@@ -212,16 +212,38 @@ class _Rewriter:
         return m.group("pre") + group + post
 
 
-def _in_exists(masked: str, pos: int) -> bool:
-    """Whether ``pos`` is inside the group of an ``EXISTS`` / ``NOT EXISTS``."""
-    stack = []
+def _exists_group(masked: str, pos: int) -> tuple[int, int] | None:
+    """The span of the innermost ``EXISTS { ... }`` group around ``pos``, or None."""
+    stack: list[tuple[int, bool]] = []
     for m in re.finditer(r"\bEXISTS\s*\{|[{}]", masked[:pos], re.IGNORECASE):
         if m.group() == "}":
             if stack:
                 stack.pop()
         else:
-            stack.append(m.group() != "{")
-    return any(stack)
+            stack.append((m.end(), m.group() != "{"))
+    start = next((p for p, is_exists in reversed(stack) if is_exists), None)
+    if start is None:
+        return None
+    depth, i = 1, start
+    for m in re.finditer(r"[{}]", masked[start:]):
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return start, start + m.start()
+    return start, len(masked)
+
+
+def _shared_in_exists(masked: str, m: re.Match) -> bool:
+    """Whether the path ``m`` is inside an ``EXISTS`` whose transitive end variable also occurs
+    outside it: Virtuoso refuses a ``VALUES`` variable bound outside the ``EXISTS`` (SP031
+    "side effect var passed"), so such a path is left as written."""
+    span = _exists_group(masked, m.start("s"))
+    if span is None:
+        return False
+    steps = _steps(m.group("path"))
+    ends = ([m.group("s")] if steps[0][1] else []) + ([m.group("o")] if steps[-1][1] else [])
+    outside = masked[:span[0]] + masked[span[1]:]
+    return any(e[0] in "?$" and re.search(rf"[?$]{re.escape(e[1:])}\b", outside)
+               for e in ends)
 
 
 class _Skip(Exception):
@@ -244,7 +266,7 @@ def inline_paths(sparql: str, edges: Callable[[str], list[tuple]],
             if not m:
                 break
             path = m.group("path")
-            if not _MODIFIED.search(path + " ") or _in_exists(masked, m.start("s")):
+            if not _MODIFIED.search(path + " ") or _shared_in_exists(masked, m):
                 pos = m.start("path")
                 continue
             out.append(sparql[last:m.start()])
@@ -255,6 +277,6 @@ def inline_paths(sparql: str, edges: Callable[[str], list[tuple]],
         return sparql
     done = "".join(out) + sparql[last:]
     for m in _MODIFIED.finditer(_mask(done)):  # a path left over (after ';' or ','):
-        if not _in_exists(_mask(done), m.start()):  # send the query as written
+        if _exists_group(_mask(done), m.start()) is None:  # send the query as written
             return sparql
     return done

@@ -1,5 +1,6 @@
 """Every named query (queries/*.rq) on the hand-written fixture graph, with its exact rows, on the
-memory and embedded stores and a real Oxigraph server: the queries run unchanged on each."""
+memory and embedded stores, a real Oxigraph server and a private Virtuoso: the queries run
+unchanged on each."""
 
 from __future__ import annotations
 
@@ -30,10 +31,31 @@ def fill(store) -> None:
     store.add(quads)
 
 
-#: The backends these queries are tested on. Virtuoso is not covered yet (README, "Running on
-#: other stores"): its property paths (``rdfs:subClassOf*``, ``skos:broader*``) with both ends
-#: bound by joins answer nothing or fail ("transitive start not given").
-BACKENDS = ["memory", "embedded", "oxigraph-server"]
+#: The backends these queries are tested on: the same tests on each.
+BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
+
+#: Named-query tests Virtuoso 7.2 still answers wrongly for reasons other than property paths
+#: (those are inlined by amikg/virtuoso_paths.py; README, "Running on other stores"). Marked as
+#: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass.
+VIRTUOSO_WRONG = {
+    "test_partner_search_rows_on_every_backend":
+        "nested ranked sub-selects: rows lose their candidate and reasons",
+    "test_stakeholders_by_category_counts_sub_categories":
+        "a scope sub-select joined to the category table: every category counted",
+    "test_connections_rows": "FILTER NOT EXISTS over an empty VALUES block: no rows",
+    "test_value_chain_coverage_shows_the_gaps":
+        "the repeated page sub-select: rows doubled; COUNT() > 0 comes back as 1",
+    "test_checkpoint_status_takes_the_latest_assessment":
+        "FILTER NOT EXISTS over an empty VALUES block: no rows",
+    "test_marketing_measures_are_figure_4": "GROUP_CONCAT over no value gives \"\", not unbound",
+    "test_funding_options_rows": "GROUP_CONCAT over no value gives \"\", not unbound",
+    "test_technologies_and_niches_rows": "GROUP_CONCAT over no value gives \"\", not unbound",
+    "test_patents_by_holder_and_region":
+        "EXISTS does not see a variable bound by the query's VALUES block: no rows",
+}
+#: Not run on Virtuoso at all: the query runs past the client's time limit and keeps the server
+#: busy for the tests after it.
+VIRTUOSO_HANGS = {"test_cluster_overview_rows": "four OPTIONAL aggregate sub-selects: no answer"}
 
 
 @pytest.fixture(params=BACKENDS)
@@ -41,8 +63,16 @@ def fx(request, tmp_path):
     """The fixture graph in a fresh store of each backend."""
     from amikg.store import open_store
 
-    if request.param == "oxigraph-server":
-        server = request.getfixturevalue("oxigraph_server")
+    if request.param == "virtuoso":
+        name = request.node.originalname
+        if name in VIRTUOSO_HANGS:
+            request.node.add_marker(pytest.mark.xfail(reason=VIRTUOSO_HANGS[name], run=False))
+            pytest.xfail(VIRTUOSO_HANGS[name])
+        if name in VIRTUOSO_WRONG:
+            request.node.add_marker(pytest.mark.xfail(reason=VIRTUOSO_WRONG[name], strict=True))
+    if request.param in ("oxigraph-server", "virtuoso"):
+        server = request.getfixturevalue(
+            "virtuoso_server" if request.param == "virtuoso" else "oxigraph_server")
         server.clear()
         store = open_store(server.location)
     else:

@@ -1,6 +1,7 @@
 """Issue 5, scale: the SPARQL engine (roadmap shapes run as SPARQL on the store, per cluster)
 gives exactly pyshacl's result set over the whole synthetic graph at 10k organisations (100
-clusters with a seeded mix of roadmap data), and the same on a remote (Oxigraph server) store."""
+clusters with a seeded mix of roadmap data), and the same on the remote stores (an Oxigraph server
+and Virtuoso)."""
 
 from __future__ import annotations
 
@@ -46,11 +47,49 @@ def test_sparql_engine_equals_pyshacl_on_10k_organisations():
 
 
 @pytest.mark.slow
-def test_sparql_engine_on_a_remote_store_equals_the_embedded_one(oxigraph_server):
-    oxigraph_server.clear()
-    remote = open_store(oxigraph_server.location)
+@pytest.mark.parametrize("server", [
+    "oxigraph_server",
+    # Virtuoso 7.2: the path shapes (cp-smes, cp-research-institutions, cp-key-players, the
+    # data-quality category) are right since paths are inlined (amikg/virtuoso_paths.py), but
+    # FILTER EXISTS inside OPTIONAL does not see ?value bound outside it, so cp-value-chain,
+    # cp-(non-)scientific-stakeholders, cp-management-office and cp-connections report extra
+    # violations (README, "Running on other stores")
+    pytest.param("virtuoso_server", marks=pytest.mark.xfail(
+        strict=True, reason="Virtuoso: EXISTS in OPTIONAL misses variables bound outside")),
+])
+def test_sparql_engine_on_a_remote_store_equals_the_embedded_one(request, server):
+    server = request.getfixturevalue(server)
+    server.clear()
+    remote = open_store(server.location)
     local = open_store("memory:")
     for s in (remote, local):
         _fill(s, 500)
     sg = shapes_graph("roadmap")
     assert {r.key() for r in run_sparql(remote, sg)} == {r.key() for r in run_sparql(local, sg)}
+
+
+PATH_SHAPES = {"cp-smes", "cp-research-institutions", "cp-key-players", "cp-value-chain-members"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("server", ["oxigraph_server", "virtuoso_server"])
+def test_path_shapes_on_a_remote_store_equal_the_embedded_ones(request, server):
+    """The shapes whose difficulty is a property path (``rdf:type/rdfs:subClassOf* ami:SME``
+    inside EXISTS, ``?or skos:broader* ?cr`` between two joins, ``rdfs:subPropertyOf*``) give
+    the embedded store's results on every remote store, Virtuoso included."""
+    server = request.getfixturevalue(server)
+    server.clear()
+    remote = open_store(server.location)
+    local = open_store("memory:")
+    for s in (remote, local):
+        _fill(s, 500)
+    sg = shapes_graph("roadmap")
+
+    def keys(store):
+        return {r.key() for r in run_sparql(store, sg)
+                if str(r.key()[3]).rsplit("#", 1)[-1] in PATH_SHAPES}
+    want = keys(local)
+    assert want, "the synthetic data have clusters without key players"
+    # (before paths were inlined, Virtuoso reported every cluster without SMEs and without
+    # research institutions: 12 wrong violations each at this size)
+    assert keys(remote) == want
