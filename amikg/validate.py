@@ -398,18 +398,45 @@ def run_sparql(store: Store, sg: rdflib.Graph, only: list | None = None,
     shapes = compile_shapes(sg) if shapes is None else shapes
     results: list[Result] = []
     focus_cache: dict = {}
+    ctx: dict = {}  # per run and target: the focus nodes' regions and members
     for sh in shapes:
         key = tuple(sorted(map(str, sh.classes)))
         if key not in focus_cache:
             focus_cache[key] = focus_nodes(store, sh.classes, only)
         focus = focus_cache[key]
+        per_node = []
+        for c, text, cmsgs in sh.sparql:  # the cluster's-actors constraints: set-at-a-time
+            rows = _actor_rows(store, text, focus, ctx.setdefault(key, {}))
+            if rows is None:
+                per_node.append((c, text, cmsgs))
+            else:
+                results += _sparql_constraint(store, sh, c, text, cmsgs, focus, rows)
         for i in range(0, len(focus), BATCH):
             batch = focus[i:i + BATCH]
             if sh.min_count is not None:
                 results += _min_count(store, sh, batch)
-            for c, text, cmsgs in sh.sparql:
+            for c, text, cmsgs in per_node:
                 results += _sparql_constraint(store, sh, c, text, cmsgs, batch)
     return results
+
+
+def _actor_rows(store: Store, text: str, focus: list, ctx: dict) -> list | None:
+    """The rows of a constraint about the cluster's actors for all focus nodes at once
+    (:mod:`amikg.validate_actors`), or ``None`` when it is not of that form."""
+    from .validate_actors import ActorPlan, _NoPlan
+
+    plan = ActorPlan.of(text)
+    if plan is None:
+        return None
+
+    def solutions(store, q, nodes):
+        for i in range(0, len(nodes), BATCH):
+            yield from _solutions(store, q, nodes[i:i + BATCH])
+
+    try:
+        return plan.rows(store, focus, ctx, solutions)
+    except (_NoPlan, QueryError):
+        return None
 
 
 def _min_count(store: Store, sh: _Shape, batch: list) -> list[Result]:
@@ -454,9 +481,9 @@ def _solutions(store: Store, text: str, batch: list):
         raise QueryError(f"malformed query: {e}")
 
 
-def _sparql_constraint(store, sh: _Shape, c, text, cmsgs, batch) -> list[Result]:
+def _sparql_constraint(store, sh: _Shape, c, text, cmsgs, batch, rows=None) -> list[Result]:
     try:
-        rows = list(_solutions(store, text, batch))
+        rows = list(_solutions(store, text, batch)) if rows is None else rows
     except QueryError as e:
         raise ShapesError(f"SPARQL constraint {c} of {sh.node} fails: {e.message}")
     seen, out = set(), []

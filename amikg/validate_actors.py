@@ -1,0 +1,503 @@
+"""Set-at-a-time evaluation of the SHACL-SPARQL constraints that ask about *the cluster's actors*.
+
+Seven roadmap constraints (``cp-value-chain``, ``cp-smes``, ``cp-research-institutions``,
+``cp-connections``, ``cp-patents``, ``cp-(non-)scientific-stakeholders``) have this form::
+
+    SELECT $this ?value ... WHERE {
+      OUTER                                   # e.g. ?value a ami:ValueChainStep ...
+      OPTIONAL {
+        ACTORS(?o)                            # the actor block, see below (one or more)
+        REST                                  # FILTER EXISTS { ... ?o ... }, joins, filters
+        FILTER (?o != $this)                  # optional
+      }
+      FILTER (!BOUND(?o))
+    }
+
+where ``ACTORS(?o)`` is the union of "located in the cluster's region or a region below it" and
+the three membership patterns::
+
+    { $this ami:region ?cr . ?or skos:broader* ?cr . ?o ami:region ?or . }
+    UNION { $this org:hasMember ?o } UNION { ?o org:memberOf $this }
+    UNION { ?m org:organization $this ; org:member ?o }
+
+Run per cluster, such a query enumerates every organisation of the cluster's region (about a
+thirtieth of the graph in the synthetic data) and Oxigraph's planner, not knowing that ``$this``
+is one node, sometimes starts from the unbound ``skos:broader*`` path: the work grows with
+clusters x region size, i.e. quadratically with the graph. Here the same answer is computed with a
+few plain queries whose plans cannot go wrong, once per run:
+
+* the witnesses of ``REST`` per *region* (``GROUP BY ?cr`` with ``COUNT(DISTINCT ?o)`` and a
+  sample, enough to decide ``?o != $this``), shared by all clusters of that region;
+* the members of each cluster (one ``VALUES`` query per batch) and their ``REST`` witnesses;
+* for constraints with two actors (``cp-connections``: ``?a``, ``?b``), the ``REST`` tuples (the
+  recorded connections) with, for each endpoint, the regions above it and the clusters it is a
+  member of;
+* the ``OUTER`` rows, then an anti-join in Python.
+
+The recognition is textual and strict: anything outside this form (another filter on ``$this``,
+a variable of the actor block used elsewhere, a ``FILTER`` inside an ``EXISTS``, other prefixes)
+returns no plan, and the constraint runs per focus node as before. The result equals the per-node
+run and pyshacl's (``tests/test_validate_scale.py``, ``tests/test_validate_actors.py``).
+Everything goes through :meth:`Store.query` with inline ``VALUES``, so it works on remote stores.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+AMI = "https://w3id.org/amikg/ontology#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+ORG = "http://www.w3.org/ns/org#"
+#: Terms per inline VALUES block.
+CHUNK = 500
+
+_V = r"(\?\w+)"
+_S = r"\s*"
+
+
+def _seq(*parts: str) -> str:
+    return _S.join(parts)
+
+
+#: The actor block (after ``$this`` -> ``?this``), capturing ?cr, ?or, ?o, ?m.
+_ACTORS = re.compile(_seq(
+    r"\{", r"\?this\s+ami:region\s+" + _V, r"\.", _V + r"\s+skos:broader\*\s+\1", r"\.",
+    _V + r"\s+ami:region\s+\2", r"\.?", r"\}",
+    r"UNION", r"\{", r"\?this\s+org:hasMember\s+\3", r"\.?", r"\}",
+    r"UNION", r"\{", r"\3\s+org:memberOf\s+\?this", r"\.?", r"\}",
+    r"UNION", r"\{", _V + r"\s+org:organization\s+\?this", ";", r"org:member\s+\3", r"\.?",
+    r"\}"))
+_NOT_BOUND = re.compile(r"\s*FILTER\s*\(\s*!\s*BOUND\s*\(\s*(\?\w+)\s*\)\s*\)")
+_NEQ = re.compile(r"^\(\s*(\?\w+\s*!=\s*\?\w+(?:\s*&&\s*\?\w+\s*!=\s*\?\w+)*)\s*\)$")
+
+
+def _vars(text: str) -> set[str]:
+    return set(re.findall(r"[?$](\w+)", _strip_strings(text)))
+
+
+def _strip_strings(text: str) -> str:
+    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
+
+
+def _match(text: str, i: int, open_: str, close: str) -> int:
+    """Index just past the bracket closing the one at ``text[i]`` (string literals skipped)."""
+    depth, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i = _skip_string(text, i)
+            continue
+        if ch == open_:
+            depth += 1
+        elif ch == close:
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    raise ValueError("unbalanced")
+
+
+def _top_level_filters(text: str):
+    """``(start, end, kind, inner)`` of the FILTERs at the top level of a group's text;
+    kind is ``expr``, ``exists`` or ``not-exists``."""
+    out, i, depth, n = [], 0, 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch == '"':
+            i = _skip_string(text, i)
+            continue
+        if ch in "{(":
+            depth += 1
+        elif ch in "})":
+            depth -= 1
+        elif depth == 0 and text.startswith("FILTER", i) and (i == 0 or not text[i - 1].isalnum()):
+            j = i + 6
+            while j < n and text[j].isspace():
+                j += 1
+            m = re.match(r"(NOT\s+)?EXISTS\s*\{", text[j:])
+            if m:
+                b = j + m.end() - 1
+                e = _match(text, b, "{", "}")
+                out.append((i, e, "not-exists" if m.group(1) else "exists", text[b + 1:e - 1]))
+            elif j < n and text[j] == "(":
+                e = _match(text, j, "(", ")")
+                out.append((i, e, "expr", text[j:e]))
+            else:
+                raise ValueError("unsupported FILTER")
+            i = e
+            continue
+        i += 1
+    return out
+
+
+def _skip_string(text: str, i: int) -> int:
+    j = i + 1
+    while j < len(text) and text[j] != '"':
+        j += 2 if text[j] == "\\" else 1
+    return j + 1
+
+
+@dataclass
+class ActorPlan:
+    prefixes: str
+    projection: list[str]          # projected variables of the constraint (names, no '?')
+    outer: str                     # the WHERE group without the OPTIONAL and its !BOUND filter
+    actors: list[tuple[str, str, str, str]]   # per actor block: (?cr, ?or, ?o, ?m) names
+    rest: str                      # REST as a group: joins (EXISTS made joins) + kept filters
+    keys: list[str]                # variables REST shares with OUTER
+    not_this: set[str]             # actor variables that must differ from $this
+
+    # -- recognition ------------------------------------------------------------------------
+
+    @classmethod
+    def of(cls, text: str) -> "ActorPlan | None":
+        """The plan for a constraint's query text (``$this`` already written ``?this``), or
+        ``None`` when the text is not of the recognised form."""
+        try:
+            return cls._of(text)
+        except ValueError:
+            return None
+
+    @classmethod
+    def _of(cls, text: str):
+        decl = dict(re.findall(r"PREFIX\s+(\w*):\s*<([^>]*)>", text, re.I))
+        if (decl.get("ami"), decl.get("skos"), decl.get("org")) != (AMI, SKOS, ORG):
+            return None
+        head = re.search(r"\bSELECT\s+(DISTINCT\s+)?(.*?)\s*WHERE\s*\{", text, re.I | re.S)
+        if not head or "(" in head.group(2) or re.search(r"\b(GROUP|ORDER|LIMIT|OFFSET|HAVING)\b",
+                                                          text[head.end():], re.I):
+            return None
+        projection = re.findall(r"[?$](\w+)", head.group(2))
+        b = head.end() - 1
+        e = _match(text, b, "{", "}")
+        if text[e:].strip():
+            return None
+        body = text[b + 1:e - 1]
+        opts = [m.start() for m in re.finditer(r"\bOPTIONAL\s*\{", body)]
+        if len(opts) != 1:
+            return None
+        ob = body.index("{", opts[0])
+        oe = _match(body, ob, "{", "}")
+        nb = _NOT_BOUND.match(body, oe)
+        if not nb:
+            return None
+        outer = body[:opts[0]] + " " + body[nb.end():]
+        inner = body[ob + 1:oe - 1]
+        actors = []
+        for m in _ACTORS.finditer(inner):
+            actors.append((m.group(1)[1:], m.group(2)[1:], m.group(3)[1:], m.group(4)[1:]))
+        if not actors:
+            return None
+        rest = _ACTORS.sub(" ", inner)
+        actor_vars = [a[2] for a in actors]
+        internal = {v for a in actors for v in (a[0], a[1], a[3])}
+        if nb.group(1)[1:] not in actor_vars or len(set(actor_vars)) != len(actor_vars):
+            return None
+        if len(internal) != 3 * len(actors) or internal & set(actor_vars):
+            return None
+        joins, filters, not_this, last = [], [], set(), 0
+        for s, t, kind, inner_f in _top_level_filters(rest):
+            joins.append(rest[last:s])
+            last = t
+            if kind == "exists":
+                if re.search(r"\bFILTER\b", inner_f):
+                    return None
+                joins.append("{ " + inner_f + " }")
+                continue
+            if "this" not in _vars(inner_f):
+                filters.append(rest[s:t])
+                continue
+            m = _NEQ.match(inner_f.strip()) if kind == "expr" else None
+            if not m:
+                return None
+            kept = []
+            for term in m.group(1).split("&&"):
+                x, y = (v.strip()[1:] for v in term.split("!="))
+                if "this" in (x, y):
+                    other = y if x == "this" else x
+                    if other not in actor_vars:
+                        return None
+                    not_this.add(other)
+                else:
+                    kept.append(term.strip())
+            if kept:
+                filters.append("FILTER (" + " && ".join(kept) + ")")
+        joins.append(rest[last:])
+        join_text = " ".join(joins)
+        rest_text = join_text + " " + " ".join(filters)
+        rest_vars = _vars(rest_text)
+        outer_vars = _vars(outer) | set(projection)
+        if "this" in rest_vars or rest_vars & internal or (set(actor_vars) | internal) & outer_vars:
+            return None
+        keys = sorted((rest_vars & outer_vars) - set(actor_vars))
+        if any(k not in _vars(join_text) for k in keys):
+            return None  # a key only seen by a filter would be unbound here
+        if len(actors) > 1 and not join_text.strip():
+            return None
+        prefixes = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in decl.items())
+        return cls(prefixes, projection, outer, actors, rest_text, keys, not_this)
+
+    # -- evaluation -------------------------------------------------------------------------
+
+    def rows(self, store, focus: list, ctx: dict, solutions) -> list[dict]:
+        """The constraint's solutions for all ``focus`` nodes (pyoxigraph terms, with
+        ``this``), as the per-node query would give them (up to duplicates).
+
+        :param ctx: per-run cache (regions of the focus nodes, their members).
+        :param solutions: ``validate._solutions`` (per-node evaluation of ``OUTER``)."""
+        fx = [_ox(f) for f in focus]
+        if not fx:
+            return []
+        regions = _focus_regions(store, fx, ctx)
+        members = _focus_members(store, fx, ctx)
+        self._rest_q, self._subst = _expand_type_paths(store, self.prefixes, self.rest, ctx,
+                                                       self.keys)
+        keys = self.keys
+        witnessed: set = set()          # (this, key values)
+        if len(self.actors) == 1:
+            _, _, o, _ = self.actors[0]
+            excl = o in self.not_this
+            stats = self._region_stats(store, sorted({r for rs in regions.values() for r in rs},
+                                                     key=str), o)
+            for c in fx:
+                for r in regions.get(c, ()):
+                    for kv, (n, w) in stats.get(r, {}).items():
+                        if n >= 2 or (n == 1 and (not excl or w != c)):
+                            witnessed.add((c, kv))
+            if any(members.values()):
+                mstats = self._member_stats(store, o)
+                for c in fx:
+                    for kv, (n, w) in mstats.get(c, {}).items():
+                        if n >= 2 or (n == 1 and (not excl or w != c)):
+                            witnessed.add((c, kv))
+        else:
+            avars = [a[2] for a in self.actors]
+            tuples = self._witness_tuples(store, avars, None)
+            ends = sorted({x for t, _ in tuples for x in t}, key=str)
+            up = _regions_above(store, ends)
+            member_of = _member_of(store, ends)
+            by_region: dict = {}
+            for c in fx:
+                for r in regions.get(c, ()):
+                    by_region.setdefault(r, set()).add(c)
+            focus_set = set(fx)
+            cache: dict = {}
+
+            def clusters_of(x):
+                if x not in cache:
+                    s = set(member_of.get(x, ())) & focus_set
+                    for r in up.get(x, ()):
+                        s |= by_region.get(r, set())
+                    cache[x] = s
+                return cache[x]
+
+            for t, kv in tuples:
+                cands = set.intersection(*(clusters_of(x) for x in t))
+                for var, x in zip(avars, t):
+                    if var in self.not_this:
+                        cands.discard(x)
+                for c in cands:
+                    witnessed.add((c, kv))
+        out = []
+        for row in self._outer_rows(store, fx, focus, solutions):
+            kv = tuple(row.get(k) for k in keys)
+            if any(v is None for v in kv):
+                raise _NoPlan("a key of the constraint is unbound in a solution")
+            if (row["this"], kv) in witnessed:
+                continue
+            out.append({n: row[n] for n in self.projection if n in row} | {"this": row["this"]})
+        return out
+
+    def _outer_rows(self, store, fx, focus, solutions):
+        names = sorted((set(self.projection) | set(self.keys)) - {"this"})
+        sel = " ".join("?" + n for n in names)
+        if "this" in _vars(self.outer):
+            q = f"{self.prefixes}SELECT DISTINCT ?this {sel} WHERE {{ {self.outer} }}"
+            yield from solutions(store, q, focus)
+            return
+        if not self.outer.strip():
+            rows = [{}]
+        elif not names:
+            rows = [{}] if store.query(f"{self.prefixes}ASK {{ {self.outer} }}") else []
+        else:
+            res = store.query(f"{self.prefixes}SELECT DISTINCT {sel} WHERE {{ {self.outer} }}")
+            rows = [{n: s[n] for n in names if s[n] is not None} for s in res]
+        for c in fx:
+            for r in rows:
+                yield dict(r, this=c)
+
+    def _qkeys(self) -> list[str]:
+        return [self._subst[k][0] if k in self._subst else k for k in self.keys]
+
+    def _stats(self, query_rows, group: str) -> dict:
+        """group -> key values -> (distinct witnesses, capped at 2; one of them), from rows
+        grouped by the query keys (a type standing for each of its superclasses)."""
+        acc: dict = {}
+        for s in query_rows:
+            choices = []
+            for k, qk in zip(self.keys, self._qkeys()):
+                v = s[qk]
+                choices.append(self._subst[k][1].get(v, ()) if k in self._subst else (v,))
+            for kv in _product(choices):
+                a = acc.setdefault(s[group], {}).setdefault(kv, [False, set()])
+                if int(s["n"].value) >= 2:
+                    a[0] = True
+                else:
+                    a[1].add(s["w"])
+        return {g: {kv: (2 if big or len(ws) >= 2 else len(ws), next(iter(ws), None))
+                    for kv, (big, ws) in d.items()} for g, d in acc.items()}
+
+    def _region_stats(self, store, regions: list, o: str) -> dict:
+        """region -> key values -> (distinct witnesses, one of them)."""
+        cr, or_, _, _ = self.actors[0]
+        keys = " ".join("?" + k for k in self._qkeys())
+        rows = []
+        for i in range(0, len(regions), CHUNK):
+            q = (f"{self.prefixes}SELECT ?{cr} {keys} (COUNT(DISTINCT ?{o}) AS ?n) "
+                 f"(SAMPLE(?{o}) AS ?w) WHERE {{ {_values(cr, regions[i:i + CHUNK])} "
+                 f"?{or_} <{SKOS}broader>* ?{cr} . ?{o} <{AMI}region> ?{or_} . {self._rest_q} }} "
+                 f"GROUP BY ?{cr} {keys}")
+            rows += list(store.query(q))
+        return self._stats(rows, cr)
+
+    def _member_stats(self, store, o: str) -> dict:
+        """node with members -> key values -> (distinct member witnesses, one of them)."""
+        keys = " ".join("?" + k for k in self._qkeys())
+        c, m = "_amikg_c", "_amikg_m"
+        q = (f"{self.prefixes}SELECT ?{c} {keys} (COUNT(DISTINCT ?{o}) AS ?n) (SAMPLE(?{o}) AS ?w) "
+             f"WHERE {{ {{ ?{c} <{ORG}hasMember> ?{o} }} UNION {{ ?{o} <{ORG}memberOf> ?{c} }} "
+             f"UNION {{ ?{m} <{ORG}organization> ?{c} ; <{ORG}member> ?{o} }} {self._rest_q} }} "
+             f"GROUP BY ?{c} {keys}")
+        return self._stats(store.query(q), c)
+
+    def _witness_tuples(self, store, avars: list[str], only: list | None) -> list:
+        """Distinct (actor values, key values) solutions of REST, optionally only for the
+        actors ``only`` (one actor variable)."""
+        sel = " ".join("?" + v for v in avars + self.keys)
+        chunks = [None] if only is None else [only[i:i + CHUNK]
+                                              for i in range(0, len(only), CHUNK)]
+        out = set()
+        for ch in chunks:
+            vals = "" if ch is None else _values(avars[0], ch)
+            q = f"{self.prefixes}SELECT DISTINCT {sel} WHERE {{ {vals} {self.rest} }}"
+            for s in store.query(q):
+                out.add((tuple(s[v] for v in avars), tuple(s[k] for k in self.keys)))
+        return list(out)
+
+
+def _product(choices):
+    import itertools
+    return itertools.product(*choices)
+
+
+class _NoPlan(Exception):
+    """The plan does not apply after all (the caller runs the constraint per focus node)."""
+
+
+def _ox(t):
+    if isinstance(t, (ox.NamedNode, ox.BlankNode, ox.Literal)):
+        return t
+    from .validate import _to_ox
+    return _to_ox(t)
+
+
+def _values(var: str, terms) -> str:
+    return f"VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}\n"
+
+
+def _chunked_pairs(store, query_for, terms, a: str, b: str) -> dict:
+    out: dict = {}
+    for i in range(0, len(terms), CHUNK):
+        for s in store.query(query_for(terms[i:i + CHUNK])):
+            if s[a] is not None and s[b] is not None:
+                out.setdefault(s[a], set()).add(s[b])
+    return out
+
+
+def _focus_regions(store, fx, ctx) -> dict:
+    """focus node -> its regions (``ami:region``), cached per run."""
+    if "regions" not in ctx:
+        ctx["regions"] = _chunked_pairs(
+            store, lambda ch: f"SELECT ?this ?cr WHERE {{ {_values('this', ch)} "
+                              f"?this <{AMI}region> ?cr }}", fx, "this", "cr")
+    return ctx["regions"]
+
+
+def _focus_members(store, fx, ctx) -> dict:
+    """focus node -> its members (the three membership patterns), cached per run."""
+    if "members" not in ctx:
+        ctx["members"] = _chunked_pairs(
+            store, lambda ch: f"SELECT ?this ?o WHERE {{ {_values('this', ch)} "
+                              f"{{ ?this <{ORG}hasMember> ?o }} UNION {{ ?o <{ORG}memberOf> ?this }}"
+                              f" UNION {{ ?m <{ORG}organization> ?this ; <{ORG}member> ?o }} }}",
+            fx, "this", "o")
+    return ctx["members"]
+
+
+def _regions_above(store, xs) -> dict:
+    """node -> the regions ?cr with ``?x ami:region ?or . ?or skos:broader* ?cr``."""
+    return _chunked_pairs(
+        store, lambda ch: f"SELECT ?x ?cr WHERE {{ {_values('x', ch)} ?x <{AMI}region> ?or . "
+                          f"?or <{SKOS}broader>* ?cr }}", xs, "x", "cr")
+
+
+def _member_of(store, xs) -> dict:
+    """node -> the nodes it is a member of (the three membership patterns)."""
+    return _chunked_pairs(
+        store, lambda ch: f"SELECT ?x ?c WHERE {{ {_values('x', ch)} "
+                          f"{{ ?c <{ORG}hasMember> ?x }} UNION {{ ?x <{ORG}memberOf> ?c }} "
+                          f"UNION {{ ?m <{ORG}organization> ?c ; <{ORG}member> ?x }} }}",
+        xs, "x", "c")
+
+
+_TYPE_PATH = re.compile(r"(\?\w+)\s+(?:rdf:type|a)\s*/\s*rdfs:subClassOf\*\s+(\?\w+|<[^>\s]*>|[\w-]*:[\w-]+)")
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+
+
+def _expand_type_paths(store, prefixes: str, rest: str, ctx: dict, keys=()) -> tuple:
+    """``?o rdf:type/rdfs:subClassOf* X`` in REST as ``?o rdf:type ?_tN`` plus a VALUES block of
+    the types in use whose ``rdfs:subClassOf*`` reaches X (pairs when X is a variable): the same
+    solutions, but the class hierarchy is walked once per run, not once per organisation.
+    (Only for the DISTINCT / COUNT(DISTINCT) queries of this module.) A key variable X used
+    nowhere else is left to Python: the text groups by the type, and the returned
+    ``{X: (type variable, type -> its superclasses)}`` maps back."""
+    subst: dict = {}
+    decl = dict(re.findall(r"PREFIX\s+(\w*):\s*<([^>]*)>", prefixes))
+    if decl.get("rdf") != RDF or decl.get("rdfs") != RDFS or not _TYPE_PATH.search(rest):
+        return rest, subst
+    if "types" not in ctx:
+        ctx["types"] = [s["t"] for s in store.query(
+            f"SELECT DISTINCT ?t WHERE {{ ?x <{RDF}type> ?t }}")]
+    types = ctx["types"]
+    n = [0]
+
+    def sub(m):
+        x, sup = m.group(1), m.group(2)
+        n[0] += 1
+        t = f"?_amikg_t{n[0]}"
+        if sup.startswith("?"):
+            key = ("pairs",)
+            if key not in ctx:
+                ctx[key] = sorted({(s["t"], s["sup"]) for s in store.query(
+                    f"SELECT ?t ?sup WHERE {{ {_values('t', types)} "
+                    f"?t <{RDFS}subClassOf>* ?sup }}")}, key=str)
+            if len(re.findall(re.escape(sup) + r"\b", rest)) == 1 and sup[1:] in keys:
+                ups: dict = {}
+                for a, b in ctx[key]:
+                    ups.setdefault(a, []).append(b)
+                subst[sup[1:]] = (t[1:], ups)  # grouped by the type, mapped in Python
+                return f"{x} <{RDF}type> {t}"
+            rows = " ".join(f"({a} {b})" for a, b in ctx[key])
+            return f"{x} <{RDF}type> {t} . VALUES ({t} {sup}) {{ {rows} }}"
+        key = ("sub", sup)
+        if key not in ctx:
+            ctx[key] = sorted({s["t"] for s in store.query(
+                f"{prefixes}SELECT ?t WHERE {{ {_values('t', types)} "
+                f"?t <{RDFS}subClassOf>* {sup} }}")}, key=str)
+        return f"{x} <{RDF}type> {t} . VALUES {t} {{ {' '.join(map(str, ctx[key]))} }}"
+
+    return _TYPE_PATH.sub(sub, rest), subst
