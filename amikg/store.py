@@ -854,9 +854,10 @@ class VirtuosoStore(RemoteStore):
 
     def query(self, sparql, **kw):
         from .namespaces import PREFIXES
+        from .virtuoso_dialect import rewrite
         from .virtuoso_paths import inline_paths
 
-        sparql = inline_paths(sparql, self._path_edges, PREFIXES)
+        sparql = inline_paths(rewrite(sparql), self._path_edges, PREFIXES)
         return super().query(_split_lang_values(sparql), **kw)
 
     def _path_edges(self, iri: str) -> list[tuple]:

@@ -1,0 +1,223 @@
+"""``EXISTS`` made into what Virtuoso 7.2 evaluates correctly (issue 10).
+
+Virtuoso 7.2 gets two uses of ``EXISTS`` wrong that the named queries rely on:
+
+* ``EXISTS { VALUES ?p { ... } }`` alone in a filter, which is how a query asks whether an optional
+  parameter was given (an absent parameter leaves the block empty, ``{ }``): ``FILTER NOT EXISTS
+  { VALUES ?p { } }`` removes every row, where the standard says an empty block has no solution,
+  so ``NOT EXISTS`` is true. :func:`values_tests` writes these tests as the expressions they equal:
+  ``EXISTS`` over an empty block is ``false``; over a block of IRIs ``t1 ... tn`` it is
+  ``(!BOUND(?p) || ?p IN (t1, ...))`` (``?p`` may be bound by the row being filtered:
+  the block then joins with it); ``NOT EXISTS`` is the negation. A block holding anything but IRIs
+  is left as written.
+* ``EXISTS`` does not see a variable bound by the query's top ``VALUES`` block (where the named
+  queries bind a single parameter value: ``VALUES ?region { <...RO> }`` opening the WHERE group,
+  then ``FILTER(!BOUND(?region) || EXISTS { ?x ami:region/skos:broader* ?region })`` finds
+  nothing). :func:`bind_top_values` substitutes the block's value for the variable inside every
+  ``EXISTS`` of the top group, which is the standard's own definition of ``EXISTS`` (the filtered
+  row's values substituted into the pattern), for a block of one row binding IRIs only. An
+  ``EXISTS`` inside a sub-select is left alone (its variables are the sub-select's own).
+
+The property-path rewrite (:mod:`amikg.virtuoso_paths`) runs after these, so a path inside an
+``EXISTS`` whose end was a parameter variable now has a constant end and is inlined too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .virtuoso_paths import _mask
+
+_IRI = r"<[^<>\"{}|^`\\\s]*>"
+#: ``[NOT] EXISTS { VALUES ?v { ... } ...``: a block opening the group.
+_VALUES_TEST = re.compile(
+    r"(?P<not>\bNOT\s+)?\bEXISTS\s*\{\s*VALUES\s+[?$](?P<var>\w+)\s*\{(?P<body>[^{}]*)\}",
+    re.IGNORECASE)
+#: ``{ SELECT (COUNT(*) AS ?n) WHERE { VALUES ?v { ... } } }``: how many values a parameter has.
+_VALUES_COUNT = re.compile(
+    r"\{\s*SELECT\s*\(\s*COUNT\s*\(\s*\*\s*\)\s*AS\s+[?$](?P<n>\w+)\s*\)\s*(?:WHERE\s*)?"
+    r"\{\s*VALUES\s+[?$]\w+\s*\{(?P<body>[^{}]*)\}\s*\}\s*\}", re.IGNORECASE)
+#: ``VALUES ?a { <iri> }`` or ``VALUES (?a ?b) { (<iri> <iri>) }`` just inside the WHERE group.
+_TOP_VALUES = re.compile(
+    rf"\bWHERE\s*\{{\s*VALUES\s+(?:[?$](?P<one>\w+)\s*\{{\s*(?P<oneval>{_IRI})\s*\}}"
+    rf"|\((?P<vars>\s*(?:[?$]\w+\s*)+)\)\s*\{{\s*\((?P<vals>\s*(?:{_IRI}\s*)+)\)\s*\}})",
+    re.IGNORECASE)
+
+
+def values_tests(sparql: str) -> str:
+    """Every ``[NOT] EXISTS { VALUES ?v { IRIs } ... }`` as the expression it equals, and every
+    count of a parameter's values as the number."""
+    masked = _mask(sparql)
+    out, last = [], 0
+    for m in _VALUES_COUNT.finditer(masked):
+        body = m.group("body")
+        if re.sub(_IRI, "", body).strip():
+            continue
+        n = len(re.findall(_IRI, body))
+        # a bare BIND (Virtuoso ignores a FILTER on the variable of a { BIND } group), unless
+        # the variable is already in use before it
+        bare = not re.search(rf"[?$]{m.group('n')}\b", masked[:m.start()])
+        out.append(sparql[last:m.start()] + (f"BIND({n} AS ?{m.group('n')})" if bare else
+                                             f"{{ BIND({n} AS ?{m.group('n')}) }}"))
+        last = m.end()
+    if out:
+        sparql = "".join(out) + sparql[last:]
+        masked = _mask(sparql)
+    out, last = [], 0
+    for m in _VALUES_TEST.finditer(masked):
+        if m.start() < last:
+            continue
+        body = m.group("body")
+        if re.sub(_IRI, "", body).strip():  # literals, UNDEF, several variables: as written
+            continue
+        iris = re.findall(_IRI, body)
+        var = "?" + m.group("var")
+        open_at = masked.index("{", m.start()) + 1
+        end = _close(masked, open_at)
+        rest, mrest = sparql[m.end():end], masked[m.end():end]
+        if not iris:  # no solution
+            expr = "(1 = 0)"
+        elif not mrest.strip():
+            # IN compares IRIs by identity, as sameTerm does (Virtuoso refuses sameTerm on a
+            # variable bound nowhere: SP031)
+            expr = f"(!BOUND({var}) || {var} IN ({', '.join(iris)}))"
+        else:
+            outside = masked[:m.start()] + masked[end:]
+            # (other parameter tests on the same block are not bindings of it)
+            outside = re.sub(rf"\bEXISTS\s*\{{\s*VALUES\s+[?$]{re.escape(m.group('var'))}\s*"
+                             r"\{[^{}]*\}[^{}]*\}", " ", outside, flags=re.IGNORECASE)
+            name = re.escape(m.group("var"))
+            if re.search(rf"[?$]{name}\b", outside) or \
+                    re.search(r"\bAS\s+[?$]|\bSELECT\b|\bVALUES\b|\bBOUND\s*\(", mrest, re.IGNORECASE):
+                continue
+            # the variable is the block's alone: one EXISTS per value, the value written in
+            pat = re.compile(rf"[?$]{name}\b")
+            branches = []
+            for iri in iris:
+                pieces, prev = [], 0
+                for v in pat.finditer(mrest):
+                    pieces.append(rest[prev:v.start()] + iri)
+                    prev = v.end()
+                branches.append("EXISTS {" + "".join(pieces) + rest[prev:] + "}")
+            expr = "(" + " || ".join(branches) + ")"
+        if m.group("not"):
+            expr = f"!{expr}" if expr != "(1 = 0)" else "(1 = 1)"
+        out.append(sparql[last:m.start()] + expr)
+        last = end + 1
+    return "".join(out) + sparql[last:] if out else sparql
+
+
+#: ``VALUES ?v { }`` or ``VALUES (?a ?b) { }``: no solution.
+_EMPTY_VALUES = re.compile(r"\bVALUES\s+(?:[?$]\w+|\((?:\s*[?$]\w+)*\s*\))\s*\{\s*\}",
+                           re.IGNORECASE)
+
+
+def _open(masked: str, pos: int) -> int:
+    """The index just after the ``{`` of the innermost group around ``pos``, or -1."""
+    depth = 0
+    for k in range(pos - 1, -1, -1):
+        c = masked[k]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                return k + 1
+            depth -= 1
+    return -1
+
+
+def empty_values(sparql: str) -> str:
+    """Groups that an empty ``VALUES`` block at their top level makes empty, dropped where that
+    is the same query: a ``UNION`` branch (with its ``UNION``), an ``OPTIONAL`` or a ``MINUS``
+    group. Virtuoso 7.2 loses the other branches' rows over such a branch."""
+    for _ in range(100):
+        masked = _mask(sparql)
+        for m in _EMPTY_VALUES.finditer(masked):
+            start = _open(masked, m.start())
+            if start < 0 or re.search(r"\bVALUES\s*$", masked[:start - 1]):
+                continue
+            # the block must be at the group's top level (not inside a nested group)
+            inner = masked[start:m.start()]
+            if inner.count("{") != inner.count("}"):
+                continue
+            end = _close(masked, start) + 1
+            before = re.search(r"(\bUNION|\bOPTIONAL|\bMINUS)\s*$", masked[:start - 1],
+                               re.IGNORECASE)
+            after = re.match(r"\s*UNION\b", masked[end:], re.IGNORECASE)
+            if before:
+                sparql = sparql[:before.start()] + sparql[end:]
+            elif after:
+                sparql = sparql[:start - 1] + sparql[end + after.end():]
+            else:
+                continue
+            break
+        else:
+            return sparql
+    return sparql
+
+
+def _close(masked: str, start: int) -> int:
+    """The index of the ``}`` closing the group whose ``{`` is at ``start - 1``."""
+    depth = 1
+    for m in re.finditer(r"[{}]", masked[start:]):
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return start + m.start()
+    return len(masked)
+
+
+def bind_top_values(sparql: str) -> str:
+    """The top ``VALUES`` row's IRIs written into the ``EXISTS`` groups of the top WHERE group."""
+    masked = _mask(sparql)
+    first = re.search(r"\bWHERE\s*\{|\{", masked, re.IGNORECASE)  # the top group's opening
+    m = _TOP_VALUES.match(masked, first.start()) if first else None
+    if not m:
+        return sparql
+    if m.group("one"):
+        binding = {m.group("one"): m.group("oneval")}
+    else:
+        names = re.findall(r"[?$](\w+)", m.group("vars"))
+        vals = re.findall(_IRI, m.group("vals"))
+        if len(names) != len(vals):
+            return sparql
+        binding = dict(zip(names, vals))
+    where_open = masked.index("{", m.start()) + 1
+    where_close = _close(masked, where_open)
+    # the EXISTS groups of the top group, not inside a sub-select
+    spans: list[tuple[int, int]] = []
+    stack: list[bool] = []  # per open group: whether it is (inside) a sub-select
+    for t in re.finditer(r"\bEXISTS\s*\{|\{\s*SELECT\b|[{}]", masked[where_open:where_close],
+                         re.IGNORECASE):
+        pos = where_open + t.start()
+        tok = t.group()
+        if tok == "}":
+            if stack:
+                stack.pop()
+            continue
+        in_sub = bool(stack and stack[-1]) or tok.upper().lstrip("{ \t\n").startswith("SELECT")
+        if tok.upper().startswith("EXISTS") and not in_sub:
+            open_at = where_open + t.end()
+            if not spans or open_at > spans[-1][1]:
+                spans.append((open_at, _close(masked, open_at)))
+        stack.append(in_sub)
+    if not spans:
+        return sparql
+    pattern = re.compile(r"[?$](" + "|".join(re.escape(n) for n in binding) + r")\b")
+    out, last = [], 0
+    for a, b in spans:
+        seg, mseg = sparql[a:b], masked[a:b]
+        pieces, prev = [], 0
+        for v in pattern.finditer(mseg):
+            pieces.append(seg[prev:v.start()] + binding[v.group(1)])
+            prev = v.end()
+        # a BIND, sub-select or VALUES inside could give the variable another value: as written
+        if re.search(r"\bAS\s+[?$]|\bSELECT\b|\bVALUES\b|\bBOUND\s*\(", mseg, re.IGNORECASE):
+            continue
+        out.append(sparql[last:a] + "".join(pieces) + seg[prev:])
+        last = b
+    return "".join(out) + sparql[last:] if out else sparql
+
+
+def rewrite(sparql: str) -> str:
+    """Both rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
+    return bind_top_values(empty_values(values_tests(sparql)))
