@@ -26,9 +26,9 @@ is one node, sometimes starts from the unbound ``skos:broader*`` path: the work 
 clusters x region size, i.e. quadratically with the graph. Here the same answer is computed with a
 few plain queries whose plans cannot go wrong, once per run:
 
-* the witnesses of ``REST`` per *region* (``GROUP BY ?cr`` with ``COUNT(DISTINCT ?o)`` and a
-  sample, enough to decide ``?o != $this``), shared by all clusters of that region;
-* the members of each cluster (one ``VALUES`` query per batch) and their ``REST`` witnesses;
+* the witnesses of ``REST`` (one DISTINCT scan) grouped per *region* in Python, keeping up to
+  two per region, enough to decide ``?o != $this``, shared by all clusters of that region;
+* the memberships (one scan) and the member witnesses of ``REST``;
 * for constraints with two actors (``cp-connections``: ``?a``, ``?b``), the ``REST`` tuples (the
   recorded connections) with, for each endpoint, the regions above it and the clusters it is a
   member of;
@@ -252,7 +252,7 @@ class ActorPlan:
         if not fx:
             return []
         regions = _focus_regions(store, fx, ctx)
-        members = _focus_members(store, fx, ctx)
+        member_of = _memberships(store, ctx)
         self._rest_q, self._subst = _expand_type_paths(store, self.prefixes, self.rest, ctx,
                                                        self.keys)
         keys = self.keys
@@ -260,25 +260,27 @@ class ActorPlan:
         if len(self.actors) == 1:
             _, _, o, _ = self.actors[0]
             excl = o in self.not_this
-            stats = self._region_stats(store, sorted({r for rs in regions.values() for r in rs},
-                                                     key=str), o)
-            for c in fx:
-                for r in regions.get(c, ()):
-                    for kv, (n, w) in stats.get(r, {}).items():
-                        if n >= 2 or (n == 1 and (not excl or w != c)):
-                            witnessed.add((c, kv))
-            if any(members.values()):
-                mstats = self._member_stats(store, o)
-                for c in fx:
-                    for kv, (n, w) in mstats.get(c, {}).items():
-                        if n >= 2 or (n == 1 and (not excl or w != c)):
-                            witnessed.add((c, kv))
+            up = _org_regions(store, ctx)
+            focus_set = set(fx)
+            wanted = {r for rs in regions.values() for r in rs}
+            found: dict = {}            # (region or ("m", cluster), key values) -> <= 2 witnesses
+            for x, kvs in self._witnesses(store, o):
+                groups = [r for r in up.get(x, ()) if r in wanted]
+                groups += [("m", c) for c in member_of.get(x, ()) if c in focus_set]
+                for g in groups:
+                    for kv in kvs:
+                        w = found.setdefault((g, kv), set())
+                        if len(w) < 2:
+                            w.add(x)
+            for (g, kv), ws in found.items():
+                for c in ([g[1]] if isinstance(g, tuple) else _by_region(ctx, regions, g)):
+                    if not excl or any(w != c for w in ws):
+                        witnessed.add((c, kv))
         else:
             avars = [a[2] for a in self.actors]
             tuples = self._witness_tuples(store, avars, None)
             ends = sorted({x for t, _ in tuples for x in t}, key=str)
-            up = _regions_above(store, ends)
-            member_of = _member_of(store, ends)
+            up = _org_regions(store, ctx)
             by_region: dict = {}
             for c in fx:
                 for r in regions.get(c, ()):
@@ -373,6 +375,19 @@ class ActorPlan:
              f"GROUP BY ?{c} {keys}")
         return self._stats(store.query(q), c)
 
+    def _witnesses(self, store, o: str):
+        """(actor, [key values]) for every distinct solution of REST over the whole store (one
+        scan; a type stands for each of its superclasses)."""
+        qkeys = self._qkeys()
+        sel = " ".join("?" + k for k in [o] + qkeys)
+        q = f"{self.prefixes}SELECT DISTINCT {sel} WHERE {{ {self._rest_q} }}"
+        for s in store.query(q):
+            choices = []
+            for k, qk in zip(self.keys, qkeys):
+                v = s[qk]
+                choices.append(self._subst[k][1].get(v, ()) if k in self._subst else (v,))
+            yield s[o], list(_product(choices))
+
     def _witness_tuples(self, store, avars: list[str], only: list | None) -> list:
         """Distinct (actor values, key values) solutions of REST, optionally only for the
         actors ``only`` (one actor variable)."""
@@ -426,31 +441,45 @@ def _focus_regions(store, fx, ctx) -> dict:
     return ctx["regions"]
 
 
-def _focus_members(store, fx, ctx) -> dict:
-    """focus node -> its members (the three membership patterns), cached per run."""
-    if "members" not in ctx:
-        ctx["members"] = _chunked_pairs(
-            store, lambda ch: f"SELECT ?this ?o WHERE {{ {_values('this', ch)} "
-                              f"{{ ?this <{ORG}hasMember> ?o }} UNION {{ ?o <{ORG}memberOf> ?this }}"
-                              f" UNION {{ ?m <{ORG}organization> ?this ; <{ORG}member> ?o }} }}",
-            fx, "this", "o")
-    return ctx["members"]
+def _memberships(store, ctx) -> dict:
+    """member -> the nodes it is a member of (the three membership patterns), once per run."""
+    if "memberships" not in ctx:
+        out: dict = {}
+        for r in store.query(f"SELECT ?c ?x WHERE {{ {{ ?c <{ORG}hasMember> ?x }} UNION "
+                             f"{{ ?x <{ORG}memberOf> ?c }} UNION "
+                             f"{{ ?m <{ORG}organization> ?c ; <{ORG}member> ?x }} }}"):
+            out.setdefault(r["x"], set()).add(r["c"])
+        ctx["memberships"] = out
+    return ctx["memberships"]
 
 
-def _regions_above(store, xs) -> dict:
-    """node -> the regions ?cr with ``?x ami:region ?or . ?or skos:broader* ?cr``."""
-    return _chunked_pairs(
-        store, lambda ch: f"SELECT ?x ?cr WHERE {{ {_values('x', ch)} ?x <{AMI}region> ?or . "
-                          f"?or <{SKOS}broader>* ?cr }}", xs, "x", "cr")
+def _org_regions(store, ctx) -> dict:
+    """node -> the regions ?cr with ``?x ami:region ?or . ?or skos:broader* ?cr``: one scan of
+    ``ami:region`` and the region hierarchy walked once per run."""
+    if "org_regions" not in ctx:
+        direct: dict = {}
+        for r in store.query(f"SELECT ?x ?or WHERE {{ ?x <{AMI}region> ?or }}"):
+            direct.setdefault(r["x"], set()).add(r["or"])
+        used = sorted({r for rs in direct.values() for r in rs}, key=str)
+        found = _chunked_pairs(
+            store, lambda ch: f"SELECT ?or ?cr WHERE {{ {_values('or', ch)} "
+                              f"?or <{SKOS}broader>* ?cr }}", used, "or", "cr")
+        up = {r: frozenset(found.get(r, {r})) for r in used}
+        ctx["org_regions"] = {x: (up[next(iter(rs))] if len(rs) == 1
+                                  else frozenset().union(*(up[r] for r in rs)))
+                              for x, rs in direct.items()}
+    return ctx["org_regions"]
 
 
-def _member_of(store, xs) -> dict:
-    """node -> the nodes it is a member of (the three membership patterns)."""
-    return _chunked_pairs(
-        store, lambda ch: f"SELECT ?x ?c WHERE {{ {_values('x', ch)} "
-                          f"{{ ?c <{ORG}hasMember> ?x }} UNION {{ ?x <{ORG}memberOf> ?c }} "
-                          f"UNION {{ ?m <{ORG}organization> ?c ; <{ORG}member> ?x }} }}",
-        xs, "x", "c")
+def _by_region(ctx: dict, regions: dict, r) -> list:
+    """The focus nodes whose regions include ``r``."""
+    if "region_index" not in ctx:
+        idx: dict = {}
+        for c, rs in regions.items():
+            for x in rs:
+                idx.setdefault(x, []).append(c)
+        ctx["region_index"] = idx
+    return ctx["region_index"].get(r, [])
 
 
 _TYPE_PATH = re.compile(r"(\?\w+)\s+(?:rdf:type|a)\s*/\s*rdfs:subClassOf\*\s+(\?\w+|<[^>\s]*>|[\w-]*:[\w-]+)")
