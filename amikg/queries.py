@@ -38,6 +38,14 @@ sub-select instead, marked with an end-of-line comment, so the file still runs a
 
 When a ``# page`` marker is present, nothing is appended but a ``LIMIT`` (the outer query only
 decorates the page, so it returns at most that many rows anyway).
+
+**List columns.** A column the query computes as ``(GROUP_CONCAT(...) AS ?column)`` (at the top or
+in a sub-select whose variable the query returns as is) is a *list column*; a header column may
+also say so itself (``list: true``, or ``list: false`` to opt out). An empty list is unbound in
+every backend's answer: Oxigraph leaves a ``GROUP_CONCAT`` over no value unbound, Virtuoso gives
+``""``, and :func:`run_query` unbinds an empty string in a list column whatever the store
+(:func:`unbind_empty_lists`). A query that wants ``""`` writes ``COALESCE(?list, "")`` into a
+column of another name.
 """
 
 from __future__ import annotations
@@ -111,6 +119,8 @@ class NamedQuery:
     path: Path
     one_of: list[list[str]] = field(default_factory=list)
     limit: int = DEFAULT_LIMIT
+    #: The list columns (see the module docstring), found once when the file is read.
+    list_columns: frozenset = frozenset()
 
     def param(self, name: str) -> Param | None:
         return next((p for p in self.params if p.name == name), None)
@@ -170,11 +180,35 @@ def parse_query(path: Path) -> NamedQuery:
                              source=str(path))
         params.append(p)
     columns = [c if isinstance(c, dict) else {"name": str(c)} for c in meta["columns"]]
+    concat = group_concat_variables(text)
+    lists = frozenset(c["name"] for c in columns
+                      if c.get("list", c["name"] in concat) is True)
     return NamedQuery(name=name, summary=str(meta["summary"]).strip(),
                       description=str(meta.get("description", "")).strip(), params=params,
                       columns=columns, text=text, path=path,
                       one_of=[list(g) for g in meta.get("one_of") or []],
-                      limit=int(meta.get("limit", DEFAULT_LIMIT)))
+                      limit=int(meta.get("limit", DEFAULT_LIMIT)), list_columns=lists)
+
+
+_GROUP_CONCAT_RE = re.compile(r"\bGROUP_CONCAT\s*\(", re.IGNORECASE)
+
+
+def group_concat_variables(text: str) -> set[str]:
+    """The variables a query text binds to a ``GROUP_CONCAT`` (``(GROUP_CONCAT(...) AS ?v)``);
+    strings and comments are skipped."""
+    from .virtuoso_paths import _mask  # string contents and comments blanked, same length
+
+    masked = _mask(text)
+    found = set()
+    for m in _GROUP_CONCAT_RE.finditer(masked):
+        depth, k = 1, m.end()
+        while k < len(masked) and depth:
+            depth += {"(": 1, ")": -1}.get(masked[k], 0)
+            k += 1
+        a = re.match(r"\s*AS\s+[?$](\w+)", masked[k:], re.IGNORECASE)
+        if a:
+            found.add(a.group(1))
+    return found
 
 
 def _as_list(v) -> list:
@@ -574,10 +608,31 @@ def run_query(store: Store, name: str, params: dict[str, Any] | None = None, *,
     sparql = render(q, bound, lim, off)
     if executor is None:
         solutions = store.query(sparql, timeout=timeout)
+        if q.list_columns:
+            solutions = unbind_empty_lists(
+                solutions.serialize(format=ox.QueryResultsFormat.JSON), q.list_columns)
     else:
         answer = executor.query(sparql, "json", timeout=timeout)
-        solutions = ox.parse_query_results(answer.body, format=ox.QueryResultsFormat.JSON)
+        solutions = unbind_empty_lists(answer.body, q.list_columns)
     return QueryRun(q, solutions, lim, off, bound, sparql)
+
+
+def unbind_empty_lists(json_results: bytes, columns) -> Any:
+    """SPARQL JSON results as pyoxigraph solutions, with every ``""`` in one of ``columns`` (the
+    query's list columns) unbound: the same empty list on every backend."""
+    fmt = ox.QueryResultsFormat.JSON
+    if not columns or not re.search(rb'"value"\s*:\s*""', json_results):
+        return ox.parse_query_results(json_results, format=fmt)
+    import json
+
+    doc = json.loads(json_results)
+    for row in doc.get("results", {}).get("bindings", []):
+        for c in columns:
+            t = row.get(c)
+            if t is not None and t.get("type") in ("literal", "typed-literal") \
+                    and t.get("value") == "":
+                del row[c]
+    return ox.parse_query_results(json.dumps(doc).encode(), format=fmt)
 
 
 def query_params_from_multidict(items: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
