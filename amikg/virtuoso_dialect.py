@@ -218,6 +218,104 @@ def bind_top_values(sparql: str) -> str:
     return "".join(out) + sparql[last:] if out else sparql
 
 
+_VAR = re.compile(r"[?$](\w+)")
+_FILTER_EXISTS = re.compile(r"\bFILTER\s*(?P<paren>\(\s*)?EXISTS\s*\{", re.IGNORECASE)
+
+
+def exists_in_optional(sparql: str) -> str:
+    """``OPTIONAL { P FILTER EXISTS { Q } }`` as ``OPTIONAL { P { SELECT DISTINCT ?s... WHERE
+    { Q } } }``, ``?s...`` the variables of ``Q`` that the query uses elsewhere.
+
+    Virtuoso 7.2 evaluates an ``EXISTS`` inside an ``OPTIONAL`` without the variables bound
+    outside the ``OPTIONAL`` (``OPTIONAL { ?o ami:region ?r FILTER EXISTS { ?o ami:actsAtStep
+    ?value } }`` with ``?value`` bound before it: never true). The join is the same test: a row
+    of ``P`` (joined with the outer row) passes when ``Q`` has a solution with its values, and
+    the distinct projection on the shared variables keeps one copy of it. It is the same only
+    when every shared variable is bound when the filter runs, so the rewrite is made only when
+    each is mentioned in ``P`` or before the ``OPTIONAL``; a filter holding more than the one
+    ``EXISTS`` (``FILTER(EXISTS {...} || ...)``) is left as written."""
+    for _ in range(100):
+        masked = _mask(sparql)
+        for m in re.finditer(r"\bOPTIONAL\s*\{", masked, re.IGNORECASE):
+            start = m.end()
+            end = _close(masked, start)
+            hit = _top_filter_exists(masked, start, end)
+            if hit is None:
+                continue
+            f_start, q_open, q_close, f_end = hit
+            inner = masked[q_open:q_close]
+            outside = masked[:f_start] + " " + masked[f_end:]
+            shared = [v for v in dict.fromkeys(_VAR.findall(inner))
+                      if re.search(rf"[?$]{v}\b", outside)]
+            known = masked[:m.start()] + " " + masked[start:f_start] + " " + masked[f_end:end]
+            if not shared or not all(re.search(rf"[?$]{v}\b", known) for v in shared):
+                continue
+            sub = (" { SELECT DISTINCT " + " ".join("?" + v for v in shared)
+                   + " WHERE {" + sparql[q_open:q_close] + "} } ")
+            sparql = sparql[:f_start] + sub + sparql[f_end:]
+            break
+        else:
+            return sparql
+    return sparql
+
+
+def _top_filter_exists(masked: str, start: int, end: int):
+    """The first ``FILTER EXISTS { Q }`` (or ``FILTER(EXISTS { Q })``) at the top level of the
+    group ``masked[start:end]``: (filter start, Q start, Q end, filter end), or None."""
+    depth, k = 0, start
+    while k < end:
+        c = masked[k]
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+        elif depth == 0 and c in "Ff":
+            m = _FILTER_EXISTS.match(masked, k)
+            if m and (k == 0 or not (masked[k - 1].isalnum() or masked[k - 1] == "_")):
+                q_open = m.end()
+                q_close = _close(masked, q_open)
+                f_end = q_close + 1
+                if m.group("paren"):
+                    p = re.match(r"\s*\)", masked[f_end:])
+                    if not p:
+                        return None
+                    f_end += p.end()
+                return k, q_open, q_close, f_end
+        k += 1
+    return None
+
+
+_COUNT_VAR = re.compile(r"\bCOUNT\s*\(\s*(?:DISTINCT\s+)?[?$](?P<var>\w+)\s*\)", re.IGNORECASE)
+
+
+def unbound_counts(sparql: str) -> str:
+    """``COUNT(?v)`` of a grouped query written as ``0`` when ``?v`` appears nowhere else in the
+    query (as when the group binding it was dropped by :func:`empty_values`).
+
+    Every group of a grouped query has at least one row, and ``?v`` is bound in none, so the
+    count is 0. Virtuoso 7.2 fails to compile such a count inside an expression of a nested
+    sub-select (``(IF(COUNT(?step) > 0, 1, 0) AS ?at_step)`` with no ``?step`` left: SQ156)."""
+    masked = _mask(sparql)
+    out, last = [], 0
+    for m in _COUNT_VAR.finditer(masked):
+        if len(re.findall(rf"[?$]{m.group('var')}\b", masked)) != 1:
+            continue
+        sel = None
+        for x in re.finditer(r"\bSELECT\b", masked[:m.start()], re.IGNORECASE):
+            sel = x
+        if sel is None or "{" in masked[sel.end():m.start()]:
+            continue
+        where = masked.find("{", m.end())
+        if where < 0:
+            continue
+        close = _close(masked, where + 1)
+        if not re.match(r"\s*GROUP\s+BY\b", masked[close + 1:], re.IGNORECASE):
+            continue
+        out.append(sparql[last:m.start()] + "0")
+        last = m.end()
+    return "".join(out) + sparql[last:] if out else sparql
+
+
 def rewrite(sparql: str) -> str:
-    """Both rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
-    return bind_top_values(empty_values(values_tests(sparql)))
+    """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
+    return exists_in_optional(bind_top_values(unbound_counts(empty_values(values_tests(sparql)))))

@@ -38,8 +38,6 @@ BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
 #: (those are inlined by amikg/virtuoso_paths.py; README, "Running on other stores"). Marked as
 #: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass.
 VIRTUOSO_WRONG = {
-    "test_partner_search_rows_on_every_backend":
-        "nested ranked sub-selects: rows lose their candidate and reasons",
     "test_connections_rows": "with a cluster: compiler error (sparp_tree_full_clone_int)",
     "test_checkpoint_status_takes_the_latest_assessment":
         "an OPTIONAL does not join the cluster bound by a VALUES block in a UNION branch",

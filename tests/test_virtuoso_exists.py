@@ -7,7 +7,8 @@ import re
 
 import pyoxigraph as ox
 
-from amikg.virtuoso_dialect import bind_top_values, empty_values, rewrite, values_tests
+from amikg.virtuoso_dialect import (bind_top_values, empty_values, exists_in_optional, rewrite,
+                                    unbound_counts, values_tests)
 
 EX = "urn:x-test:"
 
@@ -47,6 +48,14 @@ QUERIES = [
     "SELECT ?s ?n WHERE { { SELECT (COUNT(*) AS ?n) WHERE { VALUES ?x { } } } ?s :q ?o }",
     # the top VALUES row seen inside EXISTS
     "SELECT ?s WHERE { VALUES ?x { :c } ?s :p ?o FILTER(!BOUND(?x) || EXISTS { ?s :p/:p* ?x }) }",
+    # EXISTS inside OPTIONAL seeing a variable bound outside the OPTIONAL (?s)
+    "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x FILTER EXISTS { ?x :q ?s } } }",
+    "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x FILTER(EXISTS { ?x :q ?y . ?y :p ?o }) } }",
+    "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x FILTER EXISTS { ?x :q ?s } "
+    "FILTER(?x != ?s) } FILTER(!BOUND(?x)) }",
+    # a count of a variable bound nowhere (its group dropped for an absent parameter)
+    "SELECT ?s ?n WHERE { { SELECT ?s (IF(COUNT(?z) > 0, 1, 0) AS ?n) WHERE { "
+    "{ ?s :p ?o } UNION { VALUES ?x { } ?s :q ?z } } GROUP BY ?s } }",
 ]
 
 
@@ -81,6 +90,20 @@ def test_the_rewrites():
         "SELECT * WHERE { VALUES ?x { <a> } ?s ?p ?x FILTER EXISTS { ?s <q> <a> } }"
     q = "SELECT * WHERE { VALUES ?x { <a> } { SELECT ?s { ?s ?p ?o FILTER EXISTS { ?s <q> ?x } } } }"
     assert bind_top_values(q) == q  # inside a sub-select ?x is another variable
+    assert exists_in_optional("SELECT * { ?s <p> ?o OPTIONAL { ?o <q> ?x FILTER EXISTS { "
+                              "?x <r> ?s . ?s <t> ?z } } }") == \
+        "SELECT * { ?s <p> ?o OPTIONAL { ?o <q> ?x  { SELECT DISTINCT ?x ?s WHERE { " \
+        "?x <r> ?s . ?s <t> ?z } }  } }"
+    # a shared variable bound nowhere before (?y): the join could bind it, so as written
+    q = "SELECT * { ?s <p> ?o OPTIONAL { ?o <q> ?x FILTER EXISTS { ?x <r> ?y } } } ORDER BY ?y"
+    assert exists_in_optional(q) == q
+    q = "SELECT * { ?s <p> ?o OPTIONAL { ?o <q> ?x FILTER(?x = ?s || EXISTS { ?x <r> ?s }) } }"
+    assert exists_in_optional(q) == q  # EXISTS within a larger filter: as written
+    assert unbound_counts("SELECT ?s (IF(COUNT(DISTINCT ?z) > 0, 1, 0) AS ?n) "
+                          "{ ?s ?p ?o } GROUP BY ?s") == \
+        "SELECT ?s (IF(0 > 0, 1, 0) AS ?n) { ?s ?p ?o } GROUP BY ?s"
+    q = "SELECT (COUNT(?z) AS ?n) { ?s ?p ?o }"  # not grouped: one row even when empty
+    assert unbound_counts(q) == q
     # strings and comments are not rewritten
     q = 'SELECT * WHERE { ?s ?p "EXISTS { VALUES ?x { } }" } # EXISTS { VALUES ?x { } }'
     assert rewrite(q) == q
