@@ -922,17 +922,43 @@ def _shape_checker(cluster: str):
     quads -> [(focus, path, value, message)] for every sh:Violation. The chunk is validated with
     the ontology and the cluster's type (the shapes check that memberships point at a cluster).
 
-    pyshacl runs the core constraints; the shapes' SPARQL constraints run here on the same rdflib
-    graph, each query parsed once and the focus node pre-bound (``initBindings``, as SHACL
-    prescribes). pyshacl itself re-parses a SPARQL constraint with rdflib's parser for every
-    focus node (~0.07 s each), which made the shapes cost ~0.1 s a row."""
+    The shapes run as SPARQL on an in-memory Oxigraph store holding the ontology and the chunk
+    (:class:`amikg.shacl_core.CoreShapes`: one query per constraint over all the chunk's focus
+    nodes, pyshacl's own rule for the values SPARQL cannot judge alone; proven equal to pyshacl
+    by ``tests/test_import_speed.py``). Shapes that engine does not cover fall back to pyshacl
+    (:func:`_pyshacl_checker`)."""
     try:
         from . import validate
-    except ImportError:  # pragma: no cover - the module ships with amikg
+        from .shacl_core import CoreShapes
+    except ImportError:  # pragma: no cover - the modules ship with amikg
         return None
+    sg = validate.shapes_graph("data")
+    try:
+        core = CoreShapes(sg)
+    except validate.ShapesError:
+        return _pyshacl_checker(cluster, validate, sg)
+    to_ox, onto_g = validate._to_ox, ox.NamedNode("urn:x-amikg:ontology")
+    base = [ox.Quad(to_ox(s), to_ox(p), to_ox(o), onto_g) for s, p, o in validate.ontology_graph()]
+    base.append(ox.Quad(nn(cluster), nn(str(RDF.type)), nn(str(AMI.Cluster)), onto_g))
+    violation = validate.SH.Violation
+
+    def check(quads: list[ox.Quad]) -> list[tuple]:
+        data = ox.Store()
+        data.extend(base)
+        data.extend(quads)
+        return [(str(r.focus), str(r.path or ""), None if r.value is None else str(r.value),
+                 " ".join(r.messages) or "does not pass the data-quality shapes")
+                for r in core.run(data) if r.severity == violation]
+    return check
+
+
+def _pyshacl_checker(cluster: str, validate, sg):
+    """:func:`_shape_checker` with pyshacl for the core constraints (``inference='none'``) and
+    the shapes' SPARQL constraints run here on the same rdflib graph, each query parsed once and
+    the focus node pre-bound (``initBindings``, as SHACL prescribes). ~3.5 ms a row."""
     import rdflib
 
-    core, sparql_shapes = _split_shapes(validate, validate.shapes_graph("data"))
+    core, sparql_shapes = _split_shapes(validate, sg)
     onto = validate.ontology_graph()
     cluster_type = (rdflib.URIRef(cluster), rdflib.RDF.type, rdflib.URIRef(str(AMI.Cluster)))
     SH_VIOLATION = rdflib.URIRef("http://www.w3.org/ns/shacl#Violation")
