@@ -902,7 +902,7 @@ def _convert(tf: TableFile, conv: _Converter, spool, rep: ImportReport, progress
 def _flush(chunk, spool, shape_check, chunk_rows, conv) -> int:
     if not chunk:
         return 0
-    if shape_check is not None and not conv.problem_count:
+    if shape_check is not None:  # also after other problems: every problem is reported
         found = []
         for subject, path, value, message in shape_check(chunk):
             row = chunk_rows.get(subject.split("/membership/")[0])
