@@ -854,11 +854,24 @@ class VirtuosoStore(RemoteStore):
 
     def query(self, sparql, **kw):
         from .namespaces import PREFIXES
-        from .virtuoso_dialect import rewrite
+        from .virtuoso_dialect import grouped_beside_minus, rewrite
         from .virtuoso_paths import inline_paths
 
-        sparql = inline_paths(rewrite(sparql), self._path_edges, PREFIXES)
+        sparql = grouped_beside_minus(rewrite(sparql), self._inline_rows)
+        sparql = inline_paths(sparql, self._path_edges, PREFIXES)
         return super().query(_split_lang_values(sparql), **kw)
+
+    def _inline_rows(self, sparql: str):
+        """A sub-select's variables and rows for :func:`grouped_beside_minus`, or None."""
+        from .virtuoso_dialect import MAX_INLINE_ROWS
+
+        res = self.query(sparql)
+        names = [v.value for v in res.variables]
+        rows = [[s[n] for n in names] for s in res]
+        if len(rows) > MAX_INLINE_ROWS or any(isinstance(t, ox.BlankNode)
+                                              for r in rows for t in r):
+            return None
+        return names, rows
 
     def _path_edges(self, iri: str) -> list[tuple]:
         """The (subject, object) pairs of one predicate, for :func:`inline_paths`."""

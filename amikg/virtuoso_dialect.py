@@ -316,6 +316,56 @@ def unbound_counts(sparql: str) -> str:
     return "".join(out) + sparql[last:] if out else sparql
 
 
+#: A grouped sub-select is inlined only when it has at most this many rows.
+MAX_INLINE_ROWS = 10_000
+
+
+def grouped_beside_minus(sparql: str, run) -> str:
+    """A grouped sub-select (``{ SELECT ... } GROUP BY ... }``) followed by a ``MINUS`` in its
+    group, sent as its rows: ``{ VALUES (?a ?b) { ... } }``.
+
+    Virtuoso 7.2 loses the group key of such a sub-select when the group goes on with
+    ``MINUS`` (partner-search's page: every row came back with the same candidate; grouping the
+    sub-select with its ``MINUS`` groups fails to compile, SQ156). A sub-select is evaluated on
+    its own by the standard, so its rows, written as a ``VALUES`` block, are the same query.
+    ``run(query)`` answers the sub-select with the query's prologue (``None``: leave it as
+    written, as for more than :data:`MAX_INLINE_ROWS` rows or a blank node)."""
+    masked = _mask(sparql)
+    prologue = _prologue(masked, sparql)
+    out, last = [], 0
+    for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
+        if m.start() < last:
+            continue  # inside one already inlined
+        end = _close(masked, m.start() + 1)
+        body = masked[m.start() + 1:end]
+        where = body.find("{")
+        if where < 0:
+            continue
+        after = body[_close(body, where + 1) + 1:]
+        if not re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE) or \
+                not re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE):
+            continue
+        answer = run(f"{prologue}SELECT * WHERE {{ {{{sparql[m.start() + 1:end]}}} }}\n"
+                     f"LIMIT {MAX_INLINE_ROWS + 1}")
+        if answer is None:
+            continue
+        names, rows = answer
+        if not names:
+            continue
+        block = ("VALUES (" + " ".join("?" + n for n in names) + ") { "
+                 + " ".join("(" + " ".join("UNDEF" if t is None else str(t) for t in r) + ")"
+                            for r in rows) + " }")
+        out.append(sparql[last:m.start()] + "{ " + block + " }")
+        last = end + 1
+    return "".join(out) + sparql[last:] if out else sparql
+
+
+def _prologue(masked: str, sparql: str) -> str:
+    """The query's ``PREFIX``/``BASE`` declarations."""
+    return "".join(sparql[m.start():m.end()] + "\n" for m in re.finditer(
+        r"\b(?:PREFIX\s+[\w.-]*:\s*|BASE\s+)<[^<>\s]*>", masked, re.IGNORECASE))
+
+
 def rewrite(sparql: str) -> str:
     """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
     return exists_in_optional(bind_top_values(unbound_counts(empty_values(values_tests(sparql)))))

@@ -130,6 +130,21 @@ def test_partner_search_rows_on_every_backend(fx):
     ]
 
 
+def test_partner_search_with_a_step_on_every_backend(fx):
+    """Both branches of the candidates' union and both MINUS groups in play (on Virtuoso the
+    grouped sub-select beside MINUS is sent as its rows)."""
+    got = rows(fx, "partner-search", competency=["PET"], step="clinical-validation",
+               region=["RO21"], for_cluster=ALPHA, exclude_cluster=[ALPHA])
+    assert [(r["name"], r["score"], r["step_match"], r["gap_steps"], r["matched_competencies"])
+            for r in got] == [
+        ("PetLab Research Center", 8, "", "applied research", "PET"),
+        ("PetLab Twin", 6, "", "", "PET"),
+        ("ClinVal Imaging", 5, "clinical validation", "clinical validation", ""),
+        ("Iasi Clinic", 5, "", "", "PET"),
+        ("PetCT Devices", 5, "", "manufacturing", "PET-CT"),
+    ]
+
+
 def test_stakeholders_by_category_counts_sub_categories(fx):
     got = rows(fx, "stakeholders-by-category", region="RO21", category="ResearchInstitution")
     assert len(got) == 1
