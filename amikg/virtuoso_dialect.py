@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 
-from .virtuoso_paths import _mask
+from .virtuoso_paths import _IRI as _PATH_IRI, _PN, _TERM, _mask
 
 _IRI = r"<[^<>\"{}|^`\\\s]*>"
 #: ``[NOT] EXISTS { VALUES ?v { ... } ...``: a block opening the group.
@@ -366,6 +366,70 @@ def _prologue(masked: str, sparql: str) -> str:
         r"\b(?:PREFIX\s+[\w.-]*:\s*|BASE\s+)<[^<>\s]*>", masked, re.IGNORECASE))
 
 
+_ALT_PRIM = rf"\^?(?:{_PATH_IRI}|{_PN})"
+#: ``S p|^q O`` (a triple whose path is an alternative of IRIs, no modifier), at the start of a
+#: triples block and ending it.
+_ALTERNATIVE = re.compile(
+    rf"(?<=[{{}}.)])(?P<pre>\s*)(?P<s>{_TERM})\s+(?P<path>\(\s*{_ALT_PRIM}(?:\s*\|\s*{_ALT_PRIM})+"
+    rf"\s*\)|{_ALT_PRIM}(?:\s*\|\s*{_ALT_PRIM})+)\s+(?P<o>{_TERM})(?![\w:%>-])"
+    rf"(?=\s*[.{{}}]|\s+[A-Za-z])")
+
+
+def distinct_alternatives(sparql: str) -> str:
+    """``S p|q O`` as ``{ { S p O } UNION { S q O FILTER NOT EXISTS { S p O } } }``.
+
+    A path's answers are pairs without repetition (as Oxigraph gives them): a subject with both
+    ``skos:prefLabel`` and ``rdfs:label`` the same string matches ``skos:prefLabel|rdfs:label``
+    once. Virtuoso 7.2 gives the pair once per predicate in some plans (checkpoint-status with a
+    cluster: every item four times). Each branch here keeps only the pairs no earlier
+    alternative has, so the union is the same set of pairs; ``^q`` is ``O q S``."""
+    masked = _mask(sparql)
+    out, last = [], 0
+    for m in _ALTERNATIVE.finditer(masked):
+        s_, o_ = sparql[m.start("s"):m.end("s")], sparql[m.start("o"):m.end("o")]
+        path = sparql[m.start("path"):m.end("path")].strip().strip("()")
+        triples = []
+        for prim in (x.strip() for x in path.split("|")):
+            triples.append(f"{o_} {prim[1:]} {s_}" if prim.startswith("^") else
+                           f"{s_} {prim} {o_}")
+        branches = []
+        for i, t in enumerate(triples):
+            branches.append("{ " + t + "".join(f" FILTER NOT EXISTS {{ {e} }}"
+                                               for e in triples[:i]) + " }")
+        out.append(sparql[last:m.start("s")] + "{ " + " UNION ".join(branches) + " }")
+        last = m.end("o")
+    return "".join(out) + sparql[last:] if out else sparql
+
+
+_EXISTS_FILTER = re.compile(r"(?P<not>\bNOT\s+)?\bEXISTS\s*\{\s*FILTER\s*\(", re.IGNORECASE)
+
+
+def filter_only_exists(sparql: str) -> str:
+    """``EXISTS { FILTER(e) }`` (a group holding only a filter) as ``COALESCE((e), false)``,
+    ``NOT EXISTS { FILTER(e) }`` as its negation: the same truth value, errors included.
+    Virtuoso 7.2 evaluates such an ``EXISTS`` without the filtered row's variables
+    (checkpoint-status ``with_status``: ``EXISTS { FILTER(?status_iri = <open>) }`` was true
+    for every row)."""
+    masked = _mask(sparql)
+    out, last = [], 0
+    for m in _EXISTS_FILTER.finditer(masked):
+        if m.start() < last:
+            continue
+        depth, k = 1, m.end()
+        while k < len(masked) and depth:
+            depth += {"(": 1, ")": -1}.get(masked[k], 0)
+            k += 1
+        close = re.match(r"\s*\}", masked[k:])
+        expr = masked[m.end():k - 1]
+        if not close or "{" in expr or "}" in expr:
+            continue
+        e = f"COALESCE(({sparql[m.end():k - 1]}), false)"
+        out.append(sparql[last:m.start()] + (f"!{e}" if m.group("not") else e))
+        last = k + close.end()
+    return "".join(out) + sparql[last:] if out else sparql
+
+
 def rewrite(sparql: str) -> str:
     """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
-    return exists_in_optional(bind_top_values(unbound_counts(empty_values(values_tests(sparql)))))
+    return distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
+        empty_values(values_tests(sparql)))))))

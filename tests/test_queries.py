@@ -39,8 +39,6 @@ BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
 #: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass.
 VIRTUOSO_WRONG = {
     "test_connections_rows": "with a cluster: compiler error (sparp_tree_full_clone_int)",
-    "test_checkpoint_status_takes_the_latest_assessment":
-        "an OPTIONAL does not join the cluster bound by a VALUES block in a UNION branch",
 }
 #: Not run on Virtuoso at all: the query runs past the client's time limit and keeps the server
 #: busy for the tests after it.

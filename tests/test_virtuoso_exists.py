@@ -7,8 +7,9 @@ import re
 
 import pyoxigraph as ox
 
-from amikg.virtuoso_dialect import (bind_top_values, empty_values, exists_in_optional,
-                                    grouped_beside_minus, rewrite, unbound_counts, values_tests)
+from amikg.virtuoso_dialect import (bind_top_values, distinct_alternatives, empty_values,
+                                    exists_in_optional, filter_only_exists, grouped_beside_minus,
+                                    rewrite, unbound_counts, values_tests)
 
 EX = "urn:x-test:"
 
@@ -17,7 +18,8 @@ def _fill(store) -> None:
     g = ox.NamedNode(EX + "g")
     p, q = ox.NamedNode(EX + "p"), ox.NamedNode(EX + "q")
     a, b, c = (ox.NamedNode(EX + x) for x in "abc")
-    store.add([ox.Quad(a, p, b, g), ox.Quad(b, p, c, g), ox.Quad(c, q, a, g)])
+    store.add([ox.Quad(a, p, b, g), ox.Quad(b, p, c, g), ox.Quad(c, q, a, g),
+               ox.Quad(a, q, b, g)])
 
 
 def _full(q: str) -> str:
@@ -56,6 +58,13 @@ QUERIES = [
     # a count of a variable bound nowhere (its group dropped for an absent parameter)
     "SELECT ?s ?n WHERE { { SELECT ?s (IF(COUNT(?z) > 0, 1, 0) AS ?n) WHERE { "
     "{ ?s :p ?o } UNION { VALUES ?x { } ?s :q ?z } } GROUP BY ?s } }",
+    # an alternative path: each pair once (a :p :b and a :q :b)
+    "SELECT ?s ?o WHERE { ?s :p ?x OPTIONAL { ?s :p|:q ?o } }",
+    "SELECT ?s ?o WHERE { VALUES ?s { :a :b } ?s (:p|^:q) ?o . }",
+    # EXISTS holding only a filter on the row's variables
+    "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x } "
+    "FILTER(!BOUND(?x) || EXISTS { FILTER(?x = :c) }) }",
+    "SELECT ?s WHERE { ?s :p ?o FILTER(NOT EXISTS { FILTER(?o = :b) }) }",
     # a grouped sub-select beside MINUS (sent to Virtuoso as its rows)
     "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { { ?s :p ?o } UNION { ?s :q ?o } } "
     "GROUP BY ?s } MINUS { ?s :q ?x } MINUS { ?s :p :a } OPTIONAL { ?s :p ?y } }",
@@ -107,6 +116,12 @@ def test_the_rewrites():
         "SELECT ?s (IF(0 > 0, 1, 0) AS ?n) { ?s ?p ?o } GROUP BY ?s"
     q = "SELECT (COUNT(?z) AS ?n) { ?s ?p ?o }"  # not grouped: one row even when empty
     assert unbound_counts(q) == q
+    assert distinct_alternatives("{ OPTIONAL { ?s <p>|^<q> ?o } ?s <p>|<q> ?o ; <r> ?z }") == \
+        "{ OPTIONAL { { { ?s <p> ?o } UNION { ?o <q> ?s FILTER NOT EXISTS { ?s <p> ?o } } } } " \
+        "?s <p>|<q> ?o ; <r> ?z }"  # (before ';': as written)
+    assert distinct_alternatives("{ ?s (<p>|<q>)* ?o }") == "{ ?s (<p>|<q>)* ?o }"
+    assert filter_only_exists("FILTER(!BOUND(?x) || EXISTS { FILTER(?x = <c>) })") == \
+        "FILTER(!BOUND(?x) || COALESCE((?x = <c>), false))"
     # strings and comments are not rewritten
     q = 'SELECT * WHERE { ?s ?p "EXISTS { VALUES ?x { } }" } # EXISTS { VALUES ?x { } }'
     assert rewrite(q) == q
