@@ -75,22 +75,28 @@ def values_tests(sparql: str) -> str:
         open_at = masked.index("{", m.start()) + 1
         end = _close(masked, open_at)
         rest, mrest = sparql[m.end():end], masked[m.end():end]
+        name = re.escape(m.group("var"))
+        # (other parameter tests on the same block are not bindings of it)
+        tests = re.compile(rf"\bEXISTS\s*\{{\s*VALUES\s+[?$]{name}\s*\{{[^{{}}]*\}}[^{{}}]*\}}",
+                           re.IGNORECASE)
+        # the filter sees the variables of its own group only: is the variable among them?
+        gs = _open(masked, m.start())
+        group = masked[gs:m.start()] + " " + masked[end + 1:_close(masked, gs)] if gs >= 0 \
+            else masked[:m.start()] + " " + masked[end + 1:]
+        in_scope = re.search(rf"[?$]{name}\b", tests.sub(" ", group)) is not None
         if not iris:  # no solution
             expr = "(1 = 0)"
         elif not mrest.strip():
             # IN compares IRIs by identity, as sameTerm does (Virtuoso refuses sameTerm on a
-            # variable bound nowhere: SP031)
-            expr = f"(!BOUND({var}) || {var} IN ({', '.join(iris)}))"
+            # variable bound nowhere: SP031); a variable not in the filter's group is unbound
+            expr = f"(!BOUND({var}) || {var} IN ({', '.join(iris)}))" if in_scope else "(1 = 1)"
         else:
-            outside = masked[:m.start()] + masked[end:]
-            # (other parameter tests on the same block are not bindings of it)
-            outside = re.sub(rf"\bEXISTS\s*\{{\s*VALUES\s+[?$]{re.escape(m.group('var'))}\s*"
-                             r"\{[^{}]*\}[^{}]*\}", " ", outside, flags=re.IGNORECASE)
-            name = re.escape(m.group("var"))
-            if re.search(rf"[?$]{name}\b", outside) or \
-                    re.search(r"\bAS\s+[?$]|\bSELECT\b|\bVALUES\b|\bBOUND\s*\(", mrest, re.IGNORECASE):
+            if re.search(r"\bAS\s+[?$]|\bSELECT\b|\bVALUES\b|\bBOUND\s*\(", mrest, re.IGNORECASE):
                 continue
-            # the variable is the block's alone: one EXISTS per value, the value written in
+            outside = tests.sub(" ", masked[:m.start()] + masked[end:])
+            guard = in_scope and re.search(rf"[?$]{name}\b", outside) is not None
+            # one EXISTS per value, the value written in; where the row may bind the variable,
+            # only when it is unbound or that value (the block's join with the row)
             pat = re.compile(rf"[?$]{name}\b")
             branches = []
             for iri in iris:
@@ -98,10 +104,12 @@ def values_tests(sparql: str) -> str:
                 for v in pat.finditer(mrest):
                     pieces.append(rest[prev:v.start()] + iri)
                     prev = v.end()
-                branches.append("EXISTS {" + "".join(pieces) + rest[prev:] + "}")
+                test = "EXISTS {" + "".join(pieces) + rest[prev:] + "}"
+                branches.append(f"((!BOUND({var}) || {var} IN ({iri})) && {test})" if guard
+                                else test)
             expr = "(" + " || ".join(branches) + ")"
         if m.group("not"):
-            expr = f"!{expr}" if expr != "(1 = 0)" else "(1 = 1)"
+            expr = {"(1 = 0)": "(1 = 1)", "(1 = 1)": "(1 = 0)"}.get(expr, f"!{expr}")
         out.append(sparql[last:m.start()] + expr)
         last = end + 1
     return "".join(out) + sparql[last:] if out else sparql

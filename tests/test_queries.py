@@ -38,7 +38,6 @@ BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
 #: (those are inlined by amikg/virtuoso_paths.py; README, "Running on other stores"). Marked as
 #: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass.
 VIRTUOSO_WRONG = {
-    "test_connections_rows": "with a cluster: compiler error (sparp_tree_full_clone_int)",
 }
 #: Not run on Virtuoso at all: the query runs past the client's time limit and keeps the server
 #: busy for the tests after it.
