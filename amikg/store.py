@@ -854,15 +854,15 @@ class VirtuosoStore(RemoteStore):
 
     def query(self, sparql, **kw):
         from .namespaces import PREFIXES
-        from .virtuoso_dialect import grouped_beside_minus, rewrite
+        from .virtuoso_dialect import grouped_sub_selects, rewrite
         from .virtuoso_paths import inline_paths
 
-        sparql = grouped_beside_minus(rewrite(sparql), self._inline_rows)
+        sparql = grouped_sub_selects(rewrite(sparql), self._inline_rows)
         sparql = inline_paths(sparql, self._path_edges, PREFIXES)
         return super().query(_split_lang_values(sparql), **kw)
 
     def _inline_rows(self, sparql: str):
-        """A sub-select's variables and rows for :func:`grouped_beside_minus`, or None."""
+        """A sub-select's variables and rows for :func:`grouped_sub_selects`, or None."""
         from .virtuoso_dialect import MAX_INLINE_ROWS
 
         res = self.query(sparql)

@@ -328,14 +328,16 @@ def unbound_counts(sparql: str) -> str:
 MAX_INLINE_ROWS = 10_000
 
 
-def grouped_beside_minus(sparql: str, run) -> str:
-    """A grouped sub-select (``{ SELECT ... } GROUP BY ... }``) followed by a ``MINUS`` in its
-    group, sent as its rows: ``{ VALUES (?a ?b) { ... } }``.
+def grouped_sub_selects(sparql: str, run) -> str:
+    """A grouped sub-select (``{ SELECT ... } GROUP BY ... }``) that is followed by a ``MINUS``
+    in its group, or is all an ``OPTIONAL`` holds, sent as its rows: ``{ VALUES (?a ?b) { ... } }``.
 
     Virtuoso 7.2 loses the group key of such a sub-select when the group goes on with
     ``MINUS`` (partner-search's page: every row came back with the same candidate; grouping the
-    sub-select with its ``MINUS`` groups fails to compile, SQ156). A sub-select is evaluated on
-    its own by the standard, so its rows, written as a ``VALUES`` block, are the same query.
+    sub-select with its ``MINUS`` groups fails to compile, SQ156), and does not answer within
+    minutes a query joining several ``OPTIONAL { SELECT ... GROUP BY }`` (cluster-overview,
+    each of them a few milliseconds alone). A sub-select is evaluated on its own by the
+    standard, so its rows, written as a ``VALUES`` block, are the same query.
     ``run(query)`` answers the sub-select with the query's prologue (``None``: leave it as
     written, as for more than :data:`MAX_INLINE_ROWS` rows or a blank node)."""
     masked = _mask(sparql)
@@ -350,8 +352,13 @@ def grouped_beside_minus(sparql: str, run) -> str:
         if where < 0:
             continue
         after = body[_close(body, where + 1) + 1:]
-        if not re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE) or \
-                not re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE):
+        if not re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE):
+            continue
+        before = masked[:m.start()]
+        optional = re.search(r"\bOPTIONAL\s*$", before, re.IGNORECASE) or (
+            re.search(r"\bOPTIONAL\s*\{\s*$", before, re.IGNORECASE)
+            and re.match(r"\s*\}", masked[end + 1:]))
+        if not optional and not re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE):
             continue
         answer = run(f"{prologue}SELECT * WHERE {{ {{{sparql[m.start() + 1:end]}}} }}\n"
                      f"LIMIT {MAX_INLINE_ROWS + 1}")

@@ -8,7 +8,7 @@ import re
 import pyoxigraph as ox
 
 from amikg.virtuoso_dialect import (bind_top_values, distinct_alternatives, empty_values,
-                                    exists_in_optional, filter_only_exists, grouped_beside_minus,
+                                    exists_in_optional, filter_only_exists, grouped_sub_selects,
                                     rewrite, unbound_counts, values_tests)
 
 EX = "urn:x-test:"
@@ -69,6 +69,9 @@ QUERIES = [
     "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x } "
     "FILTER(!BOUND(?x) || EXISTS { FILTER(?x = :c) }) }",
     "SELECT ?s WHERE { ?s :p ?o FILTER(NOT EXISTS { FILTER(?o = :b) }) }",
+    # grouped sub-selects in OPTIONAL groups (sent to Virtuoso as their rows)
+    "SELECT ?s ?n ?m WHERE { ?s :p ?o OPTIONAL { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s :q ?x } "
+    "GROUP BY ?s } OPTIONAL { { SELECT ?o (COUNT(?y) AS ?m) WHERE { ?o :p ?y } GROUP BY ?o } } }",
     # a grouped sub-select beside MINUS (sent to Virtuoso as its rows)
     "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { { ?s :p ?o } UNION { ?s :q ?o } } "
     "GROUP BY ?s } MINUS { ?s :q ?x } MINUS { ?s :p :a } OPTIONAL { ?s :p ?y } }",
@@ -134,7 +137,7 @@ def test_the_rewrites():
     assert rewrite(q) == q
 
 
-def test_a_grouped_sub_select_beside_minus_is_sent_as_its_rows():
+def test_a_grouped_sub_select_beside_minus_or_in_optional_is_sent_as_its_rows():
     from amikg.store import open_store
     mem = open_store("memory:")
     _fill(mem)
@@ -145,14 +148,18 @@ def test_a_grouped_sub_select_beside_minus_is_sent_as_its_rows():
         return names, [[s[n] for n in names] for s in res]
 
     q = _full(QUERIES[-1])
-    done = grouped_beside_minus(q, run)
+    done = grouped_sub_selects(q, run)
     assert "SELECT ?s (COUNT" not in done and "{ VALUES (?n ?s) { (" in done
     assert _rows(mem, done) == _rows(mem, q)
-    # not grouped, or no MINUS after it: as written
+    q = _full(QUERIES[-2])
+    done = grouped_sub_selects(q, run)
+    assert "SELECT" not in done.replace("SELECT ?s ?n ?m", "") and done.count("VALUES") == 2
+    assert _rows(mem, done) == _rows(mem, q)
+    # not grouped, or no MINUS after it and not in an OPTIONAL: as written
     for q in ["SELECT * { { SELECT ?s WHERE { ?s ?p ?o } } MINUS { ?s ?p 1 } }",
               "SELECT * { { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s ?p ?o } GROUP BY ?s } ?s ?p ?o }"]:
-        assert grouped_beside_minus(q, run) == q
-    assert grouped_beside_minus(_full(QUERIES[-1]), lambda q: None) == _full(QUERIES[-1])
+        assert grouped_sub_selects(q, run) == q
+    assert grouped_sub_selects(_full(QUERIES[-1]), lambda q: None) == _full(QUERIES[-1])
 
 
 #: Parameters the named-query tests use (tests/test_queries.py), run through the rewrites.
@@ -224,6 +231,6 @@ def test_the_named_queries_rewritten_for_virtuoso_answer_the_same_on_oxigraph():
     for name, params in NAMED:
         q = get_query(name)
         text = render(q, bind_params(mem, q, params), q.limit, 0)
-        sent = _split_lang_values(inline_paths(grouped_beside_minus(rewrite(text), run), edges,
+        sent = _split_lang_values(inline_paths(grouped_sub_selects(rewrite(text), run), edges,
                                                PREFIXES))
         assert answer(sent) == answer(text), (name, params)
