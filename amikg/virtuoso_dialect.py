@@ -324,13 +324,59 @@ def unbound_counts(sparql: str) -> str:
     return "".join(out) + sparql[last:] if out else sparql
 
 
+def minus_into_grouped(sparql: str) -> str:
+    """``{ { SELECT ... WHERE { B } GROUP BY ?k } MINUS { M } ... }`` (the sub-select first in
+    its group) as ``{ { SELECT ... WHERE { B MINUS { M } } GROUP BY ?k } ... }`` when every
+    variable ``M`` shares with the sub-select is a group key: ``MINUS`` then removes whole groups
+    (the groups it would remove afterwards) and nothing else, so the answers are the same.
+    Virtuoso 7.2 loses the group key of a grouped sub-select followed by ``MINUS`` (partner-search
+    with a step: every row the same candidate); with the ``MINUS`` inside it is right."""
+    for _ in range(20):
+        masked = _mask(sparql)
+        for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
+            if not re.search(r"\{\s*$", masked[:m.start()]):
+                continue  # not first in its group
+            end = _close(masked, m.start() + 1)
+            body = masked[m.start() + 1:end]
+            where = body.find("{")
+            if where < 0:
+                continue
+            where_close = _close(body, where + 1)
+            keys = re.fullmatch(r"\s*GROUP\s+BY((?:\s+[?$]\w+)+)\s*", body[where_close + 1:],
+                                re.IGNORECASE)
+            if not keys:
+                continue
+            keys = set(_VAR.findall(keys.group(1)))
+            inside = set(_VAR.findall(body))
+            k, moved = end + 1, []
+            while True:
+                mm = re.match(r"\s*MINUS\s*\{", masked[k:], re.IGNORECASE)
+                if not mm:
+                    break
+                stop = _close(masked, k + mm.end()) + 1
+                if not (set(_VAR.findall(masked[k:stop])) & inside) <= keys:
+                    break
+                moved.append(sparql[k:stop].strip())
+                k = stop
+            if not moved:
+                continue
+            at = m.start() + 1 + where_close
+            sparql = (sparql[:at] + " " + " ".join(moved) + " " + sparql[at:end + 1]
+                      + sparql[k:])
+            break
+        else:
+            return sparql
+    return sparql
+
+
 #: A grouped sub-select is inlined only when it has at most this many rows.
 MAX_INLINE_ROWS = 10_000
 
 
 def grouped_sub_selects(sparql: str, run) -> str:
     """A grouped sub-select (``{ SELECT ... } GROUP BY ... }``) that is followed by a ``MINUS``
-    in its group, or is all an ``OPTIONAL`` holds, sent as its rows: ``{ VALUES (?a ?b) { ... } }``.
+    in its group, or is all an ``OPTIONAL`` holds when the query has several such, sent as its
+    rows: ``{ VALUES (?a ?b) { ... } }``.
 
     Virtuoso 7.2 loses the group key of such a sub-select when the group goes on with
     ``MINUS`` (partner-search's page: every row came back with the same candidate; grouping the
@@ -342,10 +388,8 @@ def grouped_sub_selects(sparql: str, run) -> str:
     written, as for more than :data:`MAX_INLINE_ROWS` rows or a blank node)."""
     masked = _mask(sparql)
     prologue = _prologue(masked, sparql)
-    out, last = [], 0
+    found = []  # (match, end, in an OPTIONAL, followed by MINUS) of each grouped sub-select
     for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
-        if m.start() < last:
-            continue  # inside one already inlined
         end = _close(masked, m.start() + 1)
         body = masked[m.start() + 1:end]
         where = body.find("{")
@@ -355,10 +399,18 @@ def grouped_sub_selects(sparql: str, run) -> str:
         if not re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE):
             continue
         before = masked[:m.start()]
-        optional = re.search(r"\bOPTIONAL\s*$", before, re.IGNORECASE) or (
+        optional = bool(re.search(r"\bOPTIONAL\s*$", before, re.IGNORECASE) or (
             re.search(r"\bOPTIONAL\s*\{\s*$", before, re.IGNORECASE)
-            and re.match(r"\s*\}", masked[end + 1:]))
-        if not optional and not re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE):
+            and re.match(r"\s*\}", masked[end + 1:])))
+        minus = bool(re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE))
+        found.append((m, end, optional, minus))
+    # (one OPTIONAL grouped sub-select is answered; the hang needs several)
+    several = sum(1 for f in found if f[2]) > 1
+    out, last = [], 0
+    for m, end, optional, minus in found:
+        if m.start() < last:
+            continue  # inside one already inlined
+        if not (minus or (optional and several)):
             continue
         answer = run(f"{prologue}SELECT * WHERE {{ {{{sparql[m.start() + 1:end]}}} }}\n"
                      f"LIMIT {MAX_INLINE_ROWS + 1}")
@@ -446,5 +498,5 @@ def filter_only_exists(sparql: str) -> str:
 
 def rewrite(sparql: str) -> str:
     """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
-    return distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
-        empty_values(values_tests(sparql)))))))
+    return minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
+        empty_values(values_tests(sparql))))))))

@@ -9,7 +9,7 @@ import pyoxigraph as ox
 
 from amikg.virtuoso_dialect import (bind_top_values, distinct_alternatives, empty_values,
                                     exists_in_optional, filter_only_exists, grouped_sub_selects,
-                                    rewrite, unbound_counts, values_tests)
+                                    minus_into_grouped, rewrite, unbound_counts, values_tests)
 
 EX = "urn:x-test:"
 
@@ -69,6 +69,9 @@ QUERIES = [
     "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x } "
     "FILTER(!BOUND(?x) || EXISTS { FILTER(?x = :c) }) }",
     "SELECT ?s WHERE { ?s :p ?o FILTER(NOT EXISTS { FILTER(?o = :b) }) }",
+    # MINUS on a group key moved into the grouped sub-select; on another variable left after it
+    "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p|:q ?o } GROUP BY ?s } "
+    "MINUS { ?s :q :a } MINUS { ?n :p ?s } OPTIONAL { ?s :q ?z } }",
     # grouped sub-selects in OPTIONAL groups (sent to Virtuoso as their rows)
     "SELECT ?s ?n ?m WHERE { ?s :p ?o OPTIONAL { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s :q ?x } "
     "GROUP BY ?s } OPTIONAL { { SELECT ?o (COUNT(?y) AS ?m) WHERE { ?o :p ?y } GROUP BY ?o } } }",
@@ -132,6 +135,13 @@ def test_the_rewrites():
     assert distinct_alternatives("{ ?s (<p>|<q>)* ?o }") == "{ ?s (<p>|<q>)* ?o }"
     assert filter_only_exists("FILTER(!BOUND(?x) || EXISTS { FILTER(?x = <c>) })") == \
         "FILTER(!BOUND(?x) || COALESCE((?x = <c>), false))"
+    assert minus_into_grouped(
+        "{ { SELECT ?c (COUNT(?x) AS ?n) WHERE { ?c <p> ?x } GROUP BY ?c } MINUS { ?c a <C> } "
+        "MINUS { ?n <q> ?c } }") == \
+        "{ { SELECT ?c (COUNT(?x) AS ?n) WHERE { ?c <p> ?x  MINUS { ?c a <C> } } GROUP BY ?c } " \
+        "MINUS { ?n <q> ?c } }"  # (?n is an aggregate: that MINUS stays after the groups)
+    q = "{ ?c <q> ?d { SELECT ?c (COUNT(?x) AS ?n) { ?c <p> ?x } GROUP BY ?c } MINUS { ?c a <C> } }"
+    assert minus_into_grouped(q) == q  # not first in its group: MINUS sees ?d's rows too
     # strings and comments are not rewritten
     q = 'SELECT * WHERE { ?s ?p "EXISTS { VALUES ?x { } }" } # EXISTS { VALUES ?x { } }'
     assert rewrite(q) == q
