@@ -72,6 +72,9 @@ QUERIES = [
     # MINUS on a group key moved into the grouped sub-select; on another variable left after it
     "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p|:q ?o } GROUP BY ?s } "
     "MINUS { ?s :q :a } MINUS { ?n :p ?s } OPTIONAL { ?s :q ?z } }",
+    # a small table (a sub-select with LIMIT, sent to Virtuoso as its rows), in an OPTIONAL
+    "SELECT ?s ?o ?n WHERE { { SELECT ?s WHERE { ?s :p ?x } ORDER BY ?s LIMIT 1 } "
+    "OPTIONAL { { SELECT ?s (1 AS ?n) WHERE { ?s :q ?y } LIMIT 10 } ?s :p ?o } }",
     # grouped sub-selects in OPTIONAL groups (sent to Virtuoso as their rows)
     "SELECT ?s ?n ?m WHERE { ?s :p ?o OPTIONAL { SELECT ?s (COUNT(*) AS ?n) WHERE { ?s :q ?x } "
     "GROUP BY ?s } OPTIONAL { { SELECT ?o (COUNT(?y) AS ?m) WHERE { ?o :p ?y } GROUP BY ?o } } }",
@@ -147,7 +150,7 @@ def test_the_rewrites():
     assert rewrite(q) == q
 
 
-def test_a_grouped_sub_select_beside_minus_or_in_optional_is_sent_as_its_rows():
+def test_small_and_grouped_sub_selects_are_sent_as_their_rows():
     from amikg.store import open_store
     mem = open_store("memory:")
     _fill(mem)
@@ -164,6 +167,10 @@ def test_a_grouped_sub_select_beside_minus_or_in_optional_is_sent_as_its_rows():
     q = _full(QUERIES[-2])
     done = grouped_sub_selects(q, run)
     assert "SELECT" not in done.replace("SELECT ?s ?n ?m", "") and done.count("VALUES") == 2
+    assert _rows(mem, done) == _rows(mem, q)
+    q = _full(QUERIES[-3])
+    done = grouped_sub_selects(q, run)
+    assert "LIMIT" not in done and done.count("VALUES") == 2
     assert _rows(mem, done) == _rows(mem, q)
     # not grouped, or no MINUS after it and not in an OPTIONAL: as written
     for q in ["SELECT * { { SELECT ?s WHERE { ?s ?p ?o } } MINUS { ?s ?p 1 } }",
