@@ -379,22 +379,22 @@ def grouped_sub_selects(sparql: str, run) -> str:
     mark their small tables so), or a grouped sub-select (``GROUP BY``) followed by a ``MINUS``
     in its group, or all an ``OPTIONAL`` holds when the query has several such.
 
-    Virtuoso 7.2 evaluates a sub-select inside an ``OPTIONAL`` again for every row of the
-    outer pattern (partner-search with ``for_cluster`` at 10k organisations: the asking
-    cluster's gaps, a three-row table, recomputed for each of 4 000 candidates, no answer
-    within a minute; 0.3 s with its tables sent as rows).
+    The standard evaluates a sub-select on its own, so its rows, written as a ``VALUES`` block,
+    are the same query. Virtuoso 7.2 evaluates a sub-select inside an ``OPTIONAL`` again for
+    every row of the outer pattern (partner-search with ``for_cluster`` at 10k organisations:
+    the asking cluster's gaps, a three-row table, recomputed for each of 4 000 candidates, no
+    answer within a minute; 0.3 s with its tables sent as rows); it loses the group key of a
+    grouped sub-select followed by ``MINUS`` when :func:`minus_into_grouped` cannot move the
+    ``MINUS`` (partner-search's page: every row the same candidate); and it does not answer
+    within minutes a query joining several ``OPTIONAL { SELECT ... GROUP BY }``
+    (cluster-overview, each a few milliseconds alone).
 
-    Virtuoso 7.2 loses the group key of such a sub-select when the group goes on with
-    ``MINUS`` (partner-search's page: every row came back with the same candidate; grouping the
-    sub-select with its ``MINUS`` groups fails to compile, SQ156), and does not answer within
-    minutes a query joining several ``OPTIONAL { SELECT ... GROUP BY }`` (cluster-overview,
-    each of them a few milliseconds alone). A sub-select is evaluated on its own by the
-    standard, so its rows, written as a ``VALUES`` block, are the same query.
-    ``run(query)`` answers the sub-select with the query's prologue (``None``: leave it as
-    written, as for more than :data:`MAX_INLINE_ROWS` rows or a blank node)."""
+    ``run(query)`` answers a sub-select sent as a query of its own (with the query's prologue)
+    as ``(variables, rows)``, or ``None`` to leave it as written (more than
+    :data:`MAX_INLINE_ROWS` rows, a blank node)."""
     masked = _mask(sparql)
     prologue = _prologue(masked, sparql)
-    found = []  # (match, end, in an OPTIONAL, followed by MINUS or small) of each candidate
+    found = []  # (match, end, why) of each sub-select that may be sent as its rows
     for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
         end = _close(masked, m.start() + 1)
         body = masked[m.start() + 1:end]
@@ -404,25 +404,22 @@ def grouped_sub_selects(sparql: str, run) -> str:
         after = body[_close(body, where + 1) + 1:]
         small = re.search(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", after, re.IGNORECASE)
         if small and int(small.group(1)) <= MAX_INLINE_ROWS:
-            found.append((m, end, False, "small"))
-            continue
-        if not re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE):
-            continue
-        before = masked[:m.start()]
-        optional = bool(re.search(r"\bOPTIONAL\s*$", before, re.IGNORECASE) or (
-            re.search(r"\bOPTIONAL\s*\{\s*$", before, re.IGNORECASE)
-            and re.match(r"\s*\}", masked[end + 1:])))
-        minus = bool(re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE))
-        found.append((m, end, optional, minus))
+            found.append((m, end, "small"))
+        elif re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE):
+            before = masked[:m.start()]
+            if re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE):
+                found.append((m, end, "minus"))
+            elif re.search(r"\bOPTIONAL\s*$", before, re.IGNORECASE) or (
+                    re.search(r"\bOPTIONAL\s*\{\s*$", before, re.IGNORECASE)
+                    and re.match(r"\s*\}", masked[end + 1:])):
+                found.append((m, end, "optional"))
     # (one OPTIONAL grouped sub-select is answered; the hang needs several)
-    several = sum(1 for f in found if f[2]) > 1
+    several = sum(1 for f in found if f[2] == "optional") > 1
     out, last = [], 0
-    for m, end, optional, minus in found:
-        if m.start() < last:
-            continue  # inside one already inlined
-        if not (minus or (optional and several)):
-            continue
-        if minus == "small":  # its own LIMIT bounds it (sent unwrapped: not a sub-select)
+    for m, end, why in found:
+        if m.start() < last or (why == "optional" and not several):
+            continue  # (inside one already sent as its rows)
+        if why == "small":  # its own LIMIT bounds it (sent unwrapped: not a sub-select)
             answer = run(f"{prologue}{sparql[m.start() + 1:end]}")
         else:
             answer = run(f"{prologue}SELECT * WHERE {{ {{{sparql[m.start() + 1:end]}}} }}\n"
