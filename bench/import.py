@@ -1,10 +1,12 @@
 """Benchmark: importing generated member spreadsheets vs loading the same triples as N-Triples.
 
-    python bench/import.py [--rows 10000 100000] [--json]
+    python bench/import.py [--rows 10000 100000] [--rounds 3] [--json]
 
 For each size: a seeded CSV of N member rows is generated; (a) ``import_table`` into a fresh
 embedded store, (b) ``load_paths`` of the N-Triples the import produces (the same triples) into
 another fresh store. Each run is its own process, so peak memory (ru_maxrss) is that run's.
+With ``--rounds N`` the two runs alternate N times (same machine state for both) and the medians
+are reported, with the same-run speed ratio and the load average (the machine may be shared).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import os
 import random
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -87,6 +91,7 @@ def child(*args) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--rows", type=int, nargs="+", default=[10_000, 100_000])
+    ap.add_argument("--rounds", type=int, default=1)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
     results = []
@@ -100,8 +105,16 @@ def main() -> None:
             with open(nq, encoding="utf-8") as fin, open(nt, "w", encoding="utf-8") as fout:
                 for line in fin:  # drop the graph name: the same triples as N-Triples
                     fout.write(line[: line.rstrip().rfind(" <")] + " .\n")
-            imp = child("import", csv_path, tmp / f"imp-{n}")
-            direct = child("load", nt, tmp / f"load-{n}")
+            runs, ratios, load = [], [], [os.getloadavg()[0]]
+            for r in range(args.rounds):
+                imp = child("import", csv_path, tmp / f"imp-{n}-{r}")
+                direct = child("load", nt, tmp / f"load-{n}-{r}")
+                runs.append((imp, direct))
+                ratios.append(direct["seconds"] / imp["seconds"])
+                load.append(os.getloadavg()[0])
+            imp = {k: statistics.median(i[k] for i, _ in runs) for k in ("seconds", "peak_mb")}
+            imp["triples"] = runs[0][0]["triples"]
+            direct = {k: statistics.median(d[k] for _, d in runs) for k in ("seconds", "peak_mb")}
             results.append({
                 "rows": n, "csv_mb": round(csv_path.stat().st_size / 1e6, 1),
                 "triples": imp["triples"],
@@ -110,7 +123,8 @@ def main() -> None:
                 "direct_s": round(direct["seconds"], 2),
                 "direct_rows_per_s": round(n / direct["seconds"]),
                 "direct_peak_mb": round(direct["peak_mb"]),
-                "import_vs_direct_speed": round(direct["seconds"] / imp["seconds"], 2)})
+                "import_vs_direct_speed": round(statistics.median(ratios), 2),
+                "rounds": args.rounds, "load_avg": f"{min(load):.1f}-{max(load):.1f}"})
     if args.json:
         print(json.dumps(results, indent=2))
         return
