@@ -732,7 +732,9 @@ class _Converter:
                 else:
                     obj = _literal(item, c.datatype_base, c.lang)
                 q = ox.Quad(subject, prop, obj, g)
-                if "_key" not in c.about_vars:  # shared nodes (cluster, fee levels): once
+                if "_key" not in c.about_vars and "_key" not in c.value_vars:
+                    # shared nodes (cluster, fee levels): once; a triple naming the row's key
+                    # (the cluster's org:hasMember) is unique already (duplicate keys are rejected)
                     if q in self.shared:
                         continue
                     self.shared.add(q)
