@@ -34,13 +34,12 @@ def fill(store) -> None:
 #: The backends these queries are tested on: the same tests on each.
 BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
 
-#: Named-query tests Virtuoso 7.2 still answers wrongly for reasons other than property paths
-#: (those are inlined by amikg/virtuoso_paths.py; README, "Running on other stores"). Marked as
-#: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass.
-VIRTUOSO_WRONG = {
-}
+#: Named-query tests Virtuoso 7.2 answers wrongly even with the rewrites of VirtuosoStore.query
+#: (amikg/virtuoso_paths.py, amikg/virtuoso_dialect.py; README, "Running on other stores"):
+#: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass. None now.
+VIRTUOSO_WRONG: dict[str, str] = {}
 #: Not run on Virtuoso at all: the query runs past the client's time limit and keeps the server
-#: busy for the tests after it.
+#: busy for the tests after it. None now.
 VIRTUOSO_HANGS: dict[str, str] = {}
 
 
