@@ -506,7 +506,27 @@ def filter_only_exists(sparql: str) -> str:
     return "".join(out) + sparql[last:] if out else sparql
 
 
+_VALUES_GROUP = re.compile(r"\{\s*VALUES\s+(?:[?$]\w+|\((?:\s*[?$]\w+)+\s*\))\s*\{[^{}]*\}\s*\}",
+                          re.IGNORECASE)
+
+
+def values_branches(sparql: str) -> str:
+    """A ``UNION`` branch holding only a ``VALUES`` block, ``{ VALUES ?x { ... } }``, as the
+    sub-select ``{ SELECT * WHERE { VALUES ?x { ... } } }`` (the same rows). Virtuoso 7.2 drops
+    the branch's rows when the other branch binds other variables (``SELECT ?s ?o ?x { { VALUES
+    ?x { :a } } UNION { ?s :q ?o } }`` gave the other branch's rows only)."""
+    masked = _mask(sparql)
+    out, last = [], 0
+    for m in _VALUES_GROUP.finditer(masked):
+        if not (re.search(r"\bUNION\s*$", masked[:m.start()], re.IGNORECASE)
+                or re.match(r"\s*UNION\b", masked[m.end():], re.IGNORECASE)):
+            continue
+        out.append(sparql[last:m.start()] + "{ SELECT * WHERE " + sparql[m.start():m.end()] + " }")
+        last = m.end()
+    return "".join(out) + sparql[last:] if out else sparql
+
+
 def rewrite(sparql: str) -> str:
     """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
-    return minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
-        empty_values(values_tests(sparql))))))))
+    return values_branches(minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
+        empty_values(values_tests(sparql)))))))))

@@ -9,7 +9,8 @@ import pyoxigraph as ox
 
 from amikg.virtuoso_dialect import (bind_top_values, distinct_alternatives, empty_values,
                                     exists_in_optional, filter_only_exists, grouped_sub_selects,
-                                    minus_into_grouped, rewrite, unbound_counts, values_tests)
+                                    minus_into_grouped, rewrite, unbound_counts,
+                                    values_branches, values_tests)
 
 EX = "urn:x-test:"
 
@@ -62,6 +63,9 @@ QUERIES = [
     # a count of a variable bound nowhere (its group dropped for an absent parameter)
     "SELECT ?s ?n WHERE { { SELECT ?s (IF(COUNT(?z) > 0, 1, 0) AS ?n) WHERE { "
     "{ ?s :p ?o } UNION { VALUES ?x { } ?s :q ?z } } GROUP BY ?s } }",
+    # a UNION branch holding only a VALUES block
+    "SELECT ?s ?o ?x WHERE { { VALUES ?x { :a :b } } UNION { ?s :q ?o } }",
+    "SELECT ?s ?o ?x WHERE { { ?s :q ?o } UNION { VALUES (?x ?s) { (:a :b) } } }",
     # an alternative path: each pair once (a :p :b and a :q :b)
     "SELECT ?s ?o WHERE { ?s :p ?x OPTIONAL { ?s :p|:q ?o } }",
     "SELECT ?s ?o WHERE { VALUES ?s { :a :b } ?s (:p|^:q) ?o . }",
@@ -145,6 +149,8 @@ def test_the_rewrites():
         "MINUS { ?n <q> ?c } }"  # (?n is an aggregate: that MINUS stays after the groups)
     q = "{ ?c <q> ?d { SELECT ?c (COUNT(?x) AS ?n) { ?c <p> ?x } GROUP BY ?c } MINUS { ?c a <C> } }"
     assert minus_into_grouped(q) == q  # not first in its group: MINUS sees ?d's rows too
+    assert values_branches("{ { VALUES ?x { <a> } } UNION { ?s ?p ?o } { VALUES ?y { <b> } } }") \
+        == "{ { SELECT * WHERE { VALUES ?x { <a> } } } UNION { ?s ?p ?o } { VALUES ?y { <b> } } }"
     # strings and comments are not rewritten
     q = 'SELECT * WHERE { ?s ?p "EXISTS { VALUES ?x { } }" } # EXISTS { VALUES ?x { } }'
     assert rewrite(q) == q
