@@ -33,7 +33,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from .namespaces import SH
-from .validate import Result, ShapesError, _format, _to_ox, _to_rdflib, path_key
+from .validate import (Result, ShapesError, _format, _to_ox, _to_rdflib, path_key,
+                       sparql_select)
 
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
         "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
@@ -203,22 +204,12 @@ class CoreShapes:
         sg = self.sg
         if sg.value(c, SH.deactivated) == Literal(True):
             return
-        select = sg.value(c, SH.select)
-        if select is None:
-            raise ShapesError(f"SPARQL constraint {c} of {node} has no sh:select")
-        text = str(select)
-        if re.search(r"\$(currentShape|shapesGraph)\b", text):
-            raise ShapesError(f"SPARQL constraint {c} uses $currentShape/$shapesGraph")
-        if not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*?[$?]this\b", text, re.I):
-            raise ShapesError(f"SPARQL constraint {c} does not project $this")
+        prefixes, text = sparql_select(sg, c, node)
         m = re.search(r"\bWHERE\s*\{", text, re.I)
         if m is None or re.search(r"\bSELECT\b", text[m.end():], re.I) \
                 or re.search(r"\b(MINUS|SERVICE|GRAPH|VALUES)\b", text[m.end():], re.I):
             raise ShapesError(f"SPARQL constraint {c}: sub-queries, MINUS, SERVICE, GRAPH and "
                               f"VALUES are not covered")
-        prefixes = "".join(
-            f"PREFIX {sg.value(decl, SH.prefix)}: <{sg.value(decl, SH.namespace)}>\n"
-            for pre in sg.objects(c, SH.prefixes) for decl in sg.objects(pre, SH.declare))
         if is_property:
             text = re.sub(r"([\s{}()])[$?]PATH\b", lambda mm: mm.group(1) + ptext, text)
         text = re.sub(r"([\s{}()])\$this\b", r"\1?this", text)

@@ -327,20 +327,9 @@ def compile_shapes(sg: rdflib.Graph) -> list[_Shape]:
         for c in sorted(sg.objects(node, SH.sparql), key=str):
             if sg.value(c, SH.deactivated) == Literal(True):
                 continue
-            select = sg.value(c, SH.select)
-            if select is None:
-                raise ShapesError(f"SPARQL constraint {c} of {node} has no sh:select")
-            text = str(select)
-            if re.search(r"\$(currentShape|shapesGraph)\b", text):
-                raise ShapesError(f"SPARQL constraint {c} uses $currentShape/$shapesGraph")
-            if not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*?[$?]this\b", text, re.I):
-                raise ShapesError(f"SPARQL constraint {c} does not project $this")
+            prefixes, text = sparql_select(sg, c, node)
             if re.search(r"\{[^{}]*\bSELECT\b", text[text.upper().find("WHERE"):], re.I):
                 raise ShapesError(f"SPARQL constraint {c} has a sub-query")
-            prefixes = "".join(
-                f"PREFIX {d.value(decl, SH.prefix)}: <{d.value(decl, SH.namespace)}>\n"
-                for pre in sg.objects(c, SH.prefixes) for d in [sg]
-                for decl in sg.objects(pre, SH.declare))
             if path is not None:
                 text = re.sub(r"([\s{}()])[$?]PATH\b", lambda m: m.group(1) + path_key(sg, path),
                               text)
@@ -354,6 +343,24 @@ def compile_shapes(sg: rdflib.Graph) -> list[_Shape]:
                              messages, sparqls, int(mc) if mc is not None else None,
                              path is not None))
     return shapes
+
+
+def sparql_select(sg: rdflib.Graph, c, node) -> tuple[str, str]:
+    """The PREFIX declarations and the ``sh:select`` text of SPARQL constraint ``c`` of shape
+    ``node``, refused (:class:`ShapesError`) where the SPARQL engines here do not apply: no
+    select, ``$currentShape``/``$shapesGraph``, ``$this`` not projected."""
+    select = sg.value(c, SH.select)
+    if select is None:
+        raise ShapesError(f"SPARQL constraint {c} of {node} has no sh:select")
+    text = str(select)
+    if re.search(r"\$(currentShape|shapesGraph)\b", text):
+        raise ShapesError(f"SPARQL constraint {c} uses $currentShape/$shapesGraph")
+    if not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*?[$?]this\b", text, re.I):
+        raise ShapesError(f"SPARQL constraint {c} does not project $this")
+    prefixes = "".join(
+        f"PREFIX {sg.value(decl, SH.prefix)}: <{sg.value(decl, SH.namespace)}>\n"
+        for pre in sg.objects(c, SH.prefixes) for decl in sg.objects(pre, SH.declare))
+    return prefixes, text
 
 
 def _values(var: str, terms: Iterable) -> str:
