@@ -255,7 +255,9 @@ def exists_in_optional(sparql: str) -> str:
             outside = masked[:f_start] + " " + masked[f_end:]
             shared = [v for v in dict.fromkeys(_VAR.findall(inner))
                       if re.search(rf"[?$]{v}\b", outside)]
-            known = masked[:m.start()] + " " + masked[start:f_start] + " " + masked[f_end:end]
+            # (a projection is no binding: SELECT clauses left out)
+            known = re.sub(r"\bSELECT\b[^{]*", " ", masked[:m.start()], flags=re.IGNORECASE) \
+                + " " + masked[start:f_start] + " " + masked[f_end:end]
             if not shared or not all(re.search(rf"[?$]{v}\b", known) for v in shared):
                 continue
             sub = (" { SELECT DISTINCT " + " ".join("?" + v for v in shared)

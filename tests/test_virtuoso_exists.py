@@ -129,6 +129,8 @@ def test_the_rewrites():
     # a shared variable bound nowhere before (?y): the join could bind it, so as written
     q = "SELECT * { ?s <p> ?o OPTIONAL { ?o <q> ?x FILTER EXISTS { ?x <r> ?y } } } ORDER BY ?y"
     assert exists_in_optional(q) == q
+    q = "SELECT ?s ?y { ?s <p> ?o OPTIONAL { ?o <q> ?x FILTER EXISTS { ?x <r> ?y } } }"
+    assert exists_in_optional(q) == q  # (projected is not bound)
     q = "SELECT * { ?s <p> ?o OPTIONAL { ?o <q> ?x FILTER(?x = ?s || EXISTS { ?x <r> ?s }) } }"
     assert exists_in_optional(q) == q  # EXISTS within a larger filter: as written
     assert unbound_counts("SELECT ?s (IF(COUNT(DISTINCT ?z) > 0, 1, 0) AS ?n) "
