@@ -855,17 +855,21 @@ class VirtuosoStore(RemoteStore):
     def query(self, sparql, **kw):
         from .namespaces import PREFIXES
         from .virtuoso_dialect import grouped_sub_selects, rewrite
-        from .virtuoso_paths import inline_paths
+        from .virtuoso_paths import _mask, inline_paths
 
-        sparql = grouped_sub_selects(rewrite(sparql), self._inline_rows)
+        sparql = rewrite(sparql)
+        # (a sub-select run on its own must see the same dataset: not with FROM in the text)
+        if not re.search(r"\bFROM\s+(?:NAMED\s+)?<", _mask(sparql), re.IGNORECASE):
+            dataset = {k: kw[k] for k in ("default_graph", "named_graphs", "timeout") if k in kw}
+            sparql = grouped_sub_selects(sparql, lambda q: self._inline_rows(q, **dataset))
         sparql = inline_paths(sparql, self._path_edges, PREFIXES)
         return super().query(_split_lang_values(sparql), **kw)
 
-    def _inline_rows(self, sparql: str):
+    def _inline_rows(self, sparql: str, **kw):
         """A sub-select's variables and rows for :func:`grouped_sub_selects`, or None."""
         from .virtuoso_dialect import MAX_INLINE_ROWS
 
-        res = self.query(sparql)
+        res = self.query(sparql, **kw)
         names = [v.value for v in res.variables]
         rows = [[s[n] for n in names] for s in res]
         if len(rows) > MAX_INLINE_ROWS or any(isinstance(t, ox.BlankNode)

@@ -259,3 +259,12 @@ def test_the_named_queries_rewritten_for_virtuoso_answer_the_same_on_oxigraph():
         sent = _split_lang_values(inline_paths(grouped_sub_selects(rewrite(text), run), edges,
                                                PREFIXES))
         assert answer(sent) == answer(text), (name, params)
+
+
+def test_a_sub_select_sent_as_its_rows_sees_the_query_dataset(any_store):
+    _fill(any_store)
+    other = EX + "other"
+    any_store.add([ox.Quad(ox.NamedNode(EX + "z"), ox.NamedNode(EX + "p"), ox.NamedNode(EX + "y"),
+                           ox.NamedNode(other))])
+    q = f"SELECT ?s WHERE {{ {{ SELECT ?s WHERE {{ ?s <{EX}p> ?o }} LIMIT 10 }} }}"
+    assert [s["s"].value for s in any_store.query(q, default_graph=[other])] == [EX + "z"]
