@@ -11,7 +11,14 @@ on each engine, with fresh server processes per size:
   everywhere: partner search (competency + value-chain step + region), counts by stakeholder
   category (sub-classes by property path), value-chain coverage, DESCRIBE of one organisation;
 - **through the service**: the same mix as SPARQL protocol GETs to ``amikg serve`` running over
-  the embedded store, the Oxigraph server and Virtuoso.
+  the embedded store, the Oxigraph server and Virtuoso;
+- **roadmap validation**: then, on each store (embedded, Oxigraph server, Virtuoso), the bundled
+  graphs (``init_store``) and the synthetic roadmap data of the N/100 clusters
+  (``amikg.roadmap.synthetic_roadmap_triples``, as in ``bench/validation.py``) are added (not
+  timed) and ``amikg.validate.validate_store(store, "roadmap")`` runs on every cluster; the result
+  counts must agree across engines. rdflib has no row here: its counterpart is pyshacl over the
+  whole graph, which ``bench/validation.py`` measures (hours above ~10k organisations);
+  ``--no-validation`` skips this part.
 
 Engines: ``embedded`` (Oxigraph on disk, in process), ``oxigraph-server`` (``oxigraph serve``,
 queried directly over HTTP), ``virtuoso`` (a private ``virtuoso-t``), ``rdflib`` (in-memory
@@ -241,8 +248,36 @@ def machine() -> str:
             + ", ".join(versions))
 
 
+def validate_on(location: str, orgs: int, repeat: int) -> tuple[float, int, set]:
+    """Add the bundled graphs and the synthetic roadmap data (not timed), then time
+    ``validate_store(store, "roadmap")`` on every cluster: median ms, number of results, and the
+    results' keys (to show where engines differ)."""
+    import pyoxigraph as ox
+
+    from amikg.bundled import init_store
+    from amikg.roadmap import synthetic_roadmap_triples
+    from amikg.validate import validate_store
+
+    store = open_store(location)
+    try:
+        init_store(store)
+        g = ox.NamedNode(DATA_GRAPH)
+        store.add([ox.Quad(t.subject, t.predicate, t.object, g)
+                   for t in synthetic_roadmap_triples(max(1, orgs // 100))])
+        last = []
+
+        def run():
+            last[:] = validate_store(store, "roadmap").results
+            return len(last)
+
+        ms, n = timed(run, repeat)
+        return ms, n, {r.key() for r in last}
+    finally:
+        store.close()
+
+
 def run_size(orgs: int, engines: list[str], repeat: int, service: bool, tmp: Path,
-             log) -> dict:
+             log, validation: bool = True) -> dict:
     from amikg.generate import vocabulary, write_synthetic
 
     data = tmp / f"syn-{orgs}.nt.gz"
@@ -253,7 +288,7 @@ def run_size(orgs: int, engines: list[str], repeat: int, service: bool, tmp: Pat
         f"{time.perf_counter() - t:.1f} s")
     mix = query_mix(vocabulary())
     result = {"orgs": orgs, "triples": triples, "load": {}, "queries": {}, "service": {},
-              "counts": {}}
+              "counts": {}, "validation": {}, "validation_counts": {}}
     servers, running = [], {}
     try:
         for name in engines:
@@ -295,6 +330,19 @@ def run_size(orgs: int, engines: list[str], repeat: int, service: bool, tmp: Pat
                         log(f"#     service/{name} {qname}: {ms:.1f} ms ({rows} rows)")
                 finally:
                     svc.stop()
+        validated: dict[str, set] = {}
+        if validation:
+            for name in [e for e in engines if e != "rdflib"]:
+                running[name].release()
+                ms, n, keys = validate_on(running[name].location, orgs, repeat)
+                result["validation"][name] = ms
+                result["validation_counts"][name] = n
+                log(f"#     {name} roadmap validation: {ms:.1f} ms ({n} results)")
+                if name != "embedded" and "embedded" in validated:
+                    for k in sorted(keys ^ validated["embedded"], key=str)[:10]:
+                        log(f"#       differs from embedded ({'only' if k in keys else 'missing'}"
+                            f" on {name}): {k}")
+                validated[name] = keys
     finally:
         for eng in running.values():
             eng.release()
@@ -333,6 +381,21 @@ def report(results: list[dict], engines: list[str], repeat: int, argv: list[str]
             rows = "/".join(str(c) for c in sorted(counts))
             out.append(f"| {qname} | {rows} | " + " | ".join(ratio_cells(values, cols)) + " |")
         out.append("")
+        if r["validation"]:
+            vcols = list(r["validation"])
+            counts = r["validation_counts"]
+            if len(set(counts.values())) == 1:
+                rows = str(next(iter(counts.values())))
+            else:  # the engines disagree: every engine's count
+                rows = ", ".join(f"{e} {n}" for e, n in counts.items())
+            out += [f"Roadmap validation (milliseconds; `validate_store(store, \"roadmap\")`, "
+                    f"all {max(1, r['orgs'] // 100):,} clusters; rdflib's counterpart, pyshacl "
+                    "over the whole graph, is in `bench/validation.py`):", "",
+                    "| | results | " + " | ".join(vcols) + " |",
+                    "|---|---:|" + "---:|" * len(vcols),
+                    f"| roadmap validation | {rows} | "
+                    + " | ".join(ratio_cells(r["validation"], vcols)) + " |", ""]
+    out.append(f"Load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}.")
     return "\n".join(out)
 
 
@@ -344,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--engines", default=",".join(ENGINES),
                     help=f"comma-separated, from {', '.join(ENGINES)}")
     ap.add_argument("--no-service", action="store_true", help="skip the runs through amikg serve")
+    ap.add_argument("--no-validation", action="store_true",
+                    help="skip the roadmap validation runs")
     ap.add_argument("--output", "-o", help="also write the Markdown tables to this file")
     args = ap.parse_args(argv)
     argv = argv if argv is not None else sys.argv[1:]
@@ -363,7 +428,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="amikg-bench-") as tmp:
         for n in args.orgs:
             results.append(run_size(n, engines, args.repeat, not args.no_service, Path(tmp),
-                                    log))
+                                    log, validation=not args.no_validation))
     text = report(results, engines, args.repeat, argv)
     print(text)
     if args.output:

@@ -35,3 +35,9 @@ def test_benchmark_smoke_run_covers_every_engine_and_the_service(tmp_path):
         cells = rows[query].split("|")
         assert "/" not in cells[2], f"engines disagree on {query}: {rows[query]}"  # row counts
         assert "n/a" not in rows[query] and "(1.0x)" in rows[query]
+    # roadmap validation (validate_store on every cluster) on each store; the results column
+    # gives one count, or every engine's count where they differ
+    header = next(line for line in text.splitlines() if line.startswith("| | results |"))
+    for engine in ("embedded", "oxigraph-server", "virtuoso"):
+        assert f" {engine} |" in header
+    assert "n/a" not in rows["roadmap validation"] and "(1.0x)" in rows["roadmap validation"]
