@@ -418,13 +418,84 @@ def run_sparql(store: Store, sg: rdflib.Graph, only: list | None = None,
                 per_node.append((c, text, cmsgs))
             else:
                 results += _sparql_constraint(store, sh, c, text, cmsgs, focus, rows)
+        rest = []
+        embedded = getattr(store, "raw", None) is not None  # remote: small batches, as before
+        for c, text, cmsgs in per_node:  # $this only where a VALUES join equals substitution
+            if embedded and set_safe(text):
+                rows = [r for i in range(0, len(focus), SET_BATCH)
+                        for r in _values_rows(store, text, focus[i:i + SET_BATCH])]
+                results += _sparql_constraint(store, sh, c, text, cmsgs, focus, rows)
+            else:
+                rest.append((c, text, cmsgs))
         for i in range(0, len(focus), BATCH):
             batch = focus[i:i + BATCH]
             if sh.min_count is not None:
                 results += _min_count(store, sh, batch)
-            for c, text, cmsgs in per_node:
+            for c, text, cmsgs in rest:
                 results += _sparql_constraint(store, sh, c, text, cmsgs, batch)
     return results
+
+
+#: Focus nodes per ``VALUES`` block of a set-at-a-time constraint (embedded store only).
+SET_BATCH = 1000
+
+
+def set_safe(text: str) -> bool:
+    """Whether binding ``?this`` with a ``VALUES`` block at the top of the ``WHERE`` group is
+    provably the same as substituting each focus node (SHACL's pre-binding).
+
+    Strict and textual: no sub-select, ``MINUS``, ``SERVICE``, ``GRAPH``, ``VALUES``, ``AS ?this``,
+    aggregate, ``GROUP BY``/``HAVING``/``LIMIT``/``OFFSET``; and every ``?this`` either in the
+    ``WHERE`` group itself or in an ``OPTIONAL`` group directly in it (where the left side, which
+    holds the ``VALUES``, binds it: a join or the left join's condition), or a triple pattern in
+    plain/``UNION`` groups below those (a join), or anywhere inside an ``EXISTS`` whose filter is
+    in one of those two groups (``EXISTS`` substitutes the row's bindings)."""
+    t = re.sub(r'"(?:[^"\\]|\\.)*"', lambda m: " " * len(m.group()), text)
+    t = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), t)
+    m = re.search(r"\bWHERE\s*\{", t, re.I)
+    head = re.search(r"\bSELECT\b(.*)$", t[:m.start()] if m else "", re.I | re.S)
+    if head is None or not re.fullmatch(r"\s*(DISTINCT\s+)?([?$]\w+\s*)+", head.group(1), re.I):
+        return False  # projection: variables only (no aggregate, no expression)
+    body = t[m.end() - 1:]
+    if re.search(r"\b(SELECT|MINUS|SERVICE|GRAPH|VALUES|GROUP|HAVING|LIMIT|OFFSET|COUNT|SUM|MIN|"
+                 r"MAX|AVG|SAMPLE|GROUP_CONCAT)\b|\bAS\s+\?this\b", body, re.I):
+        return False
+    stack, parens = [], [0]  # kinds of the open groups; paren depth per group
+    for i, ch in enumerate(body):
+        if ch == "{":
+            before = body[:i].rstrip().upper()
+            kind = ("WHERE" if not stack else "OPTIONAL" if before.endswith("OPTIONAL")
+                    else "EXISTS" if before.endswith("EXISTS") else "GROUP")
+            stack.append(kind)
+            parens.append(0)
+        elif ch == "}":
+            if not stack:
+                return False
+            stack.pop()
+            parens.pop()
+            if not stack and body[i + 1:].strip():
+                return False  # a solution modifier after the WHERE group
+        elif ch == "(":
+            parens[-1] += 1
+        elif ch == ")":
+            parens[-1] -= 1
+        elif ch == "?" and re.match(r"\?this\b", body[i:]):
+            outer = stack[:stack.index("EXISTS")] if "EXISTS" in stack else stack
+            if outer not in (["WHERE"], ["WHERE", "OPTIONAL"]):
+                if "EXISTS" in stack or "OPTIONAL" in outer or parens[-1]:
+                    return False  # an expression, or an OPTIONAL, below the top groups
+    return not stack
+
+
+def _values_rows(store: Store, text: str, batch: list):
+    """Rows of a :func:`set_safe` constraint for a batch of focus nodes, one query."""
+    try:
+        res = store.query(_inject(text, _values("this", batch)))
+    except QueryError as e:
+        raise ShapesError(f"SPARQL constraint fails: {e.message}")
+    names = [v.value for v in res.variables]
+    for s in res:
+        yield {n: s[n] for n in names if s[n] is not None}
 
 
 def _actor_rows(store: Store, text: str, focus: list, ctx: dict) -> list | None:
