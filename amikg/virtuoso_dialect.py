@@ -528,7 +528,42 @@ def values_branches(sparql: str) -> str:
     return "".join(out) + sparql[last:] if out else sparql
 
 
+_NOT_EXISTS_TRIPLE = re.compile(
+    rf"\bFILTER\s*(?P<paren>\(\s*)?NOT\s+EXISTS\s*\{{\s*(?P<s>[?$]\w+|{_IRI})\s+"
+    rf"(?P<p>{_IRI}|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*|a)\s+[?$](?P<o>\w+)\s*\.?\s*\}}"
+    rf"(?(paren)\s*\))", re.IGNORECASE)
+
+
+def not_exists_triples(sparql: str) -> str:
+    """``FILTER NOT EXISTS { ?s <p> ?o }`` (one triple, ``?o`` used nowhere else) in a group that
+    holds another ``EXISTS``, as ``OPTIONAL { ?s <p> ?o } FILTER(!BOUND(?o))`` at the end of the
+    group: the same rows (the filter sees the whole group; the optional, last, joins all of it).
+    With a second ``FILTER NOT EXISTS`` in the group Virtuoso 7.2 ignored the first (roadmap shape
+    cp-market-barriers: clusters with an ``ami:identifiedBarrier`` reported as having none)."""
+    for _ in range(100):
+        masked = _mask(sparql)
+        for m in _NOT_EXISTS_TRIPLE.finditer(masked):
+            o, subj = m.group("o"), m.group("s")
+            if len(re.findall(rf"[?$]{o}\b", masked)) != 1:
+                continue
+            if subj[0] in "?$" and len(re.findall(rf"[?$]{subj[1:]}\b", masked)) < 2:
+                continue
+            start = _open(masked, m.start())
+            if start < 0:
+                continue
+            end = _close(masked, start)
+            if len(re.findall(r"\bEXISTS\b", masked[start:end], re.IGNORECASE)) < 2:
+                continue
+            triple = sparql[m.start("s"):m.end("o")]
+            sparql = (sparql[:m.start()] + sparql[m.end():end]
+                      + f" OPTIONAL {{ {triple} }} FILTER(!BOUND(?{o})) " + sparql[end:])
+            break
+        else:
+            return sparql
+    return sparql
+
+
 def rewrite(sparql: str) -> str:
     """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
-    return values_branches(minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
-        empty_values(values_tests(sparql)))))))))
+    return not_exists_triples(values_branches(minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
+        empty_values(values_tests(sparql))))))))))

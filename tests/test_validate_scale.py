@@ -60,7 +60,7 @@ def test_sparql_engine_on_a_remote_store_equals_the_embedded_one(request, server
     remote = open_store(server.location)
     local = open_store("memory:")
     for s in (remote, local):
-        _fill(s, 500)
+        _fill(s, 1000)  # 10 clusters: cp-market-barriers and cp-technologies are met by some
     sg = shapes_graph("roadmap")
     assert {r.key() for r in run_sparql(remote, sg)} == {r.key() for r in run_sparql(local, sg)}
 

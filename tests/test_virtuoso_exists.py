@@ -9,7 +9,8 @@ import pyoxigraph as ox
 
 from amikg.virtuoso_dialect import (bind_top_values, distinct_alternatives, empty_values,
                                     exists_in_optional, filter_only_exists, grouped_sub_selects,
-                                    minus_into_grouped, rewrite, unbound_counts,
+                                    minus_into_grouped, not_exists_triples, rewrite,
+                                    unbound_counts,
                                     values_branches, values_tests)
 
 EX = "urn:x-test:"
@@ -73,6 +74,11 @@ QUERIES = [
     "SELECT ?s ?x WHERE { ?s :p ?o OPTIONAL { ?o :p ?x } "
     "FILTER(!BOUND(?x) || EXISTS { FILTER(?x = :c) }) }",
     "SELECT ?s WHERE { ?s :p ?o FILTER(NOT EXISTS { FILTER(?o = :b) }) }",
+    # two NOT EXISTS in one group (Virtuoso ignored the first: the first sent as OPTIONAL/!BOUND)
+    "SELECT ?s WHERE { VALUES ?s { :a :b :c } FILTER NOT EXISTS { ?s :q ?z } "
+    "FILTER NOT EXISTS { ?x :p ?s ; :q ?s } }",
+    "SELECT ?s WHERE { ?s :p ?o FILTER(NOT EXISTS { ?s :q ?z }) FILTER NOT EXISTS { ?o :p ?y . "
+    "?y :p ?w } }",
     # MINUS on a group key moved into the grouped sub-select; on another variable left after it
     "SELECT ?s ?n WHERE { { SELECT ?s (COUNT(?o) AS ?n) WHERE { ?s :p|:q ?o } GROUP BY ?s } "
     "MINUS { ?s :q :a } MINUS { ?n :p ?s } OPTIONAL { ?s :q ?z } }",
@@ -153,6 +159,13 @@ def test_the_rewrites():
     assert minus_into_grouped(q) == q  # not first in its group: MINUS sees ?d's rows too
     assert values_branches("{ { VALUES ?x { <a> } } UNION { ?s ?p ?o } { VALUES ?y { <b> } } }") \
         == "{ { SELECT * WHERE { VALUES ?x { <a> } } } UNION { ?s ?p ?o } { VALUES ?y { <b> } } }"
+    assert not_exists_triples("{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?z } FILTER NOT EXISTS { "
+                              "?o <r> ?s } }") == \
+        "{ ?s <p> ?o  FILTER NOT EXISTS { ?o <r> ?s }  OPTIONAL { ?s <q> ?z } FILTER(!BOUND(?z)) }"
+    q = "{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?o } FILTER NOT EXISTS { ?o <r> ?s } }"
+    assert not_exists_triples(q) == q  # ?o is used outside: as written
+    q = "{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?z } }"
+    assert not_exists_triples(q) == q  # alone in its group: as written
     # strings and comments are not rewritten
     q = 'SELECT * WHERE { ?s ?p "EXISTS { VALUES ?x { } }" } # EXISTS { VALUES ?x { } }'
     assert rewrite(q) == q
