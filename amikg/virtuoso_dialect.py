@@ -528,35 +528,42 @@ def values_branches(sparql: str) -> str:
     return "".join(out) + sparql[last:] if out else sparql
 
 
-_NOT_EXISTS_TRIPLE = re.compile(
-    rf"\bFILTER\s*(?P<paren>\(\s*)?NOT\s+EXISTS\s*\{{\s*(?P<s>[?$]\w+|{_IRI})\s+"
-    rf"(?P<p>{_IRI}|[A-Za-z][\w.-]*:[\w.-]*|:[\w.-]*|a)\s+[?$](?P<o>\w+)\s*\.?\s*\}}"
-    rf"(?(paren)\s*\))", re.IGNORECASE)
+_NOT_EXISTS_BGP = re.compile(
+    r"\bFILTER\s*(?P<paren>\(\s*)?NOT\s+EXISTS\s*\{(?P<body>[^{}]*)\}(?(paren)\s*\))",
+    re.IGNORECASE)
+_NOT_BGP = re.compile(r"\b(FILTER|OPTIONAL|MINUS|BIND|VALUES|SERVICE|GRAPH|EXISTS|UNION|SELECT)\b",
+                      re.IGNORECASE)
 
 
 def not_exists_triples(sparql: str) -> str:
-    """``FILTER NOT EXISTS { ?s <p> ?o }`` (one triple, ``?o`` used nowhere else) in a group that
-    holds another ``EXISTS``, as ``OPTIONAL { ?s <p> ?o } FILTER(!BOUND(?o))`` at the end of the
-    group: the same rows (the filter sees the whole group; the optional, last, joins all of it).
-    With a second ``FILTER NOT EXISTS`` in the group Virtuoso 7.2 ignored the first (roadmap shape
-    cp-market-barriers: clusters with an ``ami:identifiedBarrier`` reported as having none)."""
+    """``FILTER NOT EXISTS { triple patterns }`` in a group that holds another ``EXISTS``, as
+    ``OPTIONAL { triple patterns } FILTER(!BOUND(?v))`` at the end of the group, where ``?v`` is
+    a variable of the patterns used nowhere else and every other variable of theirs is bound by
+    a ``VALUES`` block (as SHACL focus nodes are): the same rows (the filter sees the whole group; the optional, last, joins all
+    of it). With a second ``FILTER NOT EXISTS`` in the group Virtuoso 7.2 ignored the first
+    (roadmap shapes cp-market-barriers and cp-technologies: clusters with an
+    ``ami:identifiedBarrier`` or ``ami:analysedTechnology`` reported as having none)."""
     for _ in range(100):
         masked = _mask(sparql)
-        for m in _NOT_EXISTS_TRIPLE.finditer(masked):
-            o, subj = m.group("o"), m.group("s")
-            if len(re.findall(rf"[?$]{o}\b", masked)) != 1:
+        for m in _NOT_EXISTS_BGP.finditer(masked):
+            body = m.group("body")
+            if not body.strip() or _NOT_BGP.search(body):
                 continue
-            if subj[0] in "?$" and len(re.findall(rf"[?$]{subj[1:]}\b", masked)) < 2:
-                continue
+            names = set(re.findall(r"[?$](\w+)", body))
+            fresh = sorted(v for v in names if len(re.findall(rf"[?$]{v}\b", masked))
+                           == len(re.findall(rf"[?$]{v}\b", body)))
+            if not fresh or len(fresh) == len(names) or not all(
+                    re.search(rf"\bVALUES\s+[?$]{v}\b", masked) for v in names - set(fresh)):
+                continue  # (the shared variables must come from a VALUES block: bound first)
             start = _open(masked, m.start())
             if start < 0:
                 continue
             end = _close(masked, start)
             if len(re.findall(r"\bEXISTS\b", masked[start:end], re.IGNORECASE)) < 2:
                 continue
-            triple = sparql[m.start("s"):m.end("o")]
+            pattern = sparql[m.start("body"):m.end("body")].strip()
             sparql = (sparql[:m.start()] + sparql[m.end():end]
-                      + f" OPTIONAL {{ {triple} }} FILTER(!BOUND(?{o})) " + sparql[end:])
+                      + f" OPTIONAL {{ {pattern} }} FILTER(!BOUND(?{fresh[0]})) " + sparql[end:])
             break
         else:
             return sparql

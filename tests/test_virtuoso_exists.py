@@ -159,12 +159,16 @@ def test_the_rewrites():
     assert minus_into_grouped(q) == q  # not first in its group: MINUS sees ?d's rows too
     assert values_branches("{ { VALUES ?x { <a> } } UNION { ?s ?p ?o } { VALUES ?y { <b> } } }") \
         == "{ { SELECT * WHERE { VALUES ?x { <a> } } } UNION { ?s ?p ?o } { VALUES ?y { <b> } } }"
-    assert not_exists_triples("{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?z } FILTER NOT EXISTS { "
-                              "?o <r> ?s } }") == \
-        "{ ?s <p> ?o  FILTER NOT EXISTS { ?o <r> ?s }  OPTIONAL { ?s <q> ?z } FILTER(!BOUND(?z)) }"
-    q = "{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?o } FILTER NOT EXISTS { ?o <r> ?s } }"
-    assert not_exists_triples(q) == q  # ?o is used outside: as written
-    q = "{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?z } }"
+    assert not_exists_triples("{ VALUES ?s { <a> } FILTER NOT EXISTS { ?s <q> ?z . ?z <p> ?y } "
+                              "FILTER NOT EXISTS { ?o <r> ?s } }") == \
+        "{ VALUES ?s { <a> }  FILTER NOT EXISTS { ?o <r> ?s }  OPTIONAL { ?s <q> ?z . ?z <p> ?y }" \
+        " FILTER(!BOUND(?y)) }"
+    q = "{ VALUES ?s { <a> } ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?o } FILTER NOT EXISTS { ?o <r> " \
+        "?s } }"
+    assert not_exists_triples(q) == q  # nothing used only inside: as written
+    q = "{ ?s <p> ?o FILTER NOT EXISTS { ?s <q> ?z } FILTER NOT EXISTS { ?o <r> ?s } }"
+    assert not_exists_triples(q) == q  # ?s is not bound by a VALUES block: as written
+    q = "{ VALUES ?s { <a> } FILTER NOT EXISTS { ?s <q> ?z } }"
     assert not_exists_triples(q) == q  # alone in its group: as written
     # strings and comments are not rewritten
     q = 'SELECT * WHERE { ?s ?p "EXISTS { VALUES ?x { } }" } # EXISTS { VALUES ?x { } }'
