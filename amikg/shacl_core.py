@@ -33,8 +33,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
 from .namespaces import SH
-from .validate import (Result, ShapesError, _format, _to_ox, _to_rdflib, path_key,
-                       sparql_select)
+from .validate import (Result, ShapesError, _format, _to_ox, _to_rdflib, constraint_rows,
+                       path_key, sparql_select)
 
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
         "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
@@ -322,32 +322,8 @@ class CoreShapes:
                 rows = [{"this": _to_rdflib(f)} for f in sorted(focus, key=str)]
         except SyntaxError as e:
             raise ShapesError(f"SPARQL constraint {sp.constraint} of {sp.shape} fails: {e}")
-        seen, out = set(), []
-        for row in rows:
-            row = dict(row)
-            this = row.pop("this", None)
-            if this is None:
-                continue
-            failure = row.pop("failure", None)
-            if failure is not None:
-                key = (this, True)
-                if key in seen:
-                    continue
-                seen.add(key)
-                v, fdict = None if sp.is_property else this, dict(row)
-                p = None
-            else:
-                p = row.pop("path", None)
-                v = row.pop("value", None)
-                key = (this, p, v, tuple(sorted(row.items())))
-                if key in seen:
-                    continue
-                seen.add(key)
-                if v is None and not sp.is_property:
-                    v = this
-                fdict = dict(row)
-                fdict.update({k: x for k, x in (("this", this), ("path", p), ("value", v))
-                              if x is not None})
+        out = []
+        for this, p, v, fdict in constraint_rows(rows, sp.is_property):
             msgs = [_format(m, fdict) for m in smsgs]
             msgs += [_format(m, fdict) for m in sp.messages if m not in smsgs]
             path = path_key(_STUB, p) if p is not None else sp.path_text

@@ -564,38 +564,45 @@ def _sparql_constraint(store, sh: _Shape, c, text, cmsgs, batch, rows=None) -> l
         rows = list(_solutions(store, text, batch)) if rows is None else rows
     except QueryError as e:
         raise ShapesError(f"SPARQL constraint {c} of {sh.node} fails: {e.message}")
-    seen, out = set(), []
-    for s in rows:
-        row = {n: _to_rdflib(t) for n, t in s.items()}
-        this = row.pop("this", None)
-        if this is None:
-            continue  # cannot tell the focus node (pyshacl's rows always have it pre-bound)
-        failure = row.pop("failure", None)
-        if failure is not None:
-            key = (this, True)
-            if key in seen:
-                continue
-            seen.add(key)
-            t, p, v, fdict = None, None, None if sh.is_property else this, dict(row)
-        else:
-            p = row.pop("path", None)
-            v = row.pop("value", None)
-            key = (this, p, v, tuple(sorted(row.items())))
-            if key in seen:
-                continue
-            seen.add(key)
-            if v is None and not sh.is_property:
-                v = this
-            t = this
-            fdict = dict(row)
-            fdict.update({k: x for k, x in (("this", t), ("path", p), ("value", v))
-                          if x is not None})
+    out = []
+    for this, p, v, fdict in constraint_rows(({n: _to_rdflib(t) for n, t in s.items()}
+                                              for s in rows), sh.is_property):
         msgs = [_format(m, fdict) for m in sh.messages]
         msgs += [_format(m, fdict) for m in cmsgs if m not in sh.messages]
         path = path_key(sh_graph_stub, p) if p is not None else sh.path_text
         out.append(Result(this, path, v, sh.node, SH.SPARQLConstraintComponent, sh.severity, c,
                           tuple(sorted(msgs))))
     return out
+
+
+def constraint_rows(rows: Iterable[dict], is_property: bool):
+    """The distinct results in the solutions of a SPARQL constraint (rdflib terms by variable),
+    as ``(focus, path, value, bindings for the message)``, by SHACL's rules: ``?failure`` gives
+    one result per focus node; ``?path`` and ``?value`` as bound, the value of a node shape's
+    result defaulting to the focus node. A row without ``this`` cannot be told apart (pyshacl's
+    rows always have it pre-bound) and is skipped."""
+    seen = set()
+    for row in rows:
+        row = dict(row)
+        this = row.pop("this", None)
+        if this is None:
+            continue
+        if row.pop("failure", None) is not None:
+            if (this, True) not in seen:
+                seen.add((this, True))
+                yield this, None, None if is_property else this, dict(row)
+            continue
+        p, v = row.pop("path", None), row.pop("value", None)
+        key = (this, p, v, tuple(sorted(row.items())))
+        if key in seen:
+            continue
+        seen.add(key)
+        if v is None and not is_property:
+            v = this
+        fdict = dict(row)
+        fdict.update({k: x for k, x in (("this", this), ("path", p), ("value", v))
+                      if x is not None})
+        yield this, p, v, fdict
 
 
 sh_graph_stub = rdflib.Graph()  # path_key of an IRI needs no graph
