@@ -7,19 +7,13 @@ applicable, clusters with no region."""
 
 from __future__ import annotations
 
-import io
-
-import pyoxigraph as ox
 import pytest
 
 from amikg import validate as V
-from amikg.bundled import init_store
-from amikg.generate import write_synthetic
-from amikg.roadmap import synthetic_roadmap_triples
 from amikg.store import open_store
 from amikg.validate_actors import ActorPlan
+from synthetic import fill
 
-SYN = ox.NamedNode("https://w3id.org/amikg/graph/source/synthetic")
 ACTOR_CONSTRAINTS = {"cp-value-chain-sparql", "cp-smes-sparql", "cp-research-institutions-sparql",
                      "cp-connections-sparql", "cp-patents-sparql",
                      "cp-scientific-stakeholders-sparql", "cp-non-scientific-stakeholders-sparql"}
@@ -62,17 +56,7 @@ x:o5 a org:Organization ; ami:region x:hubland .
 
 def _store(orgs: int, extra: str = ""):
     store = open_store("memory:")
-    init_store(store)
-    buf = io.BytesIO()
-    write_synthetic(buf, orgs)
-    quads = [ox.Quad(t.subject, t.predicate, t.object, SYN)
-             for t in ox.parse(buf.getvalue(), format=ox.RdfFormat.N_TRIPLES)]
-    quads += [ox.Quad(t.subject, t.predicate, t.object, SYN)
-              for t in synthetic_roadmap_triples(max(1, orgs // 100))]
-    if extra:
-        quads += [ox.Quad(t.subject, t.predicate, t.object, SYN)
-                  for t in ox.parse(extra.encode(), format=ox.RdfFormat.TURTLE)]
-    store.add(quads)
+    fill(store, orgs, extra)
     return store
 
 

@@ -5,29 +5,11 @@ and Virtuoso)."""
 
 from __future__ import annotations
 
-import io
-
-import pyoxigraph as ox
 import pytest
 
-from amikg.bundled import init_store
-from amikg.generate import write_synthetic
-from amikg.roadmap import synthetic_roadmap_triples
 from amikg.store import open_store
 from amikg.validate import run_pyshacl, run_sparql, shapes_graph, store_graph
-
-SYN = ox.NamedNode("https://w3id.org/amikg/graph/source/synthetic")
-
-
-def _fill(store, orgs: int) -> None:
-    init_store(store)
-    buf = io.BytesIO()
-    write_synthetic(buf, orgs)
-    quads = [ox.Quad(t.subject, t.predicate, t.object, SYN)
-             for t in ox.parse(buf.getvalue(), format=ox.RdfFormat.N_TRIPLES)]
-    quads += [ox.Quad(t.subject, t.predicate, t.object, SYN)
-              for t in synthetic_roadmap_triples(max(1, orgs // 100))]
-    store.add(quads)
+from synthetic import fill as _fill
 
 
 @pytest.mark.slow
