@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from . import __version__
 from .errors import FormatError, LoadError
 from .namespaces import AMID, DCAT, DCTERMS, GRAPH_META, PROV, RDF, RDFS, SPDX, VOID, XSD, source_graph
-from .store import Store, format_for_path, nn, rdf_format
+from .store import Store, ViewReader, format_for_path, nn, rdf_format
 
 Progress = Callable[[int], None]
 
@@ -95,24 +95,9 @@ class LoadReport:
                 "activity": self.activity, "skipped": self.skipped}
 
 
-class _Counting(io.RawIOBase):
-    """A reader that reports how many bytes have been read (for progress bars)."""
-
-    def __init__(self, data: bytes, progress: Progress | None):
-        self._buf, self._progress = io.BytesIO(data), progress
-
-    def readable(self):
-        return True
-
-    def readinto(self, b):
-        n = self._buf.readinto(b)
-        if self._progress and n:
-            self._progress(n)
-        return n
-
-
 def _reader(data: bytes, progress: Progress | None) -> io.BufferedReader:
-    return io.BufferedReader(_Counting(data, progress), buffer_size=1 << 16)
+    """``data`` as a buffered binary file that reports the bytes read (for progress bars)."""
+    return io.BufferedReader(ViewReader(memoryview(data), progress), buffer_size=1 << 16)
 
 
 def _syntax_error(src: Source, e: Exception) -> LoadError:

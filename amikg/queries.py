@@ -328,11 +328,6 @@ def values_block(variables: list[str], rows: list[list[ox.NamedNode | ox.Literal
     return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {body} }}"
 
 
-def _resolve_terms(store: Store, p: Param, values: list[str]) -> list[ox.NamedNode]:
-    """Enum/class values as the IRIs of ontology terms, or ParameterError naming ``p``."""
-    return _resolve_all(store, [(p, values)])[0]
-
-
 def _resolve_all(store: Store, items: list[tuple[Param, list[str]]]) -> list[list[ox.NamedNode]]:
     """The values of several enum/class parameters as IRIs of ontology terms, in three plain
     queries whatever their number (the terms named by the words; the classes under the roots;

@@ -261,10 +261,11 @@ def _line_chunks(data, fmt) -> list:
     return [view[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
-class _ViewReader(io.RawIOBase):
-    """A binary reader over a memoryview (no copy) that reports bytes read to ``progress``."""
+class ViewReader(io.RawIOBase):
+    """A binary reader over a memoryview (no copy) that reports bytes read to ``progress``
+    (under ``lock`` when several readers share one progress bar)."""
 
-    def __init__(self, view: memoryview, progress, lock: threading.Lock):
+    def __init__(self, view: memoryview, progress=None, lock=contextlib.nullcontext()):
         self._view, self._pos, self._progress, self._lock = view, 0, progress, lock
 
     def readable(self):
@@ -399,7 +400,7 @@ class OxigraphStore(Store):
                 chunks = _line_chunks(data, fmt)
                 if len(chunks) == 1:
                     if progress is not None and isinstance(data, (bytes, memoryview)):
-                        data = _ViewReader(memoryview(data), progress, threading.Lock())
+                        data = ViewReader(memoryview(data), progress)
                     self._store.bulk_load(data, format=fmt, to_graph=nn(graph))
                     continue
                 errors: list[BaseException] = []
@@ -407,7 +408,7 @@ class OxigraphStore(Store):
 
                 def run(chunk, graph=graph, fmt=fmt, progress=progress):
                     try:
-                        self._store.bulk_load(_ViewReader(chunk, progress, lock), format=fmt,
+                        self._store.bulk_load(ViewReader(chunk, progress, lock), format=fmt,
                                               to_graph=nn(graph))
                     except BaseException as e:  # re-raised in the calling thread
                         errors.append(e)

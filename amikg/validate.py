@@ -422,8 +422,8 @@ def run_sparql(store: Store, sg: rdflib.Graph, only: list | None = None,
         embedded = getattr(store, "raw", None) is not None  # remote: small batches, as before
         for c, text, cmsgs in per_node:  # $this only where a VALUES join equals substitution
             if embedded and set_safe(text):
-                rows = [r for i in range(0, len(focus), SET_BATCH)
-                        for r in _values_rows(store, text, focus[i:i + SET_BATCH])]
+                rows = (r for i in range(0, len(focus), SET_BATCH)
+                        for r in _values_rows(store, text, focus[i:i + SET_BATCH]))
                 results += _sparql_constraint(store, sh, c, text, cmsgs, focus, rows)
             else:
                 rest.append((c, text, cmsgs))
@@ -450,8 +450,9 @@ def set_safe(text: str) -> bool:
     holds the ``VALUES``, binds it: a join or the left join's condition), or a triple pattern in
     plain/``UNION`` groups below those (a join), or anywhere inside an ``EXISTS`` whose filter is
     in one of those two groups (``EXISTS`` substitutes the row's bindings)."""
-    t = re.sub(r'"(?:[^"\\]|\\.)*"', lambda m: " " * len(m.group()), text)
-    t = re.sub(r"#[^\n]*", lambda m: " " * len(m.group()), t)
+    from .virtuoso_paths import _mask  # string contents and comments blanked, IRIs kept
+
+    t = _mask(text)
     m = re.search(r"\bWHERE\s*\{", t, re.I)
     head = re.search(r"\bSELECT\b(.*)$", t[:m.start()] if m else "", re.I | re.S)
     if head is None or not re.fullmatch(r"\s*(DISTINCT\s+)?([?$]\w+\s*)+", head.group(1), re.I):
@@ -488,11 +489,9 @@ def set_safe(text: str) -> bool:
 
 
 def _values_rows(store: Store, text: str, batch: list):
-    """Rows of a :func:`set_safe` constraint for a batch of focus nodes, one query."""
-    try:
-        res = store.query(_inject(text, _values("this", batch)))
-    except QueryError as e:
-        raise ShapesError(f"SPARQL constraint fails: {e.message}")
+    """Rows of a constraint for a batch of focus nodes bound by one ``VALUES`` block, one query
+    (a :func:`set_safe` constraint, or any constraint on a remote store)."""
+    res = store.query(_inject(text, _values("this", batch)))
     names = [v.value for v in res.variables]
     for s in res:
         yield {n: s[n] for n in names if s[n] is not None}
@@ -538,10 +537,7 @@ def _solutions(store: Store, text: str, batch: list):
     ``VALUES`` block (one request per batch)."""
     raw = getattr(store, "raw", None)
     if raw is None:
-        res = store.query(_inject(text, _values("this", batch)))
-        names = [v.value for v in res.variables]
-        for s in res:
-            yield {n: s[n] for n in names if s[n] is not None}
+        yield from _values_rows(store, text, batch)
         return
     this = ox.Variable("this")
     try:
@@ -560,8 +556,10 @@ def _solutions(store: Store, text: str, batch: list):
 
 
 def _sparql_constraint(store, sh: _Shape, c, text, cmsgs, batch, rows=None) -> list[Result]:
+    """The results of constraint ``c`` for ``batch``: from ``rows`` (an iterable of solutions,
+    read here) when given, else from :func:`_solutions`."""
     try:
-        rows = list(_solutions(store, text, batch)) if rows is None else rows
+        rows = list(_solutions(store, text, batch) if rows is None else rows)
     except QueryError as e:
         raise ShapesError(f"SPARQL constraint {c} of {sh.node} fails: {e.message}")
     out = []

@@ -175,15 +175,20 @@ def test_the_rewrites():
     assert rewrite(q) == q
 
 
+def _runner(store):
+    """What :func:`grouped_sub_selects` is given to run a sub-select: its variables and rows."""
+    def run(q):
+        res = store.query(q)
+        names = [v.value for v in res.variables]
+        return names, [[s[n] for n in names] for s in res]
+    return run
+
+
 def test_small_and_grouped_sub_selects_are_sent_as_their_rows():
     from amikg.store import open_store
     mem = open_store("memory:")
     _fill(mem)
-
-    def run(q):
-        res = mem.query(q)
-        names = [v.value for v in res.variables]
-        return names, [[s[n] for n in names] for s in res]
+    run = _runner(mem)
 
     q = _full(QUERIES[-1])
     done = grouped_sub_selects(q, run)
@@ -249,11 +254,7 @@ def test_the_named_queries_rewritten_for_virtuoso_answer_the_same_on_oxigraph():
 
     mem = open_store("memory:")
     fill(mem)
-
-    def run(q):
-        res = mem.query(q)
-        names = [v.value for v in res.variables]
-        return names, [[s[n] for n in names] for s in res]
+    run = _runner(mem)
 
     def edges(iri):
         return [(s["a"], s["b"]) for s in mem.query(f"SELECT ?a ?b WHERE {{ ?a <{iri}> ?b }}")]
