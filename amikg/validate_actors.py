@@ -26,12 +26,15 @@ is one node, sometimes starts from the unbound ``skos:broader*`` path: the work 
 clusters x region size, i.e. quadratically with the graph. Here the same answer is computed with a
 few plain queries whose plans cannot go wrong, once per run:
 
-* the witnesses of ``REST`` (one DISTINCT scan) grouped per *region* in Python, keeping up to
-  two per region, enough to decide ``?o != $this``, shared by all clusters of that region;
-* the memberships (one scan) and the member witnesses of ``REST``;
+* the witnesses of ``REST`` counted per *direct region* in the store (one ``GROUP BY`` query:
+  distinct witnesses capped at two and one of them, enough to decide ``?o != $this``), then
+  merged up the region hierarchy (``skos:broader*``, walked once per run) in Python and shared by
+  all clusters of a region;
+* the same per node with members (one ``GROUP BY`` query over the distinct memberships);
 * for constraints with two actors (``cp-connections``: ``?a``, ``?b``), the ``REST`` tuples (the
-  recorded connections) with, for each endpoint, the regions above it and the clusters it is a
-  member of;
+  recorded connections): each tuple counts for the regions above all of its ends, minus the
+  tuples in which a cluster is itself an excluded end; clusters with several regions and
+  memberships are checked one by one;
 * the ``OUTER`` rows, then an anti-join in Python.
 
 The recognition is textual and strict: anything outside this form (another filter on ``$this``,
@@ -252,7 +255,6 @@ class ActorPlan:
         if not fx:
             return []
         regions = _focus_regions(store, fx, ctx)
-        member_of = _memberships(store, ctx)
         self._rest_q, self._subst = _expand_type_paths(store, self.prefixes, self.rest, ctx,
                                                        self.keys)
         keys = self.keys
@@ -260,49 +262,25 @@ class ActorPlan:
         if len(self.actors) == 1:
             _, _, o, _ = self.actors[0]
             excl = o in self.not_this
-            up = _org_regions(store, ctx)
-            focus_set = set(fx)
+            ancestors = _region_ancestors(store, ctx)
             wanted = {r for rs in regions.values() for r in rs}
-            found: dict = {}            # (region or ("m", cluster), key values) -> <= 2 witnesses
-            for x, kvs in self._witnesses(store, o):
-                groups = [r for r in up.get(x, ()) if r in wanted]
-                groups += [("m", c) for c in member_of.get(x, ()) if c in focus_set]
-                for g in groups:
-                    for kv in kvs:
-                        w = found.setdefault((g, kv), set())
-                        if len(w) < 2:
-                            w.add(x)
-            for (g, kv), ws in found.items():
+            found: dict = {}            # (region or ("m", cluster), key values) -> (n <= 2, one)
+            for r, stats in self._direct_region_stats(store, o).items():
+                for cr in ancestors.get(r, (r,)):
+                    if cr in wanted:
+                        for kv, nw in stats.items():
+                            found[cr, kv] = _merge(found.get((cr, kv)), nw)
+            focus_set = set(fx)
+            for c, stats in self._member_stats(store, o).items():
+                if c in focus_set:
+                    for kv, nw in stats.items():
+                        found[("m", c), kv] = _merge(found.get((("m", c), kv)), nw)
+            for (g, kv), (n, w) in found.items():
                 for c in ([g[1]] if isinstance(g, tuple) else _by_region(ctx, regions, g)):
-                    if not excl or any(w != c for w in ws):
+                    if not excl or n >= 2 or w != c:
                         witnessed.add((c, kv))
         else:
-            avars = [a[2] for a in self.actors]
-            tuples = self._witness_tuples(store, avars, None)
-            ends = sorted({x for t, _ in tuples for x in t}, key=str)
-            up = _org_regions(store, ctx)
-            by_region: dict = {}
-            for c in fx:
-                for r in regions.get(c, ()):
-                    by_region.setdefault(r, set()).add(c)
-            focus_set = set(fx)
-            cache: dict = {}
-
-            def clusters_of(x):
-                if x not in cache:
-                    s = set(member_of.get(x, ())) & focus_set
-                    for r in up.get(x, ()):
-                        s |= by_region.get(r, set())
-                    cache[x] = s
-                return cache[x]
-
-            for t, kv in tuples:
-                cands = set.intersection(*(clusters_of(x) for x in t))
-                for var, x in zip(avars, t):
-                    if var in self.not_this:
-                        cands.discard(x)
-                for c in cands:
-                    witnessed.add((c, kv))
+            witnessed |= self._tuple_witnesses(store, fx, regions, ctx)
         out = []
         for row in self._outer_rows(store, fx, focus, solutions):
             kv = tuple(row.get(k) for k in keys)
@@ -312,6 +290,52 @@ class ActorPlan:
                 continue
             out.append({n: row[n] for n in self.projection if n in row} | {"this": row["this"]})
         return out
+
+    def _tuple_witnesses(self, store, fx, regions, ctx) -> set:
+        """(focus node, key values) witnessed by a REST tuple of several actors (``cp-connections``:
+        both ends of a connection among the cluster's actors). A focus node with one region is
+        witnessed through that region: per region, the tuples with every end at or below it are
+        counted, and those with the node itself as an excluded end (``?a != $this``) subtracted,
+        so the work grows with the tuples, not with tuples x clusters per region. Nodes with
+        several regions, and memberships, are checked one by one per tuple."""
+        avars = [a[2] for a in self.actors]
+        up = _org_regions(store, ctx)
+        member_of = _memberships(store, ctx)
+        focus_set = set(fx)
+        single: dict = {}               # region -> focus nodes whose only region it is
+        several: dict = {}              # region -> focus nodes with several regions, this one too
+        for c in fx:
+            rs = regions.get(c, ())
+            for r in rs:
+                (single if len(rs) == 1 else several).setdefault(r, []).append(c)
+        excluded = [i for i, v in enumerate(avars) if v in self.not_this]
+        count: dict = {}                # (region, key values) -> tuples under it
+        involved: dict = {}             # (region, key values, node) -> of those, with it excluded
+        witnessed: set = set()
+        none: frozenset = frozenset()
+
+        def is_actor(c, x) -> bool:     # c's actors (members, or in a region below c's) hold x
+            return c in member_of.get(x, ()) or not regions.get(c, none).isdisjoint(up.get(x, ()))
+
+        for t, kv in self._witness_tuples(store, avars, None):
+            ups = [up.get(x, none) for x in t]
+            common = ups[0].intersection(*ups[1:]) if len(ups) > 1 else ups[0]
+            ends = {t[i] for i in excluded}
+            for r in common:
+                if r in single:
+                    count[r, kv] = count.get((r, kv), 0) + 1
+                    for x in ends & focus_set:
+                        involved[r, kv, x] = involved.get((r, kv, x), 0) + 1
+            cands = {c for x in t for c in member_of.get(x, ()) if c in focus_set}
+            cands.update(c for r in ups[0] for c in several.get(r, ()))
+            for c in cands - ends:
+                if all(is_actor(c, x) for x in t):
+                    witnessed.add((c, kv))
+        for (r, kv), n in count.items():
+            for c in single[r]:
+                if n > involved.get((r, kv, c), 0):
+                    witnessed.add((c, kv))
+        return witnessed
 
     def _outer_rows(self, store, fx, focus, solutions):
         names = sorted((set(self.projection) | set(self.keys)) - {"this"})
@@ -352,41 +376,27 @@ class ActorPlan:
         return {g: {kv: (2 if big or len(ws) >= 2 else len(ws), next(iter(ws), None))
                     for kv, (big, ws) in d.items()} for g, d in acc.items()}
 
-    def _region_stats(self, store, regions: list, o: str) -> dict:
-        """region -> key values -> (distinct witnesses, one of them)."""
-        cr, or_, _, _ = self.actors[0]
+    def _direct_region_stats(self, store, o: str) -> dict:
+        """direct region (``?o ami:region ?r``) -> key values -> (distinct witnesses, one of them):
+        one query, grouped in the store."""
+        _, or_, _, _ = self.actors[0]
         keys = " ".join("?" + k for k in self._qkeys())
-        rows = []
-        for i in range(0, len(regions), CHUNK):
-            q = (f"{self.prefixes}SELECT ?{cr} {keys} (COUNT(DISTINCT ?{o}) AS ?n) "
-                 f"(SAMPLE(?{o}) AS ?w) WHERE {{ {_values(cr, regions[i:i + CHUNK])} "
-                 f"?{or_} <{SKOS}broader>* ?{cr} . ?{o} <{AMI}region> ?{or_} . {self._rest_q} }} "
-                 f"GROUP BY ?{cr} {keys}")
-            rows += list(store.query(q))
-        return self._stats(rows, cr)
+        q = (f"{self.prefixes}SELECT ?{or_} {keys} (COUNT(DISTINCT ?{o}) AS ?n) "
+             f"(SAMPLE(?{o}) AS ?w) WHERE {{ ?{o} <{AMI}region> ?{or_} . {self._rest_q} }} "
+             f"GROUP BY ?{or_} {keys}")
+        return self._stats(store.query(q), or_)
 
     def _member_stats(self, store, o: str) -> dict:
-        """node with members -> key values -> (distinct member witnesses, one of them)."""
+        """node with members -> key values -> (distinct member witnesses, one of them): one query,
+        grouped in the store (the memberships made distinct first: 6x faster in Oxigraph)."""
         keys = " ".join("?" + k for k in self._qkeys())
         c, m = "_amikg_c", "_amikg_m"
         q = (f"{self.prefixes}SELECT ?{c} {keys} (COUNT(DISTINCT ?{o}) AS ?n) (SAMPLE(?{o}) AS ?w) "
-             f"WHERE {{ {{ ?{c} <{ORG}hasMember> ?{o} }} UNION {{ ?{o} <{ORG}memberOf> ?{c} }} "
-             f"UNION {{ ?{m} <{ORG}organization> ?{c} ; <{ORG}member> ?{o} }} {self._rest_q} }} "
-             f"GROUP BY ?{c} {keys}")
+             f"WHERE {{ {{ SELECT DISTINCT ?{c} ?{o} WHERE {{ {{ ?{c} <{ORG}hasMember> ?{o} }} "
+             f"UNION {{ ?{o} <{ORG}memberOf> ?{c} }} "
+             f"UNION {{ ?{m} <{ORG}organization> ?{c} ; <{ORG}member> ?{o} }} }} }} "
+             f"{self._rest_q} }} GROUP BY ?{c} {keys}")
         return self._stats(store.query(q), c)
-
-    def _witnesses(self, store, o: str):
-        """(actor, [key values]) for every distinct solution of REST over the whole store (one
-        scan; a type stands for each of its superclasses)."""
-        qkeys = self._qkeys()
-        sel = " ".join("?" + k for k in [o] + qkeys)
-        q = f"{self.prefixes}SELECT DISTINCT {sel} WHERE {{ {self._rest_q} }}"
-        for s in store.query(q):
-            choices = []
-            for k, qk in zip(self.keys, qkeys):
-                v = s[qk]
-                choices.append(self._subst[k][1].get(v, ()) if k in self._subst else (v,))
-            yield s[o], list(_product(choices))
 
     def _witness_tuples(self, store, avars: list[str], only: list | None) -> list:
         """Distinct (actor values, key values) solutions of REST, optionally only for the
@@ -401,6 +411,15 @@ class ActorPlan:
             for s in store.query(q):
                 out.add((tuple(s[v] for v in avars), tuple(s[k] for k in self.keys)))
         return list(out)
+
+
+def _merge(a: tuple | None, b: tuple) -> tuple:
+    """Two (distinct witnesses capped at 2, one of them) of one group, merged."""
+    if a is None:
+        return b
+    if a[0] >= 2 or b[0] >= 2 or (a[0] and b[0] and a[1] != b[1]):
+        return 2, a[1] if a[0] else b[1]
+    return (a if a[0] else b)
 
 
 def _product(choices):
@@ -460,15 +479,24 @@ def _org_regions(store, ctx) -> dict:
         direct: dict = {}
         for r in store.query(f"SELECT ?x ?or WHERE {{ ?x <{AMI}region> ?or }}"):
             direct.setdefault(r["x"], set()).add(r["or"])
-        used = sorted({r for rs in direct.values() for r in rs}, key=str)
-        found = _chunked_pairs(
-            store, lambda ch: f"SELECT ?or ?cr WHERE {{ {_values('or', ch)} "
-                              f"?or <{SKOS}broader>* ?cr }}", used, "or", "cr")
-        up = {r: frozenset(found.get(r, {r})) for r in used}
+        up = _region_ancestors(store, ctx)
         ctx["org_regions"] = {x: (up[next(iter(rs))] if len(rs) == 1
                                   else frozenset().union(*(up[r] for r in rs)))
                               for x, rs in direct.items()}
     return ctx["org_regions"]
+
+
+def _region_ancestors(store, ctx) -> dict:
+    """region used by ``ami:region`` -> the regions at or above it (``skos:broader*``), once
+    per run."""
+    if "region_ancestors" not in ctx:
+        used = sorted((s["or"] for s in store.query(
+            f"SELECT DISTINCT ?or WHERE {{ ?x <{AMI}region> ?or }}")), key=str)
+        found = _chunked_pairs(
+            store, lambda ch: f"SELECT ?or ?cr WHERE {{ {_values('or', ch)} "
+                              f"?or <{SKOS}broader>* ?cr }}", used, "or", "cr")
+        ctx["region_ancestors"] = {r: frozenset(found.get(r, {r})) for r in used}
+    return ctx["region_ancestors"]
 
 
 def _by_region(ctx: dict, regions: dict, r) -> list:

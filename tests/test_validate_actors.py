@@ -3,7 +3,7 @@ region, or members) are evaluated set-at-a-time (amikg/validate_actors.py). They
 per-cluster run's and pyshacl's results exactly, including the corner cases: the cluster itself as
 the only witness (``?o != $this``), regions below regions (``skos:broader*``), members through
 ``org:Membership``, connections between a region actor and a member, a category marked not
-applicable, clusters with no region."""
+applicable, clusters with no region, clusters with two regions."""
 
 from __future__ import annotations
 
@@ -51,6 +51,10 @@ x:twin2 a ami:Cluster, ami:SME ; rdfs:label "Twin 2"@en ; ami:region x:pair .
 # a connection whose one end is the cluster itself
 x:hub a ami:Cluster ; rdfs:label "Hub"@en ; ami:region x:hubland ; ami:connectedWith x:o5 .
 x:o5 a org:Organization ; ami:region x:hubland .
+# two regions: a connection from an actor of one to an actor of the other counts
+x:double a ami:Cluster ; rdfs:label "Double"@en ; ami:region x:east, x:west .
+x:o6 a org:Organization ; ami:region x:east ; ami:connectedWith x:o7 .
+x:o7 a org:Organization ; ami:region x:west .
 """
 
 
@@ -95,6 +99,7 @@ def test_corner_cases_equal_the_per_node_run_and_pyshacl(monkeypatch):
     assert ("twin1", "connections") in by       # a connection with itself does not count
     assert ("hub", "connections") in by
     assert ("members", "connections") not in by  # hasMember x Membership
+    assert ("double", "connections") not in by   # one end in each of its regions
     assert ("upper", "patents") not in by       # patent holder two regions below
 
 
