@@ -103,10 +103,10 @@ def _match(text: str, i: int, open_: str, close: str) -> int:
     raise ValueError("unbalanced")
 
 
-def _top_level_filters(text: str):
-    """``(start, end, kind, inner)`` of the FILTERs at the top level of a group's text;
-    kind is ``expr``, ``exists`` or ``not-exists``."""
-    out, i, depth, n = [], 0, 0, len(text)
+def _top_level_words(text: str):
+    """Indices of the words at the top level of a group's text (not inside ``{}``, ``()`` or a
+    string literal)."""
+    i, depth, n = 0, 0, len(text)
     while i < n:
         ch = text[i]
         if ch == '"':
@@ -116,23 +116,32 @@ def _top_level_filters(text: str):
             depth += 1
         elif ch in "})":
             depth -= 1
-        elif depth == 0 and text.startswith("FILTER", i) and (i == 0 or not text[i - 1].isalnum()):
-            j = i + 6
-            while j < n and text[j].isspace():
-                j += 1
-            m = re.match(r"(NOT\s+)?EXISTS\s*\{", text[j:])
-            if m:
-                b = j + m.end() - 1
-                e = _match(text, b, "{", "}")
-                out.append((i, e, "not-exists" if m.group(1) else "exists", text[b + 1:e - 1]))
-            elif j < n and text[j] == "(":
-                e = _match(text, j, "(", ")")
-                out.append((i, e, "expr", text[j:e]))
-            else:
-                raise ValueError("unsupported FILTER")
-            i = e
-            continue
+        elif depth == 0 and ch.isalpha() and (i == 0 or not (text[i - 1].isalnum()
+                                                              or text[i - 1] in "?$:_-")):
+            yield i
         i += 1
+
+
+def _top_level_filters(text: str):
+    """``(start, end, kind, inner)`` of the FILTERs at the top level of a group's text;
+    kind is ``expr``, ``exists`` or ``not-exists``."""
+    out, n = [], len(text)
+    for i in _top_level_words(text):
+        if not text.startswith("FILTER", i):
+            continue
+        j = i + 6
+        while j < n and text[j].isspace():
+            j += 1
+        m = re.match(r"(NOT\s+)?EXISTS\s*\{", text[j:])
+        if m:
+            b = j + m.end() - 1
+            e = _match(text, b, "{", "}")
+            out.append((i, e, "not-exists" if m.group(1) else "exists", text[b + 1:e - 1]))
+        elif j < n and text[j] == "(":
+            e = _match(text, j, "(", ")")
+            out.append((i, e, "expr", text[j:e]))
+        else:
+            raise ValueError("unsupported FILTER")
     return out
 
 

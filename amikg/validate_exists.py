@@ -30,7 +30,7 @@ import functools
 import re
 from dataclasses import dataclass
 
-from .validate_actors import _match, _skip_string, _top_level_filters, _vars
+from .validate_actors import _match, _top_level_filters, _top_level_words, _vars
 
 
 class Unplanned(Exception):
@@ -173,24 +173,11 @@ def _anti_joins(body: str, filters: list, prefixes: str) -> list:
 
 def _top_level_optionals(body: str) -> list[tuple[int, int]]:
     """Spans of the ``OPTIONAL { ... }`` groups at the top level of a group's text."""
-    out, i, depth, n = [], 0, 0, len(body)
-    while i < n:
-        ch = body[i]
-        if ch == '"':
-            i = _skip_string(body, i)
-            continue
-        if ch in "{(":
-            depth += 1
-        elif ch in "})":
-            depth -= 1
-        elif depth == 0 and (i == 0 or not body[i - 1].isalnum()):
-            m = re.compile(r"OPTIONAL\s*\{", re.I).match(body, i)
-            if m:
-                e = _match(body, m.end() - 1, "{", "}")
-                out.append((i, e))
-                i = e
-                continue
-        i += 1
+    out = []
+    for i in _top_level_words(body):
+        m = re.compile(r"OPTIONAL\s*\{", re.I).match(body, i)
+        if m:
+            out.append((i, _match(body, m.end() - 1, "{", "}")))
     return out
 
 
