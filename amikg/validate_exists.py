@@ -14,8 +14,8 @@ if the block's variable were unknown inside it: at 1M organisations one batch of
 queries, once per batch, and are joined here:
 
 * ``OUTER`` with the ``VALUES`` block, projecting the constraint's variables and the shared ones;
-* for each ``Pi``, the distinct tuples of its variables shared with ``OUTER`` (``VALUES`` too when
-  ``Pi`` mentions ``$this``; without ``$this`` once per run);
+* for each ``Pi``, the distinct tuples of its variables shared with ``OUTER``: with the same
+  ``VALUES`` block when ``Pi`` mentions ``$this``, else bound by the rows' own tuples;
 * a row is kept when its tuple is (``EXISTS``) or is not (``NOT EXISTS``) among them.
 
 That is exactly SPARQL's substitution semantics when every shared variable is bound in every
@@ -158,6 +158,13 @@ def _anti_joins(body: str, filters: list, prefixes: str) -> list:
         group = body[body.index("{", a) + 1:b - 1]
         rest = body[:min(a, s)] + body[b:s] + body[e:] if a < s else body[:s] + body[e:a] + body[b:]
         if v in _vars(rest) or re.search(r"\bOPTIONAL\b", group, re.I):
+            continue
+        # the left join sees only what the group binds before it: every variable X shares with
+        # the rest must be bound there (or be $this, bound by the VALUES block put first)
+        before = body[:a]
+        for fs, fe, _, _ in reversed([f for f in _top_level_filters(before)]):
+            before = before[:fs] + before[fe:]
+        if _vars(group) & _vars(rest) - {"this"} - _certain(prefixes, before):
             continue
         parts, last = [], 0
         for fs, fe, fkind, finner in _top_level_filters(group):

@@ -174,3 +174,15 @@ def test_planned_validation_equals_the_unplanned_one_on_3k_organisations(monkeyp
     assert len(fast) > 300
     monkeypatch.setattr(ExistsPlan, "of", classmethod(lambda cls, text: None))
     assert {r.key() for r in V.run_sparql(store, sg)} == {r.key() for r in fast}
+
+
+def test_an_optional_before_the_pattern_that_binds_its_shared_variable_is_not_an_anti_join(store):
+    # OPTIONAL { X } sees only what is bound before it: here ?value is bound after it, so the
+    # left join matches any ?value and the query is not NOT EXISTS { X } with ?value shared
+    text = PREFIXES + """SELECT ?this ?value WHERE {
+        OPTIONAL { ?this x:offers ?value . ?this x:office ?mo }
+        ?value a x:Area .
+        FILTER (!BOUND(?mo)) }"""
+    plan = ExistsPlan.of(text)
+    assert plan is None or not plan.clauses
+    assert _rows(V._set_rows(store, text, _focus(), {})) == _prebound(store, text)
