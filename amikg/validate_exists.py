@@ -30,6 +30,8 @@ import functools
 import re
 from dataclasses import dataclass
 
+import pyoxigraph as ox
+
 from .validate_actors import _match, _top_level_filters, _top_level_words, _vars
 
 
@@ -78,6 +80,8 @@ class ExistsPlan:
             else:
                 found = set()  # bound by the rows' own tuples, a chunk at a time
                 distinct = sorted(set(keys), key=str)
+                if any(isinstance(t, ox.BlankNode) for k in distinct for t in k):
+                    raise Unplanned("a blank node cannot be written in a VALUES block")
                 sel = " ".join("?" + v for v in shared)
                 for i in range(0, len(distinct), CHUNK):
                     found |= self._found(store, inner, shared, f"VALUES ({sel}) {{ " + " ".join(

@@ -186,3 +186,16 @@ def test_an_optional_before_the_pattern_that_binds_its_shared_variable_is_not_an
     plan = ExistsPlan.of(text)
     assert plan is None or not plan.clauses
     assert _rows(V._set_rows(store, text, _focus(), {})) == _prebound(store, text)
+
+
+def test_blank_node_values_fall_back_to_the_query_as_written():
+    # a clause without $this is bound by the rows' own values, and SPARQL cannot write a blank
+    # node in VALUES: the block runs as written instead
+    s = open_store("memory:")
+    s.raw.load(DATA.encode() + b"x:c4 x:offers [ x:retired true ] , [ x:retired false ] .",
+               format=V.ox.RdfFormat.TURTLE)
+    text = PREFIXES + FORMS["a clause without the focus node"]
+    with pytest.raises(Unplanned):
+        ExistsPlan.of(text).rows(s, V._values("this", _focus()))
+    rows = _rows(V._set_rows(s, text, _focus(), {}))
+    assert rows == _prebound(s, text) and len(rows) == 4  # c4's retired offer is not one
