@@ -406,7 +406,6 @@ def run_sparql(store: Store, sg: rdflib.Graph, only: list | None = None,
     results: list[Result] = []
     focus_cache: dict = {}
     ctx: dict = {}  # per run and target: the focus nodes' regions and members
-    exists_cache: dict = {}  # per run: EXISTS parts that do not depend on the focus node
     for sh in shapes:
         key = tuple(sorted(map(str, sh.classes)))
         if key not in focus_cache:
@@ -424,7 +423,7 @@ def run_sparql(store: Store, sg: rdflib.Graph, only: list | None = None,
         for c, text, cmsgs in per_node:  # $this only where a VALUES join equals substitution
             if embedded and set_safe(text):
                 rows = (r for i in range(0, len(focus), SET_BATCH)
-                        for r in _set_rows(store, text, focus[i:i + SET_BATCH], exists_cache))
+                        for r in _set_rows(store, text, focus[i:i + SET_BATCH]))
                 results += _sparql_constraint(store, sh, c, text, cmsgs, focus, rows)
             else:
                 rest.append((c, text, cmsgs))
@@ -498,7 +497,7 @@ def _values_rows(store: Store, text: str, batch: list):
         yield {n: s[n] for n in names if s[n] is not None}
 
 
-def _set_rows(store: Store, text: str, batch: list, cache: dict):
+def _set_rows(store: Store, text: str, batch: list):
     """Rows of a :func:`set_safe` constraint for ``batch``: its top-level ``FILTER [NOT] EXISTS``
     as semi-joins of plain queries where that is exact (:mod:`amikg.validate_exists`), else the
     query as written with one ``VALUES`` block."""
@@ -507,7 +506,7 @@ def _set_rows(store: Store, text: str, batch: list, cache: dict):
     plan = ExistsPlan.of(text)
     if plan is not None:
         try:
-            return plan.rows(store, _values("this", batch), cache)
+            return plan.rows(store, _values("this", batch))
         except Unplanned:
             pass
     return _values_rows(store, text, batch)
@@ -525,7 +524,7 @@ def _actor_rows(store: Store, text: str, focus: list, ctx: dict) -> list | None:
     def solutions(store, q, nodes):
         if getattr(store, "raw", None) is not None and set_safe(q):  # e.g. an assessment
             for i in range(0, len(nodes), SET_BATCH):
-                yield from _set_rows(store, q, nodes[i:i + SET_BATCH], {})
+                yield from _set_rows(store, q, nodes[i:i + SET_BATCH])
             return
         for i in range(0, len(nodes), BATCH):
             yield from _solutions(store, q, nodes[i:i + BATCH])

@@ -326,7 +326,7 @@ class ActorPlan:
         def is_actor(c, x) -> bool:     # c's actors (members, or in a region below c's) hold x
             return c in member_of.get(x, ()) or not regions.get(c, none).isdisjoint(up.get(x, ()))
 
-        for t, kv in self._witness_tuples(store, avars, None):
+        for t, kv in self._witness_tuples(store, avars):
             ups = [up.get(x, none) for x in t]
             common = ups[0].intersection(*ups[1:]) if len(ups) > 1 else ups[0]
             ends = {t[i] for i in excluded}
@@ -407,18 +407,12 @@ class ActorPlan:
              f"{self._rest_q} }} GROUP BY ?{c} {keys}")
         return self._stats(store.query(q), c)
 
-    def _witness_tuples(self, store, avars: list[str], only: list | None) -> list:
-        """Distinct (actor values, key values) solutions of REST, optionally only for the
-        actors ``only`` (one actor variable)."""
+    def _witness_tuples(self, store, avars: list[str]) -> list:
+        """Distinct (actor values, key values) solutions of REST (one scan)."""
         sel = " ".join("?" + v for v in avars + self.keys)
-        chunks = [None] if only is None else [only[i:i + CHUNK]
-                                              for i in range(0, len(only), CHUNK)]
-        out = set()
-        for ch in chunks:
-            vals = "" if ch is None else _values(avars[0], ch)
-            q = f"{self.prefixes}SELECT DISTINCT {sel} WHERE {{ {vals} {self.rest} }}"
-            for s in store.query(q):
-                out.add((tuple(s[v] for v in avars), tuple(s[k] for k in self.keys)))
+        q = f"{self.prefixes}SELECT DISTINCT {sel} WHERE {{ {self.rest} }}"
+        out = {(tuple(s[v] for v in avars), tuple(s[k] for k in self.keys))
+               for s in store.query(q)}
         return list(out)
 
 

@@ -55,11 +55,9 @@ class ExistsPlan:
         except ValueError:
             return None
 
-    def rows(self, store, values: str, cache: dict | None = None) -> list[dict]:
-        """The constraint's solutions for the focus nodes bound by ``values`` (a ``VALUES``
-        block put first in the group) as pyoxigraph terms by name. ``cache`` (one dict per run)
-        keeps what does not depend on the focus nodes: the clauses without shared variables."""
-        cache = {} if cache is None else cache
+    def rows(self, store, values: str) -> list[dict]:
+        """The constraint's solutions for the focus nodes bound by ``values`` (a
+        ``VALUES ?this`` block, put first in the group) as pyoxigraph terms by name."""
         q = f"{self.prefixes}{self.select} WHERE {{\n{values}{self.outer}\n}}"
         res = store.query(q)
         names = [v.value for v in res.variables]
@@ -71,11 +69,9 @@ class ExistsPlan:
                 if None in key:
                     raise Unplanned(f"?{shared[key.index(None)]} is unbound in a solution")
                 keys.append(key)
-            if not shared:
-                if (inner, shared) not in cache:
-                    cache[inner, shared] = bool(store.query(f"{self.prefixes}ASK {{ {inner} }}"))
-                found = {()} if cache[inner, shared] else set()
-            elif "this" in shared and values.startswith("VALUES ?this "):
+            if not shared:  # the same for every row
+                found = {()} if store.query(f"{self.prefixes}ASK {{ {inner} }}") else set()
+            elif "this" in shared:  # bound by the same block
                 found = self._found(store, inner, shared, values)
             else:
                 found = set()  # bound by the rows' own tuples, a chunk at a time
@@ -103,6 +99,7 @@ class ExistsPlan:
 CHUNK = 1000
 
 
+@functools.lru_cache(maxsize=256)  # once per constraint, not once per block of focus nodes
 def _plan(text: str) -> ExistsPlan | None:
     m = re.search(r"\bWHERE\s*\{", text, re.I)
     head = re.search(r"\bSELECT\s+(DISTINCT\s+)?(.*)$", text[:m.start()] if m else "", re.I | re.S)
@@ -160,13 +157,13 @@ def _anti_joins(body: str, filters: list, prefixes: str) -> list:
             continue
         a, b = opts[0]
         group = body[body.index("{", a) + 1:b - 1]
-        rest = body[:min(a, s)] + body[b:s] + body[e:] if a < s else body[:s] + body[e:a] + body[b:]
+        rest = body[:a] + body[b:s] + body[e:] if a < s else body[:s] + body[e:a] + body[b:]
         if v in _vars(rest) or re.search(r"\bOPTIONAL\b", group, re.I):
             continue
         # the left join sees only what the group binds before it: every variable X shares with
         # the rest must be bound there (or be $this, bound by the VALUES block put first)
         before = body[:a]
-        for fs, fe, _, _ in reversed([f for f in _top_level_filters(before)]):
+        for fs, fe, _, _ in reversed(_top_level_filters(before)):
             before = before[:fs] + before[fe:]
         if _vars(group) & _vars(rest) - {"this"} - _certain(prefixes, before):
             continue

@@ -153,7 +153,7 @@ def test_an_unbound_shared_variable_falls_back_to_the_query_as_written(store):
     plan = ExistsPlan.of(text)
     with pytest.raises(Unplanned):
         plan.rows(store, V._values("this", _focus()))
-    assert _rows(V._set_rows(store, text, _focus(), {})) == _prebound(store, text)
+    assert _rows(V._set_rows(store, text, _focus())) == _prebound(store, text)
 
 
 def test_the_roadmap_constraints_that_were_slow_have_a_plan():
@@ -185,7 +185,7 @@ def test_an_optional_before_the_pattern_that_binds_its_shared_variable_is_not_an
         FILTER (!BOUND(?mo)) }"""
     plan = ExistsPlan.of(text)
     assert plan is None or not plan.clauses
-    assert _rows(V._set_rows(store, text, _focus(), {})) == _prebound(store, text)
+    assert _rows(V._set_rows(store, text, _focus())) == _prebound(store, text)
 
 
 def test_blank_node_values_fall_back_to_the_query_as_written():
@@ -197,5 +197,5 @@ def test_blank_node_values_fall_back_to_the_query_as_written():
     text = PREFIXES + FORMS["a clause without the focus node"]
     with pytest.raises(Unplanned):
         ExistsPlan.of(text).rows(s, V._values("this", _focus()))
-    rows = _rows(V._set_rows(s, text, _focus(), {}))
+    rows = _rows(V._set_rows(s, text, _focus()))
     assert rows == _prebound(s, text) and len(rows) == 4  # c4's retired offer is not one
