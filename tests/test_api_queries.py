@@ -69,6 +69,7 @@ def test_paging(client):
     ("marketing-measures?min_importance=3.5", "min_importance"),
     ("patents?holder=not%20an%20iri", "holder"),
     ("partner-search?region=RO21", "competency"),
+    ("stakeholders-by-category?category=ami:Hospital", "cluster"),  # needs a cluster or a region
 ])
 def test_bad_input_is_a_400_naming_the_parameter(client, query, param):
     c, _ = client
