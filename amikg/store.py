@@ -235,8 +235,9 @@ def _query_error(e: Exception, what: str = "query") -> QueryError:
 
 
 
-#: Bytes per thread below which one bulk loader is as fast as several.
-_CHUNK_MIN = 8 << 20
+#: Bytes per thread below which one bulk loader is as fast as several (measured on 2 cores: a
+#: 1.6 MB file loads as fast either way, 4.7 MB 1.6x and 16 MB 1.8x faster in two parts).
+_CHUNK_MIN = 1 << 20
 _LINE_FORMATS = (ox.RdfFormat.N_TRIPLES, ox.RdfFormat.N_QUADS)
 
 

@@ -31,6 +31,7 @@ import argparse
 import gc
 import io
 import json
+import logging
 import os
 import statistics
 import subprocess
@@ -54,7 +55,7 @@ from amikg.store import open_store  # noqa: E402
 
 PARAMS = {"competency": ["pet"], "step": ["clinical-validation"], "region": ["RO21"],
           "for_cluster": ["amid:cluster/syn-0"], "exclude_cluster": ["amid:cluster/syn-0"]}
-OTHER = {  # parameters for the other named queries at scale
+OTHER = {  # parameters for the other named queries at scale (each that accepts none runs without too)
     "stakeholders-by-category": {"region": "RO21"},
     "key-players": {"cluster": "amid:cluster/syn-3"},
     "smes": {"region": "RO21"},
@@ -202,6 +203,9 @@ def main() -> None:
     ap.add_argument("--no-other", action="store_true", help="partner search only")
     args = ap.parse_args()
     from server.app import create_app
+    from server.ops import ACCESS_LOG
+
+    logging.getLogger(ACCESS_LOG).disabled = True  # one JSON line per request: not a figure
 
     tmp = None
     if args.workdir:
@@ -242,17 +246,22 @@ def main() -> None:
             else:
                 print(f"   {'rdflib in-memory':22} not run above {args.rdflib_max:,} organisations")
             if not args.no_other:
-                print("   other named queries (library | API), parameters as in OTHER:")
-                for name in sorted(load_queries()):
+                print("   other named queries (library | API), parameters as in OTHER, then none:")
+                runs = []
+                for name, oq in sorted(load_queries().items()):
                     if name == "partner-search":
                         continue
-                    p = OTHER.get(name, {})
+                    runs.append((name, OTHER.get(name, {})))
+                    if runs[-1][1] and not oq.one_of and not any(x.required for x in oq.params):
+                        runs.append((name, {}))
+                for name, p in runs:
                     api_url = f"/api/queries/{name}?" + urllib.parse.urlencode(p)
                     both = timed_together({
                         "lib": lambda: run_query(store, name, p).rows(),
                         "api": lambda: client.get(api_url).get_data()}, args.other_runs)
                     lib, api = both["lib"], both["api"]
-                    print(f"   {name:26} median {lib[0]:8.1f} ms  p95 {lib[1]:8.1f} ms "
+                    label = name + ("" if p else " (no parameters)") if OTHER.get(name) else name
+                    print(f"   {label:40} median {lib[0]:8.1f} ms  p95 {lib[1]:8.1f} ms "
                           f"(CPU {lib[2]:7.1f} ms) | median {api[0]:8.1f} ms  p95 {api[1]:8.1f} ms")
             print(f"   ({load()})")
             app.extensions["amikg"].close()

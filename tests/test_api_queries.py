@@ -46,13 +46,14 @@ def test_partner_search_over_http_with_repeated_parameters(client):
 
 def test_csv_and_sparql_formats_by_accept(client):
     c, _ = client
-    r = c.get("/api/queries/smes", headers={"Accept": "text/csv"})
+    r = c.get("/api/queries/smes?region=HU3", headers={"Accept": "text/csv"})
     assert r.status_code == 200 and r.mimetype == "text/csv"
     table = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
-    assert table[0] == ["org", "name", "located_in", "competencies", "steps"] and len(table) == 3
-    r = c.get("/api/queries/smes", headers={"Accept": "application/sparql-results+json"})
+    assert table[0] == ["org", "name", "located_in", "competencies", "steps"] and len(table) == 2
+    assert table[1][1] == "PetCT Devices"
+    r = c.get("/api/queries/smes?region=HU3", headers={"Accept": "application/sparql-results+json"})
     assert r.get_json()["head"]["vars"][0] == "org"
-    r = c.get("/api/queries/smes?format=tsv")
+    r = c.get("/api/queries/smes?region=HU3&format=tsv")
     assert r.mimetype == "text/tab-separated-values"
 
 
@@ -70,6 +71,7 @@ def test_paging(client):
     ("patents?holder=not%20an%20iri", "holder"),
     ("partner-search?region=RO21", "competency"),
     ("stakeholders-by-category?category=ami:Hospital", "cluster"),  # needs a cluster or a region
+    ("smes", "region"),                                              # needs a region or a cluster
 ])
 def test_bad_input_is_a_400_naming_the_parameter(client, query, param):
     c, _ = client

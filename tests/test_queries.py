@@ -167,9 +167,11 @@ def test_key_players_rows(fx):
 
 
 def test_smes_rows(fx):
-    assert rows(fx, "smes") == [
+    assert rows(fx, "smes", region="ES") == [
         {"org": ID + "org/fx-madrid-sme", "name": "Madrid Ultrasound", "located_in": NUTS + "ES30",
          "competencies": "ultrasound", "steps": "product development"},
+    ]
+    assert rows(fx, "smes", region="HU") == [
         {"org": ID + "org/fx-petct-sme", "name": "PetCT Devices", "located_in": NUTS + "HU321",
          "competencies": "PET-CT", "steps": "manufacturing"},
     ]

@@ -196,7 +196,7 @@ def _big_ntriples(lines: int, tail: bytes = b"") -> bytes:
                     for i in range(lines)) + tail
 
 
-BIG = 200_000  # ~20 MB: above the size from which the embedded store loads in parallel
+BIG = 40_000  # ~4 MB: above the size (2 MB) from which the embedded store loads in parallel
 
 
 def test_large_ntriples_load_in_parallel_chunks_is_complete(tmp_path):
