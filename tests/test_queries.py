@@ -166,6 +166,27 @@ def test_key_players_rows(fx):
         [("ClinVal Imaging", 7)]
 
 
+def test_smes_sort_by_the_whole_name_and_page_in_that_order(fx):
+    """The page is sorted on 15-character pieces of the name first (cheap on Oxigraph): names
+    that share their first 15 or 30 characters still come in name order, also across pages."""
+    names = ["Hungarian Imaging Devices Company Zeta", "Hungarian Imaging Devices Company Alpha",
+             "Hungarian Imaging Devices Co", "Hungarian Imaging Z", "Hungarian Imaging A"]
+    g = ox.NamedNode("https://w3id.org/amikg/graph/test-sort")
+    quads = []
+    for i, name in enumerate(names):
+        o = ox.NamedNode(f"{ID}org/fx-sort-{i}")
+        quads += [ox.Quad(o, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                          ox.NamedNode(AMI + "SME"), g),
+                  ox.Quad(o, ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                          ox.Literal(name, language="en"), g),
+                  ox.Quad(o, ox.NamedNode(AMI + "region"), ox.NamedNode(NUTS + "HU321"), g)]
+    fx.add(quads)
+    expected = sorted(names + ["PetCT Devices"])
+    assert [r["name"] for r in rows(fx, "smes", region="HU3")] == expected
+    pages = [run_query(fx, "smes", {"region": "HU3"}, limit=2, offset=o).rows() for o in (0, 2, 4)]
+    assert [r["name"] for page in pages for r in page] == expected
+
+
 def test_smes_rows(fx):
     assert rows(fx, "smes", region="ES") == [
         {"org": ID + "org/fx-madrid-sme", "name": "Madrid Ultrasound", "located_in": NUTS + "ES30",
