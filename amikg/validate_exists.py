@@ -179,11 +179,14 @@ def _anti_joins(body: str, filters: list, prefixes: str) -> list:
     return out
 
 
+_OPTIONAL = re.compile(r"OPTIONAL\s*\{", re.I)
+
+
 def _top_level_optionals(body: str) -> list[tuple[int, int]]:
     """Spans of the ``OPTIONAL { ... }`` groups at the top level of a group's text."""
     out = []
     for i in _top_level_words(body):
-        m = re.compile(r"OPTIONAL\s*\{", re.I).match(body, i)
+        m = _OPTIONAL.match(body, i)
         if m:
             out.append((i, _match(body, m.end() - 1, "{", "}")))
     return out
@@ -209,9 +212,7 @@ def _certain_vars(node) -> set:
     if name in ("Project", "Distinct", "Reduced", "ToMultiSet", "Filter", "Slice", "OrderBy"):
         return _certain_vars(node.p)
     if name == "BGP":
-        return {t for triple in node.triples for t in (triple[0], triple[2])
-                if isinstance(t, Variable)} | {t[1] for t in node.triples
-                                                if isinstance(t[1], Variable)}
+        return {t for triple in node.triples for t in triple if isinstance(t, Variable)}
     if name == "Join":
         return _certain_vars(node.p1) | _certain_vars(node.p2)
     if name in ("LeftJoin", "Minus"):

@@ -251,16 +251,15 @@ def main() -> None:
                 for name, oq in sorted(load_queries().items()):
                     if name == "partner-search":
                         continue
-                    runs.append((name, OTHER.get(name, {})))
+                    runs.append((name, OTHER.get(name, {}), name))
                     if runs[-1][1] and not oq.one_of and not any(x.required for x in oq.params):
-                        runs.append((name, {}))
-                for name, p in runs:
+                        runs.append((name, {}, name + " (no parameters)"))
+                for name, p, label in runs:
                     api_url = f"/api/queries/{name}?" + urllib.parse.urlencode(p)
                     both = timed_together({
                         "lib": lambda: run_query(store, name, p).rows(),
                         "api": lambda: client.get(api_url).get_data()}, args.other_runs)
                     lib, api = both["lib"], both["api"]
-                    label = name + ("" if p else " (no parameters)") if OTHER.get(name) else name
                     print(f"   {label:40} median {lib[0]:8.1f} ms  p95 {lib[1]:8.1f} ms "
                           f"(CPU {lib[2]:7.1f} ms) | median {api[0]:8.1f} ms  p95 {api[1]:8.1f} ms")
             print(f"   ({load()})")
