@@ -30,7 +30,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .errors import AmikgError, AuthenticationRequired, ForbiddenOperation, LoadError, StoreError
-from .store import OxigraphStore, open_store
+from .store import open_snapshot, open_store
 
 
 @dataclass
@@ -54,11 +54,11 @@ def _fresh_target(target: Path) -> None:
 
 def count_quads(path: Path) -> int:
     """Open a store directory read-only and count its quads (proves it is a usable store)."""
-    store = OxigraphStore.read_only(path)
+    store = open_snapshot(path)
     try:
-        return len(store.raw)
+        return store.count()
     finally:
-        store._store = None
+        store.close()
 
 
 def backup_local(location: str, target: str | Path) -> BackupReport:
@@ -70,7 +70,7 @@ def backup_local(location: str, target: str | Path) -> BackupReport:
     _fresh_target(target)
     store = open_store(location)
     try:
-        if store.kind != "embedded":
+        if not store.can_snapshot:
             raise StoreError(f"backup needs an embedded store directory, not {store.location}; "
                              "use `amikg dump` for a portable copy of any store")
         store.backup(target)
@@ -147,7 +147,7 @@ def restore_backup(backup: str | Path, location: str) -> tuple[int, Path | None]
     try:
         copy = staging / "store"
         shutil.copytree(backup, copy)
-        OxigraphStore(copy).close()  # opens read-write: repairs an unfinished bulk write, if any
+        open_store(str(copy)).close()  # opens read-write: repairs an unfinished bulk write, if any
         aside = _move_aside(store_dir)
         copy.rename(store_dir)
     finally:
@@ -183,9 +183,9 @@ def restore_dump(dump: str | Path, location: str) -> tuple[int, Path | None]:
     staging = Path(tempfile.mkdtemp(prefix=f".{store_dir.name}.restoring-", dir=store_dir.parent))
     try:
         copy = staging / "store"
-        store = OxigraphStore(copy)
+        store = open_store(str(copy))
         try:
-            store.raw.bulk_extend(quads)
+            store.bulk_extend(quads)
         finally:
             store.close()
         aside = _move_aside(store_dir)

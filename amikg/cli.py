@@ -17,7 +17,8 @@ from . import __version__
 from .config import Settings
 from .errors import AmikgError, FormatError
 from .namespaces import GRAPH_META, PREFIXES
-from .store import RDF_FORMATS, RESULT_FORMATS, Store, open_store, rdf_format
+from .store import (LOCATION_HELP, RDF_FORMATS, RESULT_FORMATS, Store, open_store,
+                    parse_location, rdf_format)
 
 
 class AmikgGroup(click.Group):
@@ -35,8 +36,7 @@ def store_option(f):
     """The ``--store`` option every command has."""
     return click.option(
         "--store", "store_location", envvar="AMIKG_STORE", default=None, metavar="LOCATION",
-        help="Store: a directory (embedded, default ~/.local/share/amikg/store), 'memory:', "
-             "or a remote URL such as oxigraph+http://127.0.0.1:7878 (see README).")(f)
+        help=LOCATION_HELP)(f)
 
 
 def get_store(store_location: str | None) -> Store:
@@ -306,10 +306,9 @@ def _check_store_in_child(location: str, settings: Settings) -> None:
     """Open and close the store once before serving, in a child process for an embedded store:
     RocksDB started in gunicorn's master would leave its background threads behind at the fork,
     and the worker's flushes (hence snapshots for queries after a write) would wait forever."""
-    from server.wsgi import single_process_store
     from .errors import StoreError
 
-    if not single_process_store(location) or location == "memory:":
+    if parse_location(location).directory is None:
         open_store(location, settings).close()
         return
     import subprocess
@@ -545,7 +544,7 @@ def restore(store_location, source):
     from .backup import restore_backup, restore_dump
 
     location = store_location or Settings.from_env().store_location
-    if "://" in location or location == "memory:":
+    if parse_location(location).directory is None:
         raise FormatError(f"restore needs an embedded store directory, not {location}; load a "
                           "dump into a remote store with `amikg load --append DUMP.nq`")
     if Path(source).is_dir():

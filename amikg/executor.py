@@ -45,8 +45,8 @@ from . import errors
 from .config import Settings
 from .errors import AmikgError, LimitExceeded, QueryError, QueryTimeout, StoreError
 from .namespaces import PREFIXES
-from .sparql_guard import check_query, check_update, add_using
-from .store import RDF_FORMATS, RESULT_FORMATS, OxigraphStore, Store
+from .sparql.guard import add_using, check_query, check_update
+from .store import RDF_FORMATS, RESULT_FORMATS, Store, open_snapshot
 
 #: What each result format is sent as.
 RESULT_MEDIA = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
@@ -229,7 +229,7 @@ def _worker_main() -> None:  # pragma: no cover - runs in a child process
         try:
             if req["path"] != current:
                 store = None
-                store = OxigraphStore.read_only(req["path"])
+                store = open_snapshot(req["path"])
                 current = req["path"]
             ans = run_query(store, req["sparql"], req["format"],
                             default_graph=req["default_graph"], named_graphs=req["named_graphs"],
@@ -264,10 +264,10 @@ class _Worker:
 class ProcessExecutor(Executor):
     """Queries in killable worker processes over checkpoints of an embedded store."""
 
-    def __init__(self, store: OxigraphStore, settings: Settings, workers: int = 2):
+    def __init__(self, store: Store, settings: Settings, workers: int = 2):
         super().__init__(store, settings)
         self._root = Path(tempfile.mkdtemp(prefix=".amikg-snapshots-",
-                                           dir=str(Path(store.location).resolve().parent)))
+                                           dir=str(store.directory.resolve().parent)))
         self._lock = threading.Lock()
         self._gen, self._path, self._dirty = 0, None, True
         self._all: list[_Worker] = []
@@ -357,9 +357,10 @@ class ProcessExecutor(Executor):
 
 
 def make_executor(store: Store, settings: Settings, workers: int | None = None) -> Executor:
-    """The right executor for ``store``: worker processes for an embedded on-disk store (unless
-    ``workers`` is 0), the calling thread otherwise."""
-    if isinstance(store, OxigraphStore) and store.kind == "embedded" and workers != 0:
+    """The right executor for ``store``: worker processes over checkpoints where the store can
+    make them (the embedded on-disk store; unless ``workers`` is 0), the calling thread
+    otherwise."""
+    if store.can_snapshot and workers != 0:
         return ProcessExecutor(store, settings, workers or min(4, os.cpu_count() or 2))
     return Executor(store, settings)
 

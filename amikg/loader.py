@@ -266,7 +266,7 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
                           skipped=True)
     started = _now()
     label = label or f"load {', '.join(s.name for s in sources)}"
-    if store.kind == "embedded":
+    if store.can_bulk_load:
         # Fresh graphs go through Oxigraph's bulk loader straight from the bytes, journalled so
         # that a syntax error part-way (or a crash) drops them again. Only quad files are parsed
         # first, for the graphs they name (which must be fresh too).

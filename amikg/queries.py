@@ -63,6 +63,8 @@ import yaml
 from .config import data_root
 from .errors import NotFound, ParameterError, QueryError
 from .namespaces import PREFIXES
+from .sparql.binder import inject, values_block
+from .sparql.lexer import mask
 from .store import Store
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -196,9 +198,7 @@ _GROUP_CONCAT_RE = re.compile(r"\bGROUP_CONCAT\s*\(", re.IGNORECASE)
 def group_concat_variables(text: str) -> set[str]:
     """The variables a query text binds to a ``GROUP_CONCAT`` (``(GROUP_CONCAT(...) AS ?v)``);
     strings and comments are skipped."""
-    from .virtuoso_paths import _mask  # string contents and comments blanked, same length
-
-    masked = _mask(text)
+    masked = mask(text)
     found = set()
     for m in _GROUP_CONCAT_RE.finditer(masked):
         depth, k = 1, m.end()
@@ -315,17 +315,6 @@ def _candidates(value: str) -> tuple[list[ox.NamedNode], list[ox.Literal]]:
         lits.append(ox.Literal(w))
         lits.append(ox.Literal(w, language="en"))
     return iris, lits
-
-
-def values_block(variables: list[str], rows: list[list[ox.NamedNode | ox.Literal | None]]) -> str:
-    """A ``VALUES`` block from pyoxigraph terms (serialised, hence escaped, by the library);
-    ``None`` is ``UNDEF``."""
-    def cell(t):
-        return "UNDEF" if t is None else str(t)
-    if len(variables) == 1:
-        return f"VALUES ?{variables[0]} {{ {' '.join(cell(r[0]) for r in rows)} }}"
-    body = " ".join("(" + " ".join(cell(t) for t in r) + ")" for r in rows)
-    return f"VALUES ({' '.join('?' + v for v in variables)}) {{ {body} }}"
 
 
 def _resolve_all(store: Store, items: list[tuple[Param, list[str]]]) -> list[list[ox.NamedNode]]:
@@ -484,11 +473,9 @@ def render(query: NamedQuery, bound: dict[str, list], limit: int | None = None,
     for name, terms in top.get("__multi__", []):
         blocks.append(values_block([name], [[t] for t in terms]))
     if blocks:
-        body = _strip_comments(text)
-        m = re.search(r"\bWHERE\s*\{", body, re.IGNORECASE) or re.search(r"\{", body)
-        if not m:
+        text = inject(_strip_comments(text), "\n  ".join(blocks) + "\n", sep="\n  ")
+        if text is None:
             raise QueryError(f"{query.name}: cannot bind parameters: no WHERE group")
-        text = body[:m.end()] + "\n  " + "\n  ".join(blocks) + "\n" + body[m.end():]
     if inner_page is None:
         raise QueryError(f"{query.name}: a '# page' or '# page-end' comment must follow "
                          "'LIMIT n' on its line", source=str(query.path))

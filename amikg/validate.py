@@ -38,7 +38,8 @@ from rdflib.namespace import RDF, RDFS
 from .config import data_root
 from .errors import AmikgError, LoadError, NotFound, QueryError
 from .namespaces import AMI, AMID, PREFIXES, SH, SKOS
-from .store import Store
+from .sparql.lexer import mask
+from .store import Store, scratch_store
 
 #: Built-in profiles: name -> shapes files under ``shapes/``.
 PROFILES = {"roadmap": ["roadmap.ttl"], "data": ["data-quality.ttl"]}
@@ -450,9 +451,8 @@ def set_safe(text: str) -> bool:
     holds the ``VALUES``, binds it: a join or the left join's condition), or a triple pattern in
     plain/``UNION`` groups below those (a join), or anywhere inside an ``EXISTS`` whose filter is
     in one of those two groups (``EXISTS`` substitutes the row's bindings)."""
-    from .virtuoso_paths import _mask  # string contents and comments blanked, IRIs kept
 
-    t = _mask(text)
+    t = mask(text)
     m = re.search(r"\bWHERE\s*\{", t, re.I)
     head = re.search(r"\bSELECT\b(.*)$", t[:m.start()] if m else "", re.I | re.S)
     if head is None or not re.fullmatch(r"\s*(DISTINCT\s+)?([?$]\w+\s*)+", head.group(1), re.I):
@@ -715,12 +715,11 @@ def validate_source(source, profile: str = "roadmap", cluster: str | None = None
 
     :raise LoadError: naming the file, line and column when the file does not parse."""
     from .loader import parse_source
-    from .store import OxigraphStore
 
     quads = parse_source(source, "urn:x-amikg:upload")
     sg = shapes_graph(profile)
     engine = _choose(engine, sg)
-    mem = OxigraphStore(None)
+    mem = scratch_store()
     onto = ontology_graph()
     mem.add(ox.Quad(_to_ox(s), _to_ox(p), _to_ox(o), ox.NamedNode("urn:x-amikg:ontology"))
             for s, p, o in onto)

@@ -51,7 +51,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 from virtuoso import VirtuosoServer, virtuoso_binary  # noqa: E402  (tests/virtuoso.py)
 
 from amikg.loader import load_paths  # noqa: E402
-from amikg.store import _inject_values, open_store  # noqa: E402
+from amikg.sparql.binder import bind  # noqa: E402
+from amikg.store import open_store  # noqa: E402
 
 AMI = "https://w3id.org/amikg/ontology#"
 ONTOLOGY_GRAPH = "https://w3id.org/amikg/graph/ontology"
@@ -65,7 +66,7 @@ def query_mix(vocab: dict) -> dict[str, str]:
     """The queries, as final SPARQL text (parameters bound with amikg's VALUES injection)."""
     import pyoxigraph as ox
 
-    partner = _inject_values(
+    partner = bind(
         PREFIXES + "SELECT ?org ?label WHERE {\n"
         "  ?org ami:hasCompetency ?competency ; ami:actsAtStep ?step ; ami:region ?region ;\n"
         "       rdfs:label ?label }\nORDER BY ?label LIMIT 50",

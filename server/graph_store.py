@@ -18,7 +18,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from amikg.errors import FormatError, NotFound, QueryError
 from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
-from amikg.store import RDF_FORMATS, _quad_text, format_name, nn, rdf_format
+from amikg.store import RDF_FORMATS, format_name, nn, quad_text, rdf_format
 
 from .app import current_store
 from .safety import require_read, require_write
@@ -94,7 +94,7 @@ def graph_write():
     replace = request.method == "PUT"
     if graph is None:
         _, quads = _body_quads(_DEFAULT_PLACEHOLDER)
-        body = "\n".join(_quad_text(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()))
+        body = "\n".join(quad_text(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()))
                          for q in quads)
         store.update(("DROP SILENT DEFAULT ;\n" if replace else "") +
                      f"INSERT DATA {{\n{body}\n}}")

@@ -253,18 +253,19 @@ def metrics_page():
 
 @bp.post("/admin/backup")
 def backup():
-    """A consistent snapshot of the embedded store as a tar stream (needs the update token)."""
+    """A consistent snapshot of the store as a tar stream (needs the update token), where the
+    store can make checkpoints."""
     from .app import current_store
     from .safety import require_write
 
     require_write()
     store = current_store()
-    if store.kind != "embedded" or not hasattr(store, "backup"):
+    if not store.can_snapshot:
         raise Conflict("online backup needs the embedded on-disk store; for other stores use "
                          "their own backup, or `amikg dump` for a portable N-Quads copy")
-    # next to the store: the checkpoint hard-links the RocksDB files on the same file system
+    # next to the store: the checkpoint hard-links the store's files on the same file system
     work = Path(tempfile.mkdtemp(prefix=".amikg-backup-",
-                                 dir=str(Path(store.location).resolve().parent)))
+                                 dir=str(store.directory.resolve().parent)))
     try:
         snap = work / "store"
         store.backup(snap)

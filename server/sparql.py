@@ -18,7 +18,7 @@ from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMedi
 from amikg.config import data_root
 from amikg.errors import ConfigError, QueryError
 from amikg.executor import RDF_MEDIA, RESULT_MEDIA
-from amikg.sparql_guard import inspect
+from amikg.sparql.guard import inspect
 
 from .app import current_executor, current_settings, current_store
 from .safety import require_read, require_write

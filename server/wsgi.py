@@ -8,14 +8,9 @@ the embedded store still run in parallel, in the query executor's worker process
 
 from __future__ import annotations
 
-import re
-
 from gunicorn.app.base import BaseApplication
 
-
-def single_process_store(location: str) -> bool:
-    """Whether the store can only be held by one process (embedded on disk, or memory)."""
-    return not re.match(r"^(?:\w+\+)?https?://", location)
+from amikg.store import parse_location
 
 
 class AmikgServer(BaseApplication):
@@ -38,7 +33,7 @@ class AmikgServer(BaseApplication):
 def serve(*, host: str, port: int, store: str, workers: int, threads: int, query_workers: int | None,
           timeout: float, log_level: str = "info") -> None:
     """Serve the app until interrupted."""
-    if single_process_store(store):
+    if parse_location(store).single_process:
         workers = 1
     options = {
         "bind": f"{host}:{port}",

@@ -122,7 +122,7 @@ def live_dump(svc: LiveService) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         with tarfile.open(fileobj=io.BytesIO(body)) as tar:
             tar.extractall(tmp, filter="data")
-        from amikg.store import OxigraphStore
+        from amikg.store.oxigraph import OxigraphStore
         ro = OxigraphStore.read_only(Path(tmp) / "store")
         try:
             return sorted(str(q) for q in ro.quads())

@@ -58,7 +58,7 @@ def test_error_during_bulk_write_drops_the_partial_graph(tmp_path):
         load_paths(store, [SAMPLE], "https://w3id.org/amikg/graph/source/keep")
         before = sorted(str(q) for q in store.quads())
         import pyoxigraph as ox
-        from amikg import store as st
+        from amikg.store import oxigraph as st
         # what a crash between the journal entry and its removal leaves behind
         g = ox.NamedNode("https://w3id.org/amikg/graph/source/half")
         store.raw.extend([ox.Quad(ox.NamedNode(st._JOURNAL + "x"), ox.NamedNode(st._INCOMPLETE),

@@ -103,7 +103,7 @@ def test_metrics_count_requests_timeouts_and_store_size(store_dir, tmp_path):
 def sorted_dump_while_running(store_dir) -> list[str]:
     """The quads of a store the service holds, from a read-only view of a copy of it."""
     import tempfile
-    from amikg.store import OxigraphStore
+    from amikg.store.oxigraph import OxigraphStore
     with tempfile.TemporaryDirectory() as tmp:
         shutil.copytree(store_dir, tmp + "/c", ignore=shutil.ignore_patterns("LOCK"))
         ro = OxigraphStore.read_only(tmp + "/c")

@@ -35,7 +35,7 @@ def fill(store) -> None:
 BACKENDS = ["memory", "embedded", "oxigraph-server", "virtuoso"]
 
 #: Named-query tests Virtuoso 7.2 answers wrongly even with the rewrites of VirtuosoStore.query
-#: (amikg/virtuoso_paths.py, amikg/virtuoso_dialect.py; README, "Running on other stores"):
+#: (amikg/store/virtuoso/paths.py, amikg/store/virtuoso/dialect.py; README, "Running on other stores"):
 #: strict expected failures on Virtuoso only, so a fix shows up as an unexpected pass. None now.
 VIRTUOSO_WRONG: dict[str, str] = {}
 #: Not run on Virtuoso at all: the query runs past the client's time limit and keeps the server

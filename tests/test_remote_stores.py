@@ -14,7 +14,9 @@ import pytest
 from amikg.errors import StoreError
 from amikg.loader import load_paths
 from amikg.namespaces import GRAPH_META
-from amikg.store import STAGING_PREFIX, VirtuosoStore, open_store
+from amikg.store import open_store
+from amikg.store.remote import STAGING_PREFIX
+from amikg.store.virtuoso.store import VirtuosoStore
 
 G = "https://w3id.org/amikg/graph/source/bulk"
 XSD = "http://www.w3.org/2001/XMLSchema#"

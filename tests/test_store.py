@@ -13,7 +13,9 @@ from rdflib.compare import isomorphic
 from amikg.errors import FormatError, LoadError, QueryError, StoreLockedError
 from amikg.loader import Source, load_paths, load_sources
 from amikg.namespaces import GRAPH_META
-from amikg.store import RDF_FORMATS, OxigraphStore, RemoteStore, open_store
+from amikg.store import RDF_FORMATS, open_store
+from amikg.store.oxigraph import OxigraphStore
+from amikg.store.remote import RemoteStore
 
 DATA = Path(__file__).parent / "data"
 SAMPLE = DATA / "sample.ttl"
@@ -200,7 +202,7 @@ BIG = 40_000  # ~4 MB: above the size (2 MB) from which the embedded store loads
 
 
 def test_large_ntriples_load_in_parallel_chunks_is_complete(tmp_path):
-    from amikg.store import _line_chunks
+    from amikg.store.oxigraph import _line_chunks
 
     data = _big_ntriples(BIG)
     assert len(_line_chunks(data, ox.RdfFormat.N_TRIPLES)) >= 2, "the parallel path is taken"

@@ -31,8 +31,8 @@ def test_sparql_engine_equals_pyshacl_on_10k_organisations():
 @pytest.mark.slow
 @pytest.mark.parametrize("server", [
     "oxigraph_server",
-    # Virtuoso 7.2: right since paths are inlined (amikg/virtuoso_paths.py) and FILTER EXISTS
-    # inside OPTIONAL is sent as a join (amikg/virtuoso_dialect.py: cp-management-office); the
+    # Virtuoso 7.2: right since paths are inlined (amikg/store/virtuoso/paths.py) and FILTER EXISTS
+    # inside OPTIONAL is sent as a join (amikg/store/virtuoso/dialect.py: cp-management-office); the
     # cluster's-actors constraints are evaluated set-at-a-time in Python (amikg/validate_actors.py)
     "virtuoso_server",
 ])

@@ -1,11 +1,11 @@
-"""Virtuoso's SPARQL dialect quirks that :class:`amikg.store.VirtuosoStore` works around (issue 10),
+"""Virtuoso's SPARQL dialect quirks that :class:`amikg.store.virtuoso.store.VirtuosoStore` works around (issue 10),
 checked on every backend: the answers must be the same everywhere."""
 
 from __future__ import annotations
 
 import pyoxigraph as ox
 
-from amikg.store import _split_lang_values
+from amikg.store.virtuoso.dialect import split_lang_values as _split_lang_values
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
@@ -49,7 +49,7 @@ def test_the_rewrite_leaves_other_text_alone():
         assert _split_lang_values(same) == same
 
 
-# -- property paths with * + ? (Virtuoso's transitive engine; amikg/virtuoso_paths.py) -------------
+# -- property paths with * + ? (Virtuoso's transitive engine; amikg/store/virtuoso/paths.py) -------------
 
 PATH_PREFIXES = """PREFIX ami: <https://w3id.org/amikg/ontology#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
@@ -131,7 +131,7 @@ def test_paths_with_both_ends_bound_or_a_values_start(any_store):
 
 
 def test_the_path_rewrite_leaves_strings_comments_and_plain_queries_alone():
-    from amikg.virtuoso_paths import inline_paths
+    from amikg.store.virtuoso.paths import inline_paths
 
     calls = []
 

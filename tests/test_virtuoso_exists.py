@@ -1,4 +1,4 @@
-"""The EXISTS / empty-VALUES rewrites of :mod:`amikg.virtuoso_dialect` (issue 10), checked on every
+"""The EXISTS / empty-VALUES rewrites of :mod:`amikg.store.virtuoso.dialect` (issue 10), checked on every
 backend: the same queries give the same rows everywhere, and the text rewrites are exact."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import re
 
 import pyoxigraph as ox
 
-from amikg.virtuoso_dialect import (bind_top_values, distinct_alternatives, empty_values,
+from amikg.store.virtuoso.dialect import (bind_top_values, distinct_alternatives, empty_values,
                                     exists_in_optional, filter_only_exists, grouped_sub_selects,
                                     minus_into_grouped, not_exists_triples, rewrite,
                                     unbound_counts,
@@ -238,7 +238,7 @@ NAMED = [
 
 
 def test_the_named_queries_rewritten_for_virtuoso_answer_the_same_on_oxigraph():
-    """Every Virtuoso rewrite of amikg.store.VirtuosoStore.query (dialect, grouped sub-selects
+    """Every Virtuoso rewrite of amikg.store.virtuoso.store.VirtuosoStore.query (dialect, grouped sub-selects
     as rows, inlined paths, VALUES split) applied to the named queries, run on Oxigraph: the
     same rows as the text as written."""
     import sys
@@ -246,8 +246,9 @@ def test_the_named_queries_rewritten_for_virtuoso_answer_the_same_on_oxigraph():
 
     from amikg.namespaces import PREFIXES
     from amikg.queries import bind_params, get_query, render
-    from amikg.store import _split_lang_values, open_store
-    from amikg.virtuoso_paths import inline_paths
+    from amikg.store import open_store
+    from amikg.store.virtuoso.dialect import split_lang_values as _split_lang_values
+    from amikg.store.virtuoso.paths import inline_paths
 
     sys.path.insert(0, str(Path(__file__).parent))
     from test_queries import fill

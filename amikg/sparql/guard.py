@@ -5,11 +5,11 @@ lets anyone who can send a query make the server call other hosts (server-side r
 or read local files. :func:`check_query` and :func:`check_update` refuse both unless the target is
 allow-listed (``AMIKG_SERVICE_ALLOW``), *before* anything executes.
 
-This is a careful tokenizer, not a full parser: it skips comments, strings and IRIs, so the word
-``SERVICE`` inside a literal or an IRI is not mistaken for the keyword. SPARQL allows ``\\uXXXX``
-escapes anywhere in the text; engines differ on whether they decode them outside strings, so the
-text is inspected both as written and decoded, and a target found in either view counts
-(fail closed).
+It reads the text with the one lexer (:mod:`amikg.sparql.lexer`), which skips comments, strings
+and IRIs, so the word ``SERVICE`` inside a literal or an IRI is not mistaken for the keyword.
+SPARQL allows ``\\uXXXX`` escapes anywhere in the text; engines differ on whether they decode
+them outside strings, so the text is inspected both as written and decoded, and a target found in
+either view counts (fail closed).
 """
 
 from __future__ import annotations
@@ -18,31 +18,12 @@ import re
 import urllib.parse
 from dataclasses import dataclass, field
 
-from .errors import ForbiddenOperation, QueryError
-
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+)
-  | (?P<comment>\#[^\n]*)
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
-  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
-               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
-  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
-  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7-\uFFFF]*)?:(?:[\w\-.:%\u00B7-\uFFFF]|\\.)*)
-  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
-  | (?P<other>.)
-""", re.VERBOSE | re.DOTALL)
+from ..errors import ForbiddenOperation, QueryError
+from .lexer import Token, tokens
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
                 "WITH")
-
-
-@dataclass
-class Token:
-    kind: str
-    text: str
-    start: int
-    end: int
 
 
 @dataclass
@@ -66,17 +47,6 @@ class Inspection:
         return self.form == "UPDATE"
 
 
-def tokenize(text: str) -> list[Token]:
-    """Significant tokens of ``text`` (whitespace and comments dropped)."""
-    out = []
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind in ("ws", "comment"):
-            continue
-        out.append(Token(kind, m.group(), m.start(), m.end()))
-    return out
-
-
 def _decode_codepoints(text: str) -> str:
     return re.sub(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})",
                   lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
@@ -93,7 +63,7 @@ def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str:
 
 
 def _inspect_one(text: str) -> Inspection:
-    toks = tokenize(text)
+    toks = tokens(text)
     info = Inspection()
     prefixes: dict[str, str] = {}
     base = ""
@@ -195,15 +165,15 @@ def add_using(text: str, using: list[str], using_named: list[str]) -> str:
     """
     if not using and not using_named:
         return text
-    toks = tokenize(text)
+    toks = tokens(text)
     clause = " ".join([f"USING <{g}>" for g in using] +
                       [f"USING NAMED <{g}>" for g in using_named]) + " "
     depth, inserts = 0, []
     prev = None
     for t in toks:
-        if t.kind == "other" and t.text == "{":
+        if t.kind == "punct" and t.text == "{":
             depth += 1
-        elif t.kind == "other" and t.text == "}":
+        elif t.kind == "punct" and t.text == "}":
             depth -= 1
         elif t.kind == "word" and depth == 0:
             w = t.text.upper()

@@ -18,7 +18,7 @@ Virtuoso 7.2 gets two uses of ``EXISTS`` wrong that the named queries rely on:
   row's values substituted into the pattern), for a block of one row binding IRIs only. An
   ``EXISTS`` inside a sub-select is left alone (its variables are the sub-select's own).
 
-The property-path rewrite (:mod:`amikg.virtuoso_paths`) runs after these, so a path inside an
+The property-path rewrite (:mod:`.paths`) runs after these, so a path inside an
 ``EXISTS`` whose end was a parameter variable now has a constant end and is inlined too.
 """
 
@@ -26,7 +26,8 @@ from __future__ import annotations
 
 import re
 
-from .virtuoso_paths import _IRI as _PATH_IRI, _PN, _TERM, _mask
+from ...sparql.lexer import mask, tokens
+from .paths import _IRI as _PATH_IRI, _PN, _TERM
 
 _IRI = r"<[^<>\"{}|^`\\\s]*>"
 #: ``[NOT] EXISTS { VALUES ?v { ... } ...``: a block opening the group.
@@ -47,7 +48,7 @@ _TOP_VALUES = re.compile(
 def values_tests(sparql: str) -> str:
     """Every ``[NOT] EXISTS { VALUES ?v { IRIs } ... }`` as the expression it equals, and every
     count of a parameter's values as the number."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     out, last = [], 0
     for m in _VALUES_COUNT.finditer(masked):
         body = m.group("body")
@@ -62,7 +63,7 @@ def values_tests(sparql: str) -> str:
         last = m.end()
     if out:
         sparql = "".join(out) + sparql[last:]
-        masked = _mask(sparql)
+        masked = mask(sparql)
     out, last = [], 0
     for m in _VALUES_TEST.finditer(masked):
         if m.start() < last:
@@ -139,7 +140,7 @@ def empty_values(sparql: str) -> str:
     is the same query: a ``UNION`` branch (with its ``UNION``), an ``OPTIONAL`` or a ``MINUS``
     group. Virtuoso 7.2 loses the other branches' rows over such a branch."""
     for _ in range(100):
-        masked = _mask(sparql)
+        masked = mask(sparql)
         for m in _EMPTY_VALUES.finditer(masked):
             start = _open(masked, m.start())
             if start < 0 or re.search(r"\bVALUES\s*$", masked[:start - 1]):
@@ -176,7 +177,7 @@ def _close(masked: str, start: int) -> int:
 
 def bind_top_values(sparql: str) -> str:
     """The top ``VALUES`` row's IRIs written into the ``EXISTS`` groups of the top WHERE group."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     first = re.search(r"\bWHERE\s*\{|\{", masked, re.IGNORECASE)  # the top group's opening
     m = _TOP_VALUES.match(masked, first.start()) if first else None
     if not m:
@@ -243,7 +244,7 @@ def exists_in_optional(sparql: str) -> str:
     each is mentioned in ``P`` or before the ``OPTIONAL``; a filter holding more than the one
     ``EXISTS`` (``FILTER(EXISTS {...} || ...)``) is left as written."""
     for _ in range(100):
-        masked = _mask(sparql)
+        masked = mask(sparql)
         for m in re.finditer(r"\bOPTIONAL\s*\{", masked, re.IGNORECASE):
             start = m.end()
             end = _close(masked, start)
@@ -305,7 +306,7 @@ def unbound_counts(sparql: str) -> str:
     Every group of a grouped query has at least one row, and ``?v`` is bound in none, so the
     count is 0. Virtuoso 7.2 fails to compile such a count inside an expression of a nested
     sub-select (``(IF(COUNT(?step) > 0, 1, 0) AS ?at_step)`` with no ``?step`` left: SQ156)."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     out, last = [], 0
     for m in _COUNT_VAR.finditer(masked):
         if len(re.findall(rf"[?$]{m.group('var')}\b", masked)) != 1:
@@ -334,7 +335,7 @@ def minus_into_grouped(sparql: str) -> str:
     Virtuoso 7.2 loses the group key of a grouped sub-select followed by ``MINUS`` (partner-search
     with a step: every row the same candidate); with the ``MINUS`` inside it is right."""
     for _ in range(20):
-        masked = _mask(sparql)
+        masked = mask(sparql)
         for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
             if not re.search(r"\{\s*$", masked[:m.start()]):
                 continue  # not first in its group
@@ -394,7 +395,7 @@ def grouped_sub_selects(sparql: str, run) -> str:
     ``run(query)`` answers a sub-select sent as a query of its own (with the query's prologue)
     as ``(variables, rows)``, or ``None`` to leave it as written (more than
     :data:`MAX_INLINE_ROWS` rows, a blank node)."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     prologue = _prologue(masked, sparql)
     found = []  # (match, end, why) of each sub-select that may be sent as its rows
     for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
@@ -462,7 +463,7 @@ def distinct_alternatives(sparql: str) -> str:
     once. Virtuoso 7.2 gives the pair once per predicate in some plans (checkpoint-status with a
     cluster: every item four times). Each branch here keeps only the pairs no earlier
     alternative has, so the union is the same set of pairs; ``^q`` is ``O q S``."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     out, last = [], 0
     for m in _ALTERNATIVE.finditer(masked):
         s_, o_ = sparql[m.start("s"):m.end("s")], sparql[m.start("o"):m.end("o")]
@@ -489,7 +490,7 @@ def filter_only_exists(sparql: str) -> str:
     Virtuoso 7.2 evaluates such an ``EXISTS`` without the filtered row's variables
     (checkpoint-status ``with_status``: ``EXISTS { FILTER(?status_iri = <open>) }`` was true
     for every row)."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     out, last = [], 0
     for m in _EXISTS_FILTER.finditer(masked):
         if m.start() < last:
@@ -517,7 +518,7 @@ def values_branches(sparql: str) -> str:
     sub-select ``{ SELECT * WHERE { VALUES ?x { ... } } }`` (the same rows). Virtuoso 7.2 drops
     the branch's rows when the other branch binds other variables (``SELECT ?s ?o ?x { { VALUES
     ?x { :a } } UNION { ?s :q ?o } }`` gave the other branch's rows only)."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     out, last = [], 0
     for m in _VALUES_GROUP.finditer(masked):
         if not (re.search(r"\bUNION\s*$", masked[:m.start()], re.IGNORECASE)
@@ -544,7 +545,7 @@ def not_exists_triples(sparql: str) -> str:
     (roadmap shapes cp-market-barriers and cp-technologies: clusters with an
     ``ami:identifiedBarrier`` or ``ami:analysedTechnology`` reported as having none)."""
     for _ in range(100):
-        masked = _mask(sparql)
+        masked = mask(sparql)
         for m in _NOT_EXISTS_BGP.finditer(masked):
             body = m.group("body")
             if not body.strip() or _NOT_BGP.search(body):
@@ -571,6 +572,63 @@ def not_exists_triples(sparql: str) -> str:
 
 
 def rewrite(sparql: str) -> str:
-    """The rewrites, in the order :class:`amikg.store.VirtuosoStore` applies them."""
+    """The rewrites, in the order :class:`.store.VirtuosoStore` applies them."""
     return not_exists_triples(values_branches(minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
         empty_values(values_tests(sparql))))))))))
+
+
+def split_lang_values(sparql: str) -> str:
+    """Work around a Virtuoso 7 bug: in a ``VALUES`` block of several variables and several rows,
+    the rows holding a language-tagged literal match nothing. Each such block inside a group is
+    rewritten as ``{ VALUES (...) { rows without tags } } UNION { VALUES (...) { one row } } ...``
+    (a union of inline data is the same solution sequence). Blocks of one variable, of one row,
+    without tags, and a trailing ``VALUES`` after the query's last brace are left as they are."""
+    if "@" not in sparql or not re.search(r"VALUES\s*\(", sparql, re.IGNORECASE):
+        return sparql
+    code = [(t.kind, t.text, t.start, t.end) for t in tokens(sparql)]
+    out, last, depth, i = [], 0, 0, 0
+    while i < len(code):
+        kind, text, start, _ = code[i]
+        if kind == "punct" and text in "{}":
+            depth += 1 if text == "{" else -1
+        if not (kind == "word" and text.upper() == "VALUES" and depth > 0
+                and i + 1 < len(code) and code[i + 1][1] == "("):
+            i += 1
+            continue
+        # VALUES ( ?a ?b ) { ( ... ) ( ... ) }
+        j = i + 2
+        while j < len(code) and code[j][1] != ")":
+            j += 1
+        variables = " ".join(t[1] for t in code[i + 2:j])
+        j += 1
+        if j >= len(code) or code[j][1] != "{":
+            i += 1
+            continue
+        rows: list[tuple[str, bool]] = []
+        j += 1
+        ok = True
+        while j < len(code) and code[j][1] == "(":
+            k = j + 1
+            while k < len(code) and code[k][1] not in "()":
+                k += 1
+            if k >= len(code) or code[k][1] != ")":
+                ok = False
+                break
+            rows.append((sparql[code[j][2]:code[k][3]],
+                         any(t[0] == "lang" for t in code[j + 1:k])))
+            j = k + 1
+        if not ok or j >= len(code) or code[j][1] != "}":
+            i += 1
+            continue
+        tagged = [r for r, has in rows if has]
+        if len(rows) > 1 and tagged and len(variables.split()) > 1:
+            plain = [r for r, has in rows if not has]
+            groups = ([" ".join(plain)] if plain else []) + tagged
+            out += [sparql[last:start], "{ ", " } UNION { ".join(
+                f"VALUES ({variables}) {{ {g} }}" for g in groups), " }"]
+            last = code[j][3]
+        i = j + 1
+    if not out:
+        return sparql
+    return "".join(out) + sparql[last:]
+

@@ -38,6 +38,8 @@ from typing import Callable
 
 import pyoxigraph as ox
 
+from ...sparql.lexer import mask
+
 #: A closure larger than this is not inlined (the query is sent as written).
 MAX_PAIRS = 50_000
 
@@ -53,31 +55,6 @@ _TRIPLE = re.compile(
     rf"(?P<o>{_TERM})(?P<post>\s*[.;,}}]?)")
 _MODIFIED = re.compile(rf"(?:{_IRI}|[\w:)>])[*+?](?=[\s/|)]|$)")
 _RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-
-
-def _mask(sparql: str) -> str:
-    """The text with string literals' contents and comments blanked (same length)."""
-    out = []
-    i, n = 0, len(sparql)
-    pat = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|' + _IRI + r'|#[^\n]*',
-                     re.DOTALL)
-    while i < n:
-        m = pat.search(sparql, i)
-        if not m:
-            out.append(sparql[i:])
-            break
-        out.append(sparql[i:m.start()])
-        tok = m.group()
-        if tok.startswith("<"):
-            out.append(tok)
-        elif tok.startswith("#"):
-            out.append(" " * len(tok))
-        else:
-            q = 3 if tok[:3] in ('"""', "'''") else 1
-            out.append(tok[:q] + "x" * (len(tok) - 2 * q) + tok[-q:])
-        i = m.end()
-    return "".join(out)
 
 
 def _prefixes(sparql: str, known: dict[str, str]) -> dict[str, str]:
@@ -113,7 +90,7 @@ class _Rewriter:
         self.prefixes = _prefixes(sparql, known)
         self.count = 0
         self._edge_cache: dict[str, list[tuple]] = {}
-        masked = re.sub(r"(?i)\b(?:PREFIX\s+[\w.-]*:|BASE)\s*<[^>]*>", " ", _mask(sparql))
+        masked = re.sub(r"(?i)\b(?:PREFIX\s+[\w.-]*:|BASE)\s*<[^>]*>", " ", mask(sparql))
         self.text_terms: set[ox.NamedNode] = set()
         for m in re.finditer(rf"(?<![\w?$]){_IRI}|(?<![\w?$<]){_PN}", masked):
             iri = _expand(m.group(), self.prefixes)
@@ -255,7 +232,7 @@ def inline_paths(sparql: str, edges: Callable[[str], list[tuple]],
     """``sparql`` with every ``*``/``+``/``?`` path replaced as the module describes; ``edges``
     gives the ``(subject, object)`` pairs of a predicate IRI. Unchanged when there is no such path
     or one cannot be rewritten."""
-    masked = _mask(sparql)
+    masked = mask(sparql)
     if not _MODIFIED.search(masked):
         return sparql
     rw = _Rewriter(sparql, edges, prefixes or {})
@@ -276,7 +253,7 @@ def inline_paths(sparql: str, edges: Callable[[str], list[tuple]],
     except _Skip:
         return sparql
     done = "".join(out) + sparql[last:]
-    for m in _MODIFIED.finditer(_mask(done)):  # a path left over (after ';' or ','):
-        if _exists_group(_mask(done), m.start()) is None:  # send the query as written
+    for m in _MODIFIED.finditer(mask(done)):  # a path left over (after ';' or ','):
+        if _exists_group(mask(done), m.start()) is None:  # send the query as written
             return sparql
     return done

@@ -1,0 +1,106 @@
+"""The one SPARQL lexer: tokens of a query or update text, and the text with its strings and
+comments blanked.
+
+This is a careful tokenizer, not a parser: it knows where comments, string literals (all four
+quote forms), IRIs, language tags, variables and prefixed names begin and end, so that a word such
+as ``SERVICE`` or ``WHERE`` inside a literal, an IRI or a comment is never mistaken for the
+keyword. Everything that looks inside SPARQL text (the guard, the ``VALUES`` binder, the
+validation plans, the Virtuoso rewrites) builds on :func:`tokens` or :func:`mask`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Iterator
+
+#: The token kinds, tried in this order. ``punct`` is one of ``{ } ( )``; ``other`` any other
+#: single character (``.``, ``;``, ``,``, ``*``, ``/``, digits, ...).
+TOKEN = re.compile(r"""
+    (?P<ws>\s+)
+  | (?P<comment>\#[^\n]*)
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<string>\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'''(?:[^'\\]|\\.|'(?!''))*'''
+               |"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*')
+  | (?P<lang>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
+  | (?P<var>[?$][A-Za-z0-9_\u00B7-\uFFFF]+)
+  | (?P<pname>(?:[A-Za-z\u00C0-\uFFFF][\w.\-\u00B7-\uFFFF]*)?:(?:[\w\-.:%\u00B7-\uFFFF]|\\.)*)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_]*)
+  | (?P<punct>[{}()])
+  | (?P<other>.)
+""", re.VERBOSE | re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Token:
+    """One token: its kind (a group name of :data:`TOKEN`), text and span in the source."""
+
+    kind: str
+    text: str
+    start: int
+    end: int
+
+    def is_word(self, *words: str) -> bool:
+        """Whether this is one of ``words`` (keywords, compared case-insensitively)."""
+        return self.kind == "word" and self.text.upper() in words
+
+
+def all_tokens(text: str) -> Iterator[Token]:
+    """Every token of ``text``, white space and comments included, in order."""
+    for m in TOKEN.finditer(text):
+        yield Token(m.lastgroup, m.group(), m.start(), m.end())
+
+
+def tokens(text: str) -> list[Token]:
+    """The significant tokens of ``text`` (white space and comments dropped)."""
+    return [t for t in all_tokens(text) if t.kind not in ("ws", "comment")]
+
+
+def mask(text: str) -> str:
+    """``text`` with the contents of string literals replaced by ``x`` and comments by spaces, so
+    it has the same length and every offset still points at the same place; IRIs are kept.
+    Regular expressions over the masked text find keywords, braces and variables only where they
+    are code."""
+    out = []
+    for t in all_tokens(text):
+        if t.kind == "comment":
+            out.append(" " * len(t.text))
+        elif t.kind == "string":
+            q = 3 if t.text[:3] in ('"""', "'''") else 1
+            out.append(t.text[:q] + "x" * (len(t.text) - 2 * q) + t.text[-q:])
+        else:
+            out.append(t.text)
+    return "".join(out)
+
+
+def strip_strings(text: str) -> str:
+    """``text`` with every string literal removed (comments kept); for finding variables."""
+    return "".join(t.text for t in all_tokens(text) if t.kind != "string")
+
+
+def variables(text: str) -> set[str]:
+    """The names (without ``?``/``$``) of the variables that occur in ``text`` as code."""
+    return {t.text[1:] for t in tokens(text) if t.kind == "var"}
+
+
+def matching(text: str, i: int, open_: str = "{", close: str = "}") -> int:
+    """The offset just after the bracket closing the one at ``text[i]`` (strings, IRIs and
+    comments skipped), or -1 when it is never closed."""
+    masked = mask(text)
+    depth = 0
+    for j in range(i, len(masked)):
+        c = masked[j]
+        if c == open_:
+            depth += 1
+        elif c == close:
+            depth -= 1
+            if depth == 0:
+                return j + 1
+    return -1
+
+
+def split_prologue(text: str) -> tuple[str, str]:
+    """The PREFIX/BASE declarations (and comments) opening ``text``, and the rest."""
+    m = re.match(r"(?:\s+|#[^\n]*\n|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", text,
+                 re.IGNORECASE)
+    return text[:m.end()], text[m.end():]

@@ -1,0 +1,186 @@
+"""The store interface every backend implements, with the capabilities that callers ask for
+instead of asking which engine is underneath."""
+
+from __future__ import annotations
+
+import re
+from abc import ABC, abstractmethod
+from pathlib import Path
+from typing import BinaryIO, Iterable, Iterator
+
+import pyoxigraph as ox
+
+from ..errors import FormatError, QueryError, StoreError
+from .formats import QUAD_FORMATS, rdf_format
+
+def nn(iri: str) -> ox.NamedNode:
+    """A NamedNode, with a clear error for a malformed IRI."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError as e:
+        raise QueryError(f"not a valid IRI: {iri!r} ({e})", term=iri)
+
+
+class TripleResult:
+    """CONSTRUCT/DESCRIBE results from a remote store, shaped like pyoxigraph's ``QueryTriples``."""
+
+    def __init__(self, triples: list[ox.Triple]):
+        self._triples = triples
+
+    def __iter__(self) -> Iterator[ox.Triple]:
+        return iter(self._triples)
+
+    def __len__(self) -> int:
+        return len(self._triples)
+
+    def serialize(self, output=None, format: ox.RdfFormat = ox.RdfFormat.N_TRIPLES, **kw):
+        return ox.serialize(self._triples, output, format=format, **kw)
+
+
+class Store(ABC):
+    """The store interface every backend implements."""
+
+    #: A label for people (``embedded``, ``memory``, ``remote``): shown by ``amikg stats`` and
+    #: ``/ready``. Code asks the capabilities below, never the label.
+    kind: str = ""
+    location: str = ""
+
+    # -- capabilities ----------------------------------------------------------------------------
+    #: Only one process can hold this store (it lives in this process, or its files are locked):
+    #: the service runs one worker process with threads for it.
+    single_process: bool = False
+
+    @property
+    def directory(self) -> Path | None:
+        """The directory of a store kept on this machine's disk, or None."""
+        return None
+
+    @property
+    def can_snapshot(self) -> bool:
+        """Whether :meth:`backup` makes a consistent checkpoint of the live store (and so queries
+        can run in worker processes over checkpoints, see :mod:`amikg.executor`)."""
+        return False
+
+    @property
+    def can_bulk_load(self) -> bool:
+        """Whether :meth:`load_fresh` loads serialised RDF straight from the bytes."""
+        return False
+
+    def backup(self, target: str | Path) -> None:
+        """A consistent snapshot of the store into the directory ``target`` (which must not
+        exist); only where :attr:`can_snapshot`."""
+        raise StoreError(f"the store {self.location} cannot make a checkpoint; use `amikg dump` "
+                         "for a portable copy", store=self.location)
+
+    def load_fresh(self, items, graphs: list[str], then=()) -> None:
+        """Load serialised RDF into empty ``graphs``; only where :attr:`can_bulk_load`."""
+        raise StoreError(f"the store {self.location} has no bulk loader", store=self.location)
+
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads by the engine's fastest path, for a store nobody else uses yet (a restore
+        being built); not necessarily one transaction."""
+        self.add(quads)
+
+    # -- reading -------------------------------------------------------------------------------
+    @abstractmethod
+    def query(self, sparql: str, *, substitutions: dict | None = None,
+              default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
+              timeout: float | None = None):
+        """Run a SPARQL query. ``substitutions`` maps variable names to pyoxigraph terms and binds
+        them with a one-row ``VALUES`` block opening the first WHERE group (the terms are
+        serialised by pyoxigraph, so they are escaped; no caller pastes values into the text).
+        Raises :class:`QueryError` for a malformed query."""
+
+    @abstractmethod
+    def named_graphs(self) -> list[str]:
+        """IRIs of all named graphs that hold at least one triple."""
+
+    @abstractmethod
+    def count(self, graph: str | None = None) -> int:
+        """Number of triples in ``graph``, or of quads in the whole store."""
+
+    @abstractmethod
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        """Every quad of one graph (``graph``), or of the whole dataset."""
+
+    def graph_exists(self, graph: str) -> bool:
+        return bool(self.query("ASK { GRAPH ?g { ?s ?p ?o } }",
+                               substitutions={"g": nn(graph)}))
+
+    def dump(self, output: BinaryIO, format: str = "nquads", graph: str | None = None) -> None:
+        """Write one graph or the whole dataset to ``output``, streaming."""
+        fmt = rdf_format(format)
+        if graph is None and format not in QUAD_FORMATS:
+            raise FormatError(f"a dump of the whole dataset needs a quad format (nquads, trig), "
+                              f"not {format}", format=format)
+        if graph is None:
+            ox.serialize(self.quads(), output, format=fmt)
+        else:
+            ox.serialize((q.triple for q in self.quads(graph)), output, format=fmt)
+
+    # -- writing (each call is all-or-nothing) --------------------------------------------------
+    @abstractmethod
+    def update(self, sparql: str) -> None:
+        """Run a SPARQL update as one transaction. Raises :class:`QueryError` when malformed."""
+
+    @abstractmethod
+    def add(self, quads: Iterable[ox.Quad]) -> None:
+        """Add quads in one transaction."""
+
+    def add_fresh(self, quads: list[ox.Quad], graphs: list[str], then=()) -> None:
+        """Add quads into empty ``graphs`` and then ``then``, all or nothing; engines may use a
+        faster path."""
+        self.add(list(quads) + list(then))
+
+    def replace_graphs(self, graphs: Iterable[str], quads: list[ox.Quad],
+                       delete_patterns: str = "") -> None:
+        """Empty ``graphs`` and add ``quads``, as one transaction where the engine allows.
+
+        ``delete_patterns`` is extra SPARQL Update text run first in the same transaction
+        (used to retract superseded provenance)."""
+        graphs = list(graphs)
+        drops = "".join(f"DROP SILENT GRAPH {nn(g)} ;\n" for g in graphs)
+        body = "\n".join(quad_text(q) for q in quads)
+        self.update(f"{drops}{delete_patterns}INSERT DATA {{\n{body}\n}}")
+
+    def drop_graph(self, graph: str) -> bool:
+        """Remove a named graph; False when it did not exist."""
+        existed = self.graph_exists(graph)
+        if existed:
+            self.update(f"DROP GRAPH {nn(graph)}")
+        return existed
+
+    def on_write(self, callback) -> None:
+        """Call ``callback()`` after every committed write (the query executor refreshes its
+        read snapshot). Writes through :attr:`OxigraphStore.raw` bypass this."""
+        self.__dict__.setdefault("_write_listeners", []).append(callback)
+
+    def _written(self) -> None:
+        for callback in self.__dict__.get("_write_listeners", ()):
+            callback()
+
+    def close(self) -> None:  # pragma: no cover - trivial
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+
+def quad_text(q: ox.Quad) -> str:
+    """A quad as SPARQL INSERT DATA text (terms are serialised by pyoxigraph, hence escaped)."""
+    if isinstance(q.graph_name, ox.DefaultGraph):
+        return f"{q.subject} {q.predicate} {q.object} ."
+    return f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
+
+
+def query_error(e: Exception, what: str = "query") -> QueryError:
+    msg = str(e).split("\n")[0][:500]
+    m = re.match(r"error at (\d+):(\d+)", msg)
+    return QueryError(f"malformed {what}: {msg}", line=int(m.group(1)) if m else None,
+                      column=int(m.group(2)) if m else None)
+
+
