@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from amikg.store.virtuoso.dialect import split_lang_values as _split_lang_values
+from amikg.store.virtuoso.inline import split_lang_values as _split_lang_values
 
 LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 

@@ -8,10 +8,10 @@ import re
 import pyoxigraph as ox
 
 from amikg.store.virtuoso.dialect import (bind_top_values, distinct_alternatives, empty_values,
-                                    exists_in_optional, filter_only_exists, grouped_sub_selects,
-                                    minus_into_grouped, not_exists_triples, rewrite,
-                                    unbound_counts,
-                                    values_branches, values_tests)
+                                          exists_in_optional, filter_only_exists,
+                                          minus_into_grouped, not_exists_triples, rewrite,
+                                          unbound_counts, values_branches, values_tests)
+from amikg.store.virtuoso.inline import grouped_sub_selects
 
 EX = "urn:x-test:"
 
@@ -247,7 +247,7 @@ def test_the_named_queries_rewritten_for_virtuoso_answer_the_same_on_oxigraph():
     from amikg.namespaces import PREFIXES
     from amikg.queries import bind_params, get_query, render
     from amikg.store import open_store
-    from amikg.store.virtuoso.dialect import split_lang_values as _split_lang_values
+    from amikg.store.virtuoso.inline import split_lang_values as _split_lang_values
     from amikg.store.virtuoso.paths import inline_paths
 
     sys.path.insert(0, str(Path(__file__).parent))

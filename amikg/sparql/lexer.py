@@ -14,6 +14,12 @@ import re
 from dataclasses import dataclass
 from typing import Iterator
 
+#: Regular-expression text for an IRI reference, a prefixed name (or bare prefix) and a term
+#: (variable, IRI or prefixed name), for rewrites that match patterns in masked text.
+IRI_PATTERN = r"<[^<>\"{}|^`\\\s]*>"
+PNAME_PATTERN = r"(?:[A-Za-z][\w.-]*)?:[\w.:%-]*[\w:%-]|(?:[A-Za-z][\w.-]*)?:"
+TERM_PATTERN = rf"(?:[?$][A-Za-z_]\w*|{IRI_PATTERN}|{PNAME_PATTERN})"
+
 #: The token kinds, tried in this order. ``punct`` is one of ``{ } ( )``; ``other`` any other
 #: single character (``.``, ``;``, ``,``, ``*``, ``/``, digits, ...).
 TOKEN = re.compile(r"""
@@ -104,3 +110,35 @@ def split_prologue(text: str) -> tuple[str, str]:
     m = re.match(r"(?:\s+|#[^\n]*\n|PREFIX\s+[\w.-]*:\s*<[^>]*>|BASE\s*<[^>]*>)*", text,
                  re.IGNORECASE)
     return text[:m.end()], text[m.end():]
+
+
+def group_open(masked: str, pos: int) -> int:
+    """In masked text, the index just after the ``{`` of the innermost group around ``pos``,
+    or -1."""
+    depth = 0
+    for k in range(pos - 1, -1, -1):
+        c = masked[k]
+        if c == "}":
+            depth += 1
+        elif c == "{":
+            if depth == 0:
+                return k + 1
+            depth -= 1
+    return -1
+
+
+def group_close(masked: str, start: int) -> int:
+    """In masked text, the index of the ``}`` closing the group whose ``{`` is at
+    ``start - 1`` (the text's length when it is never closed)."""
+    depth = 1
+    for m in re.finditer(r"[{}]", masked[start:]):
+        depth += 1 if m.group() == "{" else -1
+        if depth == 0:
+            return start + m.start()
+    return len(masked)
+
+
+def prologue(masked: str, text: str) -> str:
+    """The ``PREFIX``/``BASE`` declarations of ``text`` (found in its masked form), one a line."""
+    return "".join(text[m.start():m.end()] + "\n" for m in re.finditer(
+        r"\b(?:PREFIX\s+[\w.-]*:\s*|BASE\s+)<[^<>\s]*>", masked, re.IGNORECASE))

@@ -49,6 +49,9 @@ class Store(ABC):
     #: Only one process can hold this store (it lives in this process, or its files are locked):
     #: the service runs one worker process with threads for it.
     single_process: bool = False
+    #: ``callback(done, total)`` while a large write goes up in parts (stores that write in one
+    #: go never call it).
+    upload_progress = None
 
     @property
     def directory(self) -> Path | None:

@@ -26,10 +26,8 @@ from __future__ import annotations
 
 import re
 
-from ...sparql.lexer import mask, tokens
-from .paths import _IRI as _PATH_IRI, _PN, _TERM
-
-_IRI = r"<[^<>\"{}|^`\\\s]*>"
+from ...sparql.lexer import (IRI_PATTERN as _IRI, PNAME_PATTERN as _PN, TERM_PATTERN as _TERM,
+                             group_close, group_open, mask)
 #: ``[NOT] EXISTS { VALUES ?v { ... } ...``: a block opening the group.
 _VALUES_TEST = re.compile(
     r"(?P<not>\bNOT\s+)?\bEXISTS\s*\{\s*VALUES\s+[?$](?P<var>\w+)\s*\{(?P<body>[^{}]*)\}",
@@ -74,15 +72,15 @@ def values_tests(sparql: str) -> str:
         iris = re.findall(_IRI, body)
         var = "?" + m.group("var")
         open_at = masked.index("{", m.start()) + 1
-        end = _close(masked, open_at)
+        end = group_close(masked, open_at)
         rest, mrest = sparql[m.end():end], masked[m.end():end]
         name = re.escape(m.group("var"))
         # (other parameter tests on the same block are not bindings of it)
         tests = re.compile(rf"\bEXISTS\s*\{{\s*VALUES\s+[?$]{name}\s*\{{[^{{}}]*\}}[^{{}}]*\}}",
                            re.IGNORECASE)
         # the filter sees the variables of its own group only: is the variable among them?
-        gs = _open(masked, m.start())
-        group = masked[gs:m.start()] + " " + masked[end + 1:_close(masked, gs)] if gs >= 0 \
+        gs = group_open(masked, m.start())
+        group = masked[gs:m.start()] + " " + masked[end + 1:group_close(masked, gs)] if gs >= 0 \
             else masked[:m.start()] + " " + masked[end + 1:]
         in_scope = re.search(rf"[?$]{name}\b", tests.sub(" ", group)) is not None
         if not iris:  # no solution
@@ -121,20 +119,6 @@ _EMPTY_VALUES = re.compile(r"\bVALUES\s+(?:[?$]\w+|\((?:\s*[?$]\w+)*\s*\))\s*\{\
                            re.IGNORECASE)
 
 
-def _open(masked: str, pos: int) -> int:
-    """The index just after the ``{`` of the innermost group around ``pos``, or -1."""
-    depth = 0
-    for k in range(pos - 1, -1, -1):
-        c = masked[k]
-        if c == "}":
-            depth += 1
-        elif c == "{":
-            if depth == 0:
-                return k + 1
-            depth -= 1
-    return -1
-
-
 def empty_values(sparql: str) -> str:
     """Groups that an empty ``VALUES`` block at their top level makes empty, dropped where that
     is the same query: a ``UNION`` branch (with its ``UNION``), an ``OPTIONAL`` or a ``MINUS``
@@ -142,14 +126,14 @@ def empty_values(sparql: str) -> str:
     for _ in range(100):
         masked = mask(sparql)
         for m in _EMPTY_VALUES.finditer(masked):
-            start = _open(masked, m.start())
+            start = group_open(masked, m.start())
             if start < 0 or re.search(r"\bVALUES\s*$", masked[:start - 1]):
                 continue
             # the block must be at the group's top level (not inside a nested group)
             inner = masked[start:m.start()]
             if inner.count("{") != inner.count("}"):
                 continue
-            end = _close(masked, start) + 1
+            end = group_close(masked, start) + 1
             before = re.search(r"(\bUNION|\bOPTIONAL|\bMINUS)\s*$", masked[:start - 1],
                                re.IGNORECASE)
             after = re.match(r"\s*UNION\b", masked[end:], re.IGNORECASE)
@@ -163,16 +147,6 @@ def empty_values(sparql: str) -> str:
         else:
             return sparql
     return sparql
-
-
-def _close(masked: str, start: int) -> int:
-    """The index of the ``}`` closing the group whose ``{`` is at ``start - 1``."""
-    depth = 1
-    for m in re.finditer(r"[{}]", masked[start:]):
-        depth += 1 if m.group() == "{" else -1
-        if depth == 0:
-            return start + m.start()
-    return len(masked)
 
 
 def bind_top_values(sparql: str) -> str:
@@ -191,13 +165,12 @@ def bind_top_values(sparql: str) -> str:
             return sparql
         binding = dict(zip(names, vals))
     where_open = masked.index("{", m.start()) + 1
-    where_close = _close(masked, where_open)
+    where_close = group_close(masked, where_open)
     # the EXISTS groups of the top group, not inside a sub-select
     spans: list[tuple[int, int]] = []
     stack: list[bool] = []  # per open group: whether it is (inside) a sub-select
     for t in re.finditer(r"\bEXISTS\s*\{|\{\s*SELECT\b|[{}]", masked[where_open:where_close],
                          re.IGNORECASE):
-        pos = where_open + t.start()
         tok = t.group()
         if tok == "}":
             if stack:
@@ -207,7 +180,7 @@ def bind_top_values(sparql: str) -> str:
         if tok.upper().startswith("EXISTS") and not in_sub:
             open_at = where_open + t.end()
             if not spans or open_at > spans[-1][1]:
-                spans.append((open_at, _close(masked, open_at)))
+                spans.append((open_at, group_close(masked, open_at)))
         stack.append(in_sub)
     if not spans:
         return sparql
@@ -247,7 +220,7 @@ def exists_in_optional(sparql: str) -> str:
         masked = mask(sparql)
         for m in re.finditer(r"\bOPTIONAL\s*\{", masked, re.IGNORECASE):
             start = m.end()
-            end = _close(masked, start)
+            end = group_close(masked, start)
             hit = _top_filter_exists(masked, start, end)
             if hit is None:
                 continue
@@ -284,7 +257,7 @@ def _top_filter_exists(masked: str, start: int, end: int):
             m = _FILTER_EXISTS.match(masked, k)
             if m and (k == 0 or not (masked[k - 1].isalnum() or masked[k - 1] == "_")):
                 q_open = m.end()
-                q_close = _close(masked, q_open)
+                q_close = group_close(masked, q_open)
                 f_end = q_close + 1
                 if m.group("paren"):
                     p = re.match(r"\s*\)", masked[f_end:])
@@ -319,7 +292,7 @@ def unbound_counts(sparql: str) -> str:
         where = masked.find("{", m.end())
         if where < 0:
             continue
-        close = _close(masked, where + 1)
+        close = group_close(masked, where + 1)
         if not re.match(r"\s*GROUP\s+BY\b", masked[close + 1:], re.IGNORECASE):
             continue
         out.append(sparql[last:m.start()] + "0")
@@ -339,12 +312,12 @@ def minus_into_grouped(sparql: str) -> str:
         for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
             if not re.search(r"\{\s*$", masked[:m.start()]):
                 continue  # not first in its group
-            end = _close(masked, m.start() + 1)
+            end = group_close(masked, m.start() + 1)
             body = masked[m.start() + 1:end]
             where = body.find("{")
             if where < 0:
                 continue
-            where_close = _close(body, where + 1)
+            where_close = group_close(body, where + 1)
             keys = re.fullmatch(r"\s*GROUP\s+BY((?:\s+[?$]\w+)+)\s*", body[where_close + 1:],
                                 re.IGNORECASE)
             if not keys:
@@ -356,7 +329,7 @@ def minus_into_grouped(sparql: str) -> str:
                 mm = re.match(r"\s*MINUS\s*\{", masked[k:], re.IGNORECASE)
                 if not mm:
                     break
-                stop = _close(masked, k + mm.end()) + 1
+                stop = group_close(masked, k + mm.end()) + 1
                 if not (set(_VAR.findall(masked[k:stop])) & inside) <= keys:
                     break
                 moved.append(sparql[k:stop].strip())
@@ -372,81 +345,7 @@ def minus_into_grouped(sparql: str) -> str:
     return sparql
 
 
-#: A grouped sub-select is inlined only when it has at most this many rows.
-MAX_INLINE_ROWS = 10_000
-
-
-def grouped_sub_selects(sparql: str, run) -> str:
-    """A sub-select sent as its rows, ``{ VALUES (?a ?b) { ... } }``, when it is a *small
-    table* (it ends with ``LIMIT n``, ``n`` at most :data:`MAX_INLINE_ROWS`: the named queries
-    mark their small tables so), or a grouped sub-select (``GROUP BY``) followed by a ``MINUS``
-    in its group, or all an ``OPTIONAL`` holds when the query has several such.
-
-    The standard evaluates a sub-select on its own, so its rows, written as a ``VALUES`` block,
-    are the same query. Virtuoso 7.2 evaluates a sub-select inside an ``OPTIONAL`` again for
-    every row of the outer pattern (partner-search with ``for_cluster`` at 10k organisations:
-    the asking cluster's gaps, a three-row table, recomputed for each of 4 000 candidates, no
-    answer within a minute; 0.3 s with its tables sent as rows); it loses the group key of a
-    grouped sub-select followed by ``MINUS`` when :func:`minus_into_grouped` cannot move the
-    ``MINUS`` (partner-search's page: every row the same candidate); and it does not answer
-    within minutes a query joining several ``OPTIONAL { SELECT ... GROUP BY }``
-    (cluster-overview, each a few milliseconds alone).
-
-    ``run(query)`` answers a sub-select sent as a query of its own (with the query's prologue)
-    as ``(variables, rows)``, or ``None`` to leave it as written (more than
-    :data:`MAX_INLINE_ROWS` rows, a blank node)."""
-    masked = mask(sparql)
-    prologue = _prologue(masked, sparql)
-    found = []  # (match, end, why) of each sub-select that may be sent as its rows
-    for m in re.finditer(r"\{\s*SELECT\b", masked, re.IGNORECASE):
-        end = _close(masked, m.start() + 1)
-        body = masked[m.start() + 1:end]
-        where = body.find("{")
-        if where < 0:
-            continue
-        after = body[_close(body, where + 1) + 1:]
-        small = re.search(r"\bLIMIT\s+(\d+)\s*(?:OFFSET\s+\d+\s*)?$", after, re.IGNORECASE)
-        if small and int(small.group(1)) <= MAX_INLINE_ROWS:
-            found.append((m, end, "small"))
-        elif re.match(r"\s*GROUP\s+BY\b", after, re.IGNORECASE):
-            before = masked[:m.start()]
-            if re.match(r"\s*MINUS\s*\{", masked[end + 1:], re.IGNORECASE):
-                found.append((m, end, "minus"))
-            elif re.search(r"\bOPTIONAL\s*$", before, re.IGNORECASE) or (
-                    re.search(r"\bOPTIONAL\s*\{\s*$", before, re.IGNORECASE)
-                    and re.match(r"\s*\}", masked[end + 1:])):
-                found.append((m, end, "optional"))
-    # (one OPTIONAL grouped sub-select is answered; the hang needs several)
-    several = sum(1 for f in found if f[2] == "optional") > 1
-    out, last = [], 0
-    for m, end, why in found:
-        if m.start() < last or (why == "optional" and not several):
-            continue  # (inside one already sent as its rows)
-        if why == "small":  # its own LIMIT bounds it (sent unwrapped: not a sub-select)
-            answer = run(f"{prologue}{sparql[m.start() + 1:end]}")
-        else:
-            answer = run(f"{prologue}SELECT * WHERE {{ {{{sparql[m.start() + 1:end]}}} }}\n"
-                         f"LIMIT {MAX_INLINE_ROWS + 1}")
-        if answer is None:
-            continue
-        names, rows = answer
-        if not names:
-            continue
-        block = ("VALUES (" + " ".join("?" + n for n in names) + ") { "
-                 + " ".join("(" + " ".join("UNDEF" if t is None else str(t) for t in r) + ")"
-                            for r in rows) + " }")
-        out.append(sparql[last:m.start()] + "{ " + block + " }")
-        last = end + 1
-    return "".join(out) + sparql[last:] if out else sparql
-
-
-def _prologue(masked: str, sparql: str) -> str:
-    """The query's ``PREFIX``/``BASE`` declarations."""
-    return "".join(sparql[m.start():m.end()] + "\n" for m in re.finditer(
-        r"\b(?:PREFIX\s+[\w.-]*:\s*|BASE\s+)<[^<>\s]*>", masked, re.IGNORECASE))
-
-
-_ALT_PRIM = rf"\^?(?:{_PATH_IRI}|{_PN})"
+_ALT_PRIM = rf"\^?(?:{_IRI}|{_PN})"
 #: ``S p|^q O`` (a triple whose path is an alternative of IRIs, no modifier), at the start of a
 #: triples block and ending it.
 _ALTERNATIVE = re.compile(
@@ -556,10 +455,10 @@ def not_exists_triples(sparql: str) -> str:
             if not fresh or len(fresh) == len(names) or not all(
                     re.search(rf"\bVALUES\s+[?$]{v}\b", masked) for v in names - set(fresh)):
                 continue  # (the shared variables must come from a VALUES block: bound first)
-            start = _open(masked, m.start())
+            start = group_open(masked, m.start())
             if start < 0:
                 continue
-            end = _close(masked, start)
+            end = group_close(masked, start)
             if len(re.findall(r"\bEXISTS\b", masked[start:end], re.IGNORECASE)) < 2:
                 continue
             pattern = sparql[m.start("body"):m.end("body")].strip()
@@ -575,60 +474,3 @@ def rewrite(sparql: str) -> str:
     """The rewrites, in the order :class:`.store.VirtuosoStore` applies them."""
     return not_exists_triples(values_branches(minus_into_grouped(distinct_alternatives(filter_only_exists(exists_in_optional(bind_top_values(unbound_counts(
         empty_values(values_tests(sparql))))))))))
-
-
-def split_lang_values(sparql: str) -> str:
-    """Work around a Virtuoso 7 bug: in a ``VALUES`` block of several variables and several rows,
-    the rows holding a language-tagged literal match nothing. Each such block inside a group is
-    rewritten as ``{ VALUES (...) { rows without tags } } UNION { VALUES (...) { one row } } ...``
-    (a union of inline data is the same solution sequence). Blocks of one variable, of one row,
-    without tags, and a trailing ``VALUES`` after the query's last brace are left as they are."""
-    if "@" not in sparql or not re.search(r"VALUES\s*\(", sparql, re.IGNORECASE):
-        return sparql
-    code = [(t.kind, t.text, t.start, t.end) for t in tokens(sparql)]
-    out, last, depth, i = [], 0, 0, 0
-    while i < len(code):
-        kind, text, start, _ = code[i]
-        if kind == "punct" and text in "{}":
-            depth += 1 if text == "{" else -1
-        if not (kind == "word" and text.upper() == "VALUES" and depth > 0
-                and i + 1 < len(code) and code[i + 1][1] == "("):
-            i += 1
-            continue
-        # VALUES ( ?a ?b ) { ( ... ) ( ... ) }
-        j = i + 2
-        while j < len(code) and code[j][1] != ")":
-            j += 1
-        variables = " ".join(t[1] for t in code[i + 2:j])
-        j += 1
-        if j >= len(code) or code[j][1] != "{":
-            i += 1
-            continue
-        rows: list[tuple[str, bool]] = []
-        j += 1
-        ok = True
-        while j < len(code) and code[j][1] == "(":
-            k = j + 1
-            while k < len(code) and code[k][1] not in "()":
-                k += 1
-            if k >= len(code) or code[k][1] != ")":
-                ok = False
-                break
-            rows.append((sparql[code[j][2]:code[k][3]],
-                         any(t[0] == "lang" for t in code[j + 1:k])))
-            j = k + 1
-        if not ok or j >= len(code) or code[j][1] != "}":
-            i += 1
-            continue
-        tagged = [r for r, has in rows if has]
-        if len(rows) > 1 and tagged and len(variables.split()) > 1:
-            plain = [r for r, has in rows if not has]
-            groups = ([" ".join(plain)] if plain else []) + tagged
-            out += [sparql[last:start], "{ ", " } UNION { ".join(
-                f"VALUES ({variables}) {{ {g} }}" for g in groups), " }"]
-            last = code[j][3]
-        i = j + 1
-    if not out:
-        return sparql
-    return "".join(out) + sparql[last:]
-

@@ -38,17 +38,15 @@ from typing import Callable
 
 import pyoxigraph as ox
 
-from ...sparql.lexer import mask
+from ...sparql.lexer import IRI_PATTERN, PNAME_PATTERN, TERM_PATTERN, mask
 
 #: A closure larger than this is not inlined (the query is sent as written).
 MAX_PAIRS = 50_000
 
-_PN = r"(?:[A-Za-z][\w.-]*)?:[\w.:%-]*[\w:%-]|(?:[A-Za-z][\w.-]*)?:"
-_IRI = r"<[^<>\"{}|^`\\\s]*>"
+_PN, _IRI, _TERM = PNAME_PATTERN, IRI_PATTERN, TERM_PATTERN
 _PRIM1 = rf"\^?(?:{_IRI}|{_PN}|a\b)"
 _PRIM = rf"(?:{_PRIM1}|\((?:{_PRIM1})(?:\|(?:{_PRIM1}))*\))"
 _STEP = rf"{_PRIM}[*+?]?"
-_TERM = rf"(?:[?$][A-Za-z_]\w*|{_IRI}|{_PN})"
 #: ``S path O`` at the start of a triples block, the path having a modifier somewhere.
 _TRIPLE = re.compile(
     rf"(?P<pre>(?:(?<=[{{}}.)])|^)\s*)(?P<s>{_TERM})\s+(?P<path>{_STEP}(?:/{_STEP})*)\s+"
@@ -201,7 +199,7 @@ def _exists_group(masked: str, pos: int) -> tuple[int, int] | None:
     start = next((p for p, is_exists in reversed(stack) if is_exists), None)
     if start is None:
         return None
-    depth, i = 1, start
+    depth = 1
     for m in re.finditer(r"[{}]", masked[start:]):
         depth += 1 if m.group() == "{" else -1
         if depth == 0:

@@ -16,7 +16,8 @@ from ...namespaces import PREFIXES
 from ...sparql.lexer import mask, split_prologue
 from ..base import nn, quad_text
 from ..remote import RemoteStore
-from .dialect import MAX_INLINE_ROWS, grouped_sub_selects, rewrite, split_lang_values
+from .dialect import rewrite
+from .inline import MAX_INLINE_ROWS, grouped_sub_selects, split_lang_values
 from .paths import inline_paths
 
 #: Graphs a fresh Virtuoso 7 database (and its stock VAD packages) keeps for itself.
@@ -54,7 +55,7 @@ class VirtuosoStore(RemoteStore):
     - a ``VALUES`` block of several variables and several rows drops the rows that hold a
       language-tagged literal (``VALUES (?k ?w) { ("1" "PET"@en) ("2" "x"@en) }`` matches nothing),
       so such blocks inside a group are sent as a ``UNION`` of blocks that each hold at most one
-      such row (:func:`.dialect.split_lang_values`); the answers are the same.
+      such row (:func:`.inline.split_lang_values`); the answers are the same.
     Literal lexical forms are stored canonically (``"0042"^^xsd:integer`` comes back ``"42"``,
     ``+00:00`` as ``Z``), and language tags in lower case, as in Oxigraph.
     """
