@@ -157,7 +157,7 @@ def test_a_named_query_past_the_time_limit_is_stopped_with_a_503(tmp_path, monke
     queries.mkdir()
     (queries / "slow.rq").write_text(SLOW)
     (queries / "smes.rq").write_text((load_queries()["smes"].path).read_text())
-    monkeypatch.setattr("amikg.queries.queries_dir", lambda: queries)
+    monkeypatch.setattr("amikg.queries.header.queries_dir", lambda: queries)
     store = open_store(str(tmp_path / "store"))
     fill(store)
     app = create_app({"STORE": store, "TESTING": True, "query_timeout": 1.0, "QUERY_WORKERS": 1})
