@@ -217,6 +217,31 @@ def relative_links(path: Path) -> list[str]:
             if not re.match(r"[a-z][a-z0-9+.-]*:", t) and not t.startswith("#")]
 
 
+def anchors(path: Path) -> set[str]:
+    """GitHub's anchors for the headings of ``path``: lower case, punctuation dropped, spaces to
+    hyphens, a repeated heading numbered."""
+    text = re.sub(r"^```.*?^```", "", read(path), flags=re.M | re.S)
+    seen: dict[str, int] = {}
+    out = set()
+    for heading in re.findall(r"^#+ (.+?)\s*$", text, re.M):
+        slug = re.sub(r"[^\w\- ]", "", heading.lower().replace("`", "")).replace(" ", "-")
+        n = seen.get(slug, 0)
+        seen[slug] = n + 1
+        out.add(slug if n == 0 else f"{slug}-{n}")
+    return out
+
+
+@pytest.mark.parametrize("page", [README, *doc_pages()], ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_link_anchor_names_a_heading(page):
+    broken = []
+    for target in relative_links(page) + [t for t in LINK.findall(read(page)) if t.startswith("#")]:
+        file, _, anchor = target.partition("#")
+        dest = (page.parent / file).resolve() if file else page
+        if anchor and dest.suffix == ".md" and dest.exists() and anchor not in anchors(dest):
+            broken.append(target)
+    assert broken == [], f"{page.relative_to(ROOT)} links headings that do not exist: {broken}"
+
+
 @pytest.mark.parametrize("page", [README, *doc_pages()], ids=lambda p: str(p.relative_to(ROOT)))
 def test_every_relative_link_points_at_an_existing_file(page):
     broken = []
