@@ -44,15 +44,15 @@ from typing import Callable, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from .config import data_root
-from .errors import LoadError, NotFound, ValidationFailed
-from .loader import Source, _now, agent_iri, provenance_quads
-from .namespaces import AMI, AMID, AMIG, COUNTRY, DCTERMS, GRAPH_META, NUTS, PREFIXES, PROV, RDF, \
+from ..config import data_root
+from ..errors import LoadError, NotFound, ValidationFailed
+from ..loader import Source, agent_iri, now_literal, provenance_quads
+from ..namespaces import AMI, AMID, AMIG, COUNTRY, DCTERMS, GRAPH_META, NUTS, PREFIXES, PROV, RDF, \
     SPDX, VOID, XSD
-from .store import Store, nn
-from .util import slug
+from ..store import Store, nn
+from ..util import slug
 
-MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+MAPPINGS_DIR = Path(__file__).resolve().parent.parent / "mappings"
 DEFAULT_MAPPING = MAPPINGS_DIR / "members.csv-metadata.json"
 IMPORT_PREFIX = str(AMIG["import/"])
 SCHEMA = "https://schema.org/"
@@ -819,7 +819,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
         rep.skipped = True
         rep.triples = store.count(graph)
         return rep
-    started = _now()
+    started = now_literal()
     conv = _Converter(m, fname, cl.rsplit("/", 1)[-1], nn(graph))
     shape_check = _shape_checker(cl) if shapes else None
     rep.shapes = "data-quality shapes checked" if shape_check else "data-quality shapes skipped"
@@ -975,8 +975,8 @@ def _shape_checker(cluster: str):
     by ``tests/test_import_shapes.py``). Shapes that engine does not cover fall back to pyshacl
     (:func:`_pyshacl_checker`)."""
     try:
-        from . import validate
-        from .shacl_core import CoreShapes
+        from .. import validate
+        from ..shacl_core import CoreShapes
     except ImportError:  # pragma: no cover - the modules ship with amikg
         return None
     sg = validate.shapes_graph("data")
