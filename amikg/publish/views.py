@@ -26,11 +26,11 @@ from typing import BinaryIO, Iterable, Iterator
 
 import pyoxigraph as ox
 
-from . import __version__
-from .errors import ConfigError, FormatError, NotFound
-from .namespaces import (AMI, AMIG, AMIS, GRAPH_META, GRAPH_ONTOLOGY, GRAPH_SHAPES, ONTOLOGY_IRI,
+from .. import __version__
+from ..errors import ConfigError, FormatError, NotFound
+from ..namespaces import (AMI, AMIG, AMIS, GRAPH_META, GRAPH_ONTOLOGY, GRAPH_SHAPES, ONTOLOGY_IRI,
                          PREFIXES, REPORT_IRI)
-from .store import Store, nn
+from ..store import Store, nn
 
 # -- vocabulary IRIs used below ------------------------------------------------------------------
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
