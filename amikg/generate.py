@@ -14,6 +14,7 @@ import pyoxigraph as ox
 
 from .config import data_root
 from .namespaces import AMI, AMID
+from .store import Store, nn, scratch_store
 
 #: NUTS 2 regions the generator spreads organisations over (real codes, 2021 classification).
 REGIONS = ["ES30", "ES51", "ES61", "ITI4", "ITC4", "ITH5", "HU32", "HU11", "RO21", "RO32", "RO11",
@@ -30,23 +31,24 @@ HAS_MEMBER = "<http://www.w3.org/ns/org#hasMember>"
 SOURCE = "<http://purl.org/dc/terms/source>"
 
 
-def _instances(store: ox.Store, cls: str) -> list[str]:
-    q = f"SELECT DISTINCT ?x WHERE {{ ?x a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* <{cls}> }} ORDER BY ?x"
-    return [s["x"].value for s in store.query(q, use_default_graph_as_union=True)
+def _instances(store: Store, cls: str) -> list[str]:
+    q = ("SELECT DISTINCT ?x WHERE { ?x a/<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?cls } "
+         "ORDER BY ?x")
+    return [s["x"].value for s in store.query(q, substitutions={"cls": nn(cls)})
             if isinstance(s["x"], ox.NamedNode)]
 
 
-def _subclasses(store: ox.Store, cls: str) -> list[str]:
-    q = (f"SELECT DISTINCT ?x WHERE {{ ?x <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ <{cls}> "
+def _subclasses(store: Store, cls: str) -> list[str]:
+    q = ("SELECT DISTINCT ?x WHERE { ?x <http://www.w3.org/2000/01/rdf-schema#subClassOf>+ ?cls "
          "FILTER(isIRI(?x)) } ORDER BY ?x")
-    return [s["x"].value for s in store.query(q, use_default_graph_as_union=True)]
+    return [s["x"].value for s in store.query(q, substitutions={"cls": nn(cls)})]
 
 
 def vocabulary() -> dict[str, list[str]]:
     """The ontology's enumerations the generator draws from."""
-    store = ox.Store()
+    store = scratch_store()  # queries see the union of its graphs
     for f in sorted((data_root() / "ontology").glob("*.ttl")):
-        store.load(path=str(f), to_graph=ox.NamedNode("urn:x-amikg:ontology"))
+        store.add(ox.parse(path=str(f), format=ox.RdfFormat.TURTLE))
     vocab = {
         "categories": _subclasses(store, str(AMI.ScientificStakeholder))
         + _subclasses(store, str(AMI.NonScientificStakeholder)),

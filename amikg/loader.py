@@ -179,7 +179,8 @@ def _first_line(e: Exception) -> str:
     return msg.split("\n")[0]
 
 
-def _now() -> ox.Literal:
+def now_literal() -> ox.Literal:
+    """This moment as an ``xsd:dateTime`` literal (UTC, to the second), as provenance records it."""
     return ox.Literal(datetime.now(timezone.utc).isoformat(timespec="seconds"),
                       datatype=nn(str(XSD.dateTime)))
 
@@ -218,7 +219,7 @@ def provenance_quads(graph: str, sources: list[Source], triples: int, started: o
         q(act, RDF.type, nn(str(PROV.Activity))),
         q(act, RDFS.label, L(label)),
         q(act, PROV.startedAtTime, started),
-        q(act, PROV.endedAtTime, _now()),
+        q(act, PROV.endedAtTime, now_literal()),
         q(act, PROV.wasAssociatedWith, ag),
         q(ag, RDF.type, nn(str(PROV.SoftwareAgent))),
         q(ag, RDFS.label, L(f"amikg {__version__} ({ag.value.rsplit('/', 1)[-1]})")),
@@ -264,7 +265,7 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
     if skip_unchanged and {s.checksum for s in sources} == recorded_checksums(store, graph):
         return LoadReport([graph], store.count(graph), [_src_dict(s) for s in sources],
                           skipped=True)
-    started = _now()
+    started = now_literal()
     label = label or f"load {', '.join(s.name for s in sources)}"
     if store.can_bulk_load:
         # Fresh graphs go through Oxigraph's bulk loader straight from the bytes, journalled so

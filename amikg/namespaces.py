@@ -15,6 +15,11 @@ VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 SPDX = Namespace("http://spdx.org/rdf/terms#")
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+SCHEMA = Namespace("https://schema.org/")
+#: EU Publications Office authority tables (``country/``, ``licence/``, ``file-type/``, ...).
+EU_AUTHORITY = Namespace("http://publications.europa.eu/resource/authority/")
+IANA_MEDIA = Namespace("http://www.iana.org/assignments/media-types/")
+DCATAP = Namespace("http://data.europa.eu/r5r/")
 
 ONTOLOGY_IRI = "https://w3id.org/amikg/ontology"
 REPORT_IRI = str(AMID["source/ami-4europe-d2.2"])

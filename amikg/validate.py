@@ -796,3 +796,7 @@ def _html(s: dict) -> str:
 __all__ = ["PROFILES", "Outcome", "Result", "ShapesError", "validate_store", "validate_source",
            "run_pyshacl", "run_sparql", "shapes_graph", "store_graph", "ontology_graph",
            "resolve_cluster", "render", "results_from_report", "compile_shapes", "LoadError"]
+
+to_ox = _to_ox
+to_rdflib = _to_rdflib
+format_message = _format

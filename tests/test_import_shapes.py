@@ -205,7 +205,7 @@ def test_the_write_is_one_bulk_load_per_batch_and_all_or_nothing(bundled_store, 
                                                                   monkeypatch):
     """The spool goes to the store in several bulk-loader calls (memory bounded by a batch),
     giving the same graph as one call; a failure in the second call leaves the store as before."""
-    from amikg import ingest
+    from amikg.ingest import importer as ingest
 
     sheet = tmp_path / "members-60.csv"
     spec = __import__("importlib.util").util.spec_from_file_location(
@@ -253,7 +253,7 @@ def test_the_write_is_one_bulk_load_per_batch_and_all_or_nothing(bundled_store, 
 def test_literals_oxigraph_would_rewrite_are_checked_by_pyshacl():
     """Oxigraph stores "05"^^xsd:int as "5"^^xsd:integer: where the shapes read such a literal,
     the chunk is checked by pyshacl, so the findings stay pyshacl's."""
-    from amikg import ingest
+    from amikg.ingest import checks
 
     X, A = "http://www.w3.org/2001/XMLSchema#", "https://w3id.org/amikg/ontology#"
     g, c = ox.NamedNode("urn:x-test:g"), ox.NamedNode("https://example.org/count")
@@ -262,6 +262,6 @@ def test_literals_oxigraph_would_rewrite_are_checked_by_pyshacl():
              ox.Quad(c, ox.NamedNode(A + "countedKind"), ox.NamedNode(A + "kind-smes"), g),
              ox.Quad(c, ox.NamedNode(A + "count"), ox.Literal("05", datatype=ox.NamedNode(X + "int")),
                      g)]
-    ref = ingest._pyshacl_checker(CLUSTER, validate, validate.shapes_graph("data"))(quads)
+    ref = checks._pyshacl_checker(CLUSTER, validate.shapes_graph("data"))(quads)
     assert [v for f, _p, v, m in ref if f == c.value] == ["5"]  # rdflib's normal form of "05"
-    assert ingest._shape_checker(CLUSTER)(quads) == ref
+    assert checks.shape_checker(CLUSTER)(quads) == ref

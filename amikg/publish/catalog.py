@@ -1,0 +1,305 @@
+"""The DCAT-AP 3 catalogue of the store: the catalogue, its publisher and contact point, the SPARQL
+endpoint as a data service, and every published dataset with its dumps as distributions (byte
+size, SHA-256, media type). Authority-table concepts (EU Publications Office, ADMS) carry their
+type, label and scheme, since the tables cannot be fetched offline."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from .. import __version__
+from ..errors import ConfigError
+from ..namespaces import (AMI, DCAT, DCATAP, DCTERMS, EU_AUTHORITY, FOAF, IANA_MEDIA, PREFIXES, PROV,
+                          RDF, RDFS, REPORT_IRI, SKOS, SPDX, VCARD, VOID, XSD)
+from ..store import Store, nn
+from .datasets import DUMP_FORMATS, Dataset, DumpFormat, datasets, dump_info, parse_time
+from .rdf import local_name, select_rows
+from .views import graph_provenance
+
+#: The ADMS publisher-type vocabulary (SEMIC).
+PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
+
+
+@dataclass
+class CatalogInfo:
+    """Who publishes the catalogue, and under which terms. From ``AMIKG_PUBLISHER_NAME``,
+    ``AMIKG_PUBLISHER_TYPE`` (a code of the ADMS publisher-type list), ``AMIKG_CONTACT_EMAIL``,
+    ``AMIKG_CONTACT_URL``, ``AMIKG_LICENCE`` (a code of the EU licence table)."""
+
+    publisher_name: str = "The amikg project"
+    publisher_type: str = "NonProfitOrganisation"
+    contact_email: str = "amikg@example.org"
+    contact_url: str = "https://w3id.org/amikg/"
+    licence: str = "CC_BY_4_0"
+
+    @classmethod
+    def from_env(cls, env: dict | None = None) -> "CatalogInfo":
+        env = os.environ if env is None else env
+        out = cls()
+        for f in ("publisher_name", "publisher_type", "contact_email", "contact_url", "licence"):
+            v = env.get("AMIKG_" + f.upper())
+            if v:
+                setattr(out, f, v.strip())
+        if not re.fullmatch(r"[A-Za-z0-9_-]+", out.publisher_type + out.licence):
+            raise ConfigError("AMIKG_PUBLISHER_TYPE and AMIKG_LICENCE must be authority-table codes "
+                              "(e.g. NonProfitOrganisation, CC_BY_4_0)", setting="AMIKG_LICENCE")
+        return out
+
+
+#: English labels of the authority-table entries the catalogue uses (EU Publications Office).
+AUTHORITY_LABELS = {
+    f"{EU_AUTHORITY}data-theme": "Data theme",
+    f"{EU_AUTHORITY}data-theme/HEAL": "Health",
+    f"{EU_AUTHORITY}data-theme/TECH": "Science and technology",
+    f"{EU_AUTHORITY}access-right": "Access right",
+    f"{EU_AUTHORITY}access-right/PUBLIC": "public",
+    f"{EU_AUTHORITY}language": "Language",
+    f"{EU_AUTHORITY}language/ENG": "English",
+    f"{EU_AUTHORITY}licence": "Licence",
+    f"{EU_AUTHORITY}licence/CC_BY_4_0": "Creative Commons Attribution 4.0 International",
+    f"{EU_AUTHORITY}licence/CC0": "Creative Commons CC0 1.0 Universal",
+    f"{EU_AUTHORITY}file-type": "File type",
+    f"{EU_AUTHORITY}file-type/RDF_TURTLE": "RDF Turtle",
+    f"{EU_AUTHORITY}file-type/RDF_N_TRIPLES": "RDF N-Triples",
+    f"{EU_AUTHORITY}file-type/RDF_N_QUADS": "RDF N-Quads",
+    f"{EU_AUTHORITY}file-type/JSON_LD": "JSON-LD",
+    f"{EU_AUTHORITY}planned-availability": "Planned availability",
+    f"{EU_AUTHORITY}planned-availability/STABLE": "stable",
+    f"{PUBLISHER_TYPES}1.0": "Publisher type",
+    f"{PUBLISHER_TYPES}NonProfitOrganisation": "Non-Profit Organisation",
+    f"{PUBLISHER_TYPES}Academia-ScientificOrganisation": "Academia/Scientific organisation",
+}
+#: Report facts cover the project's run up to the report (start 1 October 2010, written May 2013).
+REPORT_PERIOD = ("2010-10-01", "2013-05-31")
+#: DCAT-AP data themes (EU data-theme table) of every dataset.
+THEMES = ("HEAL", "TECH")
+
+
+def _en(text: str) -> Literal:
+    return Literal(text, lang="en")
+
+
+class _Catalog:
+    """The graph being built, its base IRIs, and the nodes every part of the catalogue refers to
+    (publisher, contact point, licence, access right, language, themes, availability)."""
+
+    def __init__(self, base_url: str, base_iri: str, info: CatalogInfo):
+        self.info = info
+        self.base_url = base_url.rstrip("/") + "/"
+        self.base_iri = base_iri = base_iri.rstrip("/") + "/"
+        self.g = g = Graph()
+        for p, ns in PREFIXES.items():
+            g.bind(p, ns)
+        g.bind("dct", str(DCTERMS))
+        self.catalog = URIRef(base_iri + "id/catalog")
+        self.publisher = URIRef(base_iri + "id/agent/publisher")
+        self.contact = URIRef(base_iri + "id/agent/publisher#contact")
+        self.licence = self.authority("licence", info.licence, DCTERMS.LicenseDocument)
+        self.access = self.authority("access-right", "PUBLIC", DCTERMS.RightsStatement)
+        self.english = self.authority("language", "ENG", DCTERMS.LinguisticSystem)
+        europe = URIRef(f"{EU_AUTHORITY}continent/EUROPE")
+        g.add((europe, RDF.type, DCTERMS.Location))
+        self.themes = [self.authority("data-theme", t) for t in THEMES]
+        self.stable = self.authority("planned-availability", "STABLE")
+        self.service = URIRef(base_iri + "id/service/sparql")
+
+    def add(self, s, p, o) -> None:
+        self.g.add((s, p, o))
+
+    def concept(self, iri: str, scheme: str, cls=None) -> URIRef:
+        """A SKOS concept of an authority table, typed (``cls``), labelled and in its scheme."""
+        node, sch = URIRef(iri), URIRef(scheme)
+        for t in (cls, SKOS.Concept):
+            if t is not None:
+                self.add(node, RDF.type, t)
+        self.add(node, SKOS.prefLabel, _en(AUTHORITY_LABELS.get(iri, local_name(iri))))
+        self.add(node, SKOS.inScheme, sch)
+        self.add(sch, RDF.type, SKOS.ConceptScheme)
+        self.add(sch, DCTERMS.title, _en(AUTHORITY_LABELS.get(scheme, local_name(scheme))))
+        return node
+
+    def authority(self, table: str, code: str, cls=None) -> URIRef:
+        """The concept ``code`` of the EU authority table ``table``."""
+        return self.concept(f"{EU_AUTHORITY}{table}/{code}", f"{EU_AUTHORITY}{table}", cls)
+
+
+def catalog_graph(store: Store, base_url: str, base_iri: str,
+                  info: CatalogInfo | None = None) -> Graph:
+    """The DCAT-AP 3 catalogue of the store as an rdflib graph.
+
+    :param base_url: where the service answers (download and endpoint URLs), ends with ``/``.
+    :param base_iri: the IRI base of the published resources (``AMIKG_BASE_IRI``).
+    Every IRI that DCAT-AP's range shapes check carries its ``rdf:type`` (the authority tables
+    cannot be fetched offline), and authority concepts carry ``skos:inScheme``."""
+    c = _Catalog(base_url, base_iri, info or CatalogInfo.from_env())
+    _agents(c)
+    now = datetime.now(timezone.utc).replace(microsecond=0)
+    _catalog(c)
+    _service(c)
+    latest = None
+    for ds in datasets(store):
+        when = _dataset(c, store, ds, now)
+        latest = max(latest or when, when)
+    c.add(c.catalog, DCTERMS.modified, Literal((latest or now).isoformat(), datatype=XSD.dateTime))
+    return c.g
+
+
+def _agents(c: _Catalog) -> None:
+    """The publisher (with its ADMS type) and the contact point."""
+    info, publisher, contact = c.info, c.publisher, c.contact
+    c.add(publisher, RDF.type, FOAF.Agent)
+    c.add(publisher, RDF.type, FOAF.Organization)
+    c.add(publisher, FOAF.name, _en(info.publisher_name))
+    c.add(publisher, DCTERMS.type, c.concept(f"{PUBLISHER_TYPES}{info.publisher_type}",
+                                             f"{PUBLISHER_TYPES}1.0"))
+    c.add(contact, RDF.type, VCARD.Kind)
+    c.add(contact, RDF.type, VCARD.Organization)
+    c.add(contact, VCARD.fn, Literal(info.publisher_name))
+    c.add(contact, VCARD.hasEmail, URIRef("mailto:" + info.contact_email))
+    c.add(contact, VCARD.hasURL, URIRef(info.contact_url))
+
+
+def _catalog(c: _Catalog) -> None:
+    """The catalogue itself (its datasets and modification time are added as they come)."""
+    catalog = c.catalog
+    c.add(catalog, RDF.type, DCAT.Catalog)
+    c.add(catalog, DCTERMS.title, _en("amikg: Advanced Medical Imaging clusters in Europe"))
+    c.add(catalog, DCTERMS.description, _en(
+        "Linked open data about Advanced Medical Imaging (AMI) clusters in Europe, built from the "
+        "AMI-4Europe report D2.2: the cluster ontology, its SHACL shapes, the report's cluster "
+        "facts and every dataset loaded into this amikg service, with a SPARQL endpoint."))
+    c.add(catalog, DCTERMS.publisher, c.publisher)
+    c.add(catalog, DCAT.contactPoint, c.contact)
+    c.add(catalog, DCTERMS.language, c.english)
+    c.add(catalog, DCTERMS.license, c.licence)
+    c.add(catalog, DCTERMS.spatial, URIRef(f"{EU_AUTHORITY}continent/EUROPE"))
+    homepage = URIRef(c.base_url)
+    c.add(catalog, FOAF.homepage, homepage)
+    c.add(homepage, RDF.type, FOAF.Document)
+    c.add(catalog, DCAT.themeTaxonomy, URIRef(f"{EU_AUTHORITY}data-theme"))
+
+
+def _service(c: _Catalog) -> None:
+    """The SPARQL endpoint as a DCAT data service."""
+    service, endpoint = c.service, URIRef(c.base_url + "sparql")
+    c.add(c.catalog, DCAT.service, service)
+    c.add(service, RDF.type, DCAT.DataService)
+    c.add(service, DCTERMS.title, _en("amikg SPARQL 1.1 endpoint"))
+    c.add(service, DCTERMS.description, _en(
+        "SPARQL 1.1 query endpoint over the union of all published datasets; its service "
+        "description (SPARQL 1.1 Service Description) is returned at the endpoint URL."))
+    c.add(service, DCAT.endpointURL, endpoint)
+    c.add(service, DCAT.endpointDescription, endpoint)
+    c.add(endpoint, RDF.type, RDFS.Resource)
+    c.add(service, DCTERMS.license, c.licence)
+    c.add(service, DCTERMS.accessRights, c.access)
+    c.add(service, DCTERMS.publisher, c.publisher)
+    c.add(service, DCAT.contactPoint, c.contact)
+    conforms = URIRef("https://www.w3.org/TR/sparql11-protocol/")
+    c.add(service, DCTERMS.conformsTo, conforms)
+    c.add(conforms, RDF.type, DCTERMS.Standard)
+    for t in c.themes:
+        c.add(service, DCAT.theme, t)
+
+
+def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
+    """One dataset with its place, period, provenance statement and distributions; returns when
+    it was last loaded (``now`` when that was not recorded)."""
+    d = URIRef(f"{c.base_iri}id/dataset/{ds.name}")
+    c.add(c.catalog, DCAT.dataset, d)
+    c.add(c.service, DCAT.servesDataset, d)
+    c.add(d, RDF.type, DCAT.Dataset)
+    c.add(d, DCTERMS.title, _en(ds.title))
+    c.add(d, DCTERMS.description, _en(ds.description))
+    c.add(d, DCTERMS.identifier, Literal(ds.name))
+    c.add(d, DCTERMS.publisher, c.publisher)
+    c.add(d, DCAT.contactPoint, c.contact)
+    c.add(d, DCTERMS.accessRights, c.access)
+    c.add(d, DCTERMS.language, c.english)
+    c.add(d, DCTERMS.license, c.licence)
+    for t in c.themes:
+        c.add(d, DCAT.theme, t)
+    for sp in _spatial(store, ds):
+        node = URIRef(sp)
+        c.add(d, DCTERMS.spatial, node)
+        c.add(node, RDF.type, DCTERMS.Location)
+    if ds.kind == "report":
+        period = URIRef(f"{c.base_iri}id/dataset/{ds.name}#period")
+        c.add(d, DCTERMS.temporal, period)
+        c.add(period, RDF.type, DCTERMS.PeriodOfTime)
+        c.add(period, DCAT.startDate, Literal(REPORT_PERIOD[0], datatype=XSD.date))
+        c.add(period, DCAT.endDate, Literal(REPORT_PERIOD[1], datatype=XSD.date))
+    prov = graph_provenance(store, ds.graph)
+    when = parse_time(prov["loaded"] or "") or now
+    stamp = Literal(when.isoformat(), datatype=XSD.dateTime)
+    c.add(d, DCTERMS.issued, stamp)
+    c.add(d, DCTERMS.modified, stamp)
+    statement = URIRef(f"{c.base_iri}id/dataset/{ds.name}#provenance")
+    c.add(d, DCTERMS.provenance, statement)
+    c.add(statement, RDF.type, DCTERMS.ProvenanceStatement)
+    files = ", ".join(f"{f['name']} (sha256 {f['sha256']})" for f in prov["files"]) or "—"
+    c.add(statement, RDFS.label, _en(
+        f"Named graph {ds.graph} ({prov['triples']} triples), last loaded into amikg "
+        f"{__version__} at {prov['loaded'] or 'an unrecorded time'} from: {files}. "
+        "The PROV-O record is in the graph https://w3id.org/amikg/graph/meta."))
+    if ds.kind in ("report", "ontology"):
+        c.add(d, PROV.wasDerivedFrom, URIRef(REPORT_IRI))
+    c.add(d, VOID.triples, Literal(prov["triples"], datatype=XSD.integer))
+    for fmt in DUMP_FORMATS.values():
+        _distribution(c, store, ds, d, fmt)
+    return when
+
+
+def _distribution(c: _Catalog, store: Store, ds: Dataset, d: URIRef, fmt: DumpFormat) -> None:
+    """One dump of a dataset as a distribution: download URL, media type, size and checksum."""
+    dinfo = dump_info(store, ds, fmt)
+    dist = URIRef(f"{c.base_iri}id/dataset/{ds.name}/{fmt.ext}")
+    url = URIRef(f"{c.base_url}download/{ds.name}.{fmt.ext}")
+    c.add(d, DCAT.distribution, dist)
+    c.add(dist, RDF.type, DCAT.Distribution)
+    c.add(dist, DCTERMS.title, _en(f"{ds.title} ({fmt.file_type.replace('_', ' ')}"
+                                   f"{', gzip' if fmt.gzip else ''})"))
+    c.add(dist, DCTERMS.description, _en(
+        f"Dump of the named graph {ds.graph} as {fmt.rdf_media}"
+        f"{' compressed with gzip' if fmt.gzip else ''}; streamed, with ETag and "
+        "Last-Modified for conditional requests."))
+    c.add(dist, DCATAP.availability, c.stable)
+    c.add(dist, DCAT.accessURL, url)
+    c.add(dist, DCAT.downloadURL, url)
+    mt = URIRef(IANA_MEDIA + fmt.rdf_media)
+    c.add(dist, DCAT.mediaType, mt)
+    c.add(mt, RDF.type, DCTERMS.MediaType)
+    if fmt.gzip:
+        cf = URIRef(IANA_MEDIA + "application/gzip")
+        c.add(dist, DCAT.compressFormat, cf)
+        c.add(cf, RDF.type, DCTERMS.MediaType)
+    c.add(dist, DCTERMS.format, c.authority("file-type", fmt.file_type, DCTERMS.MediaTypeOrExtent))
+    c.add(dist, DCAT.byteSize, Literal(dinfo.byte_size, datatype=XSD.nonNegativeInteger))
+    ck = BNode()
+    c.add(dist, SPDX.checksum, ck)
+    c.add(ck, RDF.type, SPDX.Checksum)
+    c.add(ck, SPDX.algorithm, SPDX.checksumAlgorithm_sha256)
+    c.add(SPDX.checksumAlgorithm_sha256, RDF.type, SPDX.ChecksumAlgorithm)
+    c.add(ck, SPDX.checksumValue, Literal(dinfo.sha256, datatype=XSD.hexBinary))
+    c.add(dist, DCTERMS.license, c.licence)
+    c.add(dist, DCTERMS.accessRights, c.access)
+    c.add(dist, DCTERMS.modified, Literal(dinfo.modified.isoformat(), datatype=XSD.dateTime))
+
+
+def _spatial(store: Store, ds: Dataset) -> list[str]:
+    """Country and NUTS authority IRIs the dataset's resources are located in (Europe for the
+    ontology and shapes, which are not about a place)."""
+    if ds.kind in ("ontology", "shapes"):
+        return [f"{EU_AUTHORITY}continent/EUROPE"]
+    rows = select_rows(store, """SELECT DISTINCT ?v WHERE { GRAPH ?g { ?s ?p ?v
+        VALUES ?p { <%sregion> <%scountry> }
+        FILTER(isIRI(?v) && (STRSTARTS(STR(?v), "http://data.europa.eu/nuts/code/")
+                          || STRSTARTS(STR(?v), "%scountry/"))) } } ORDER BY ?v"""
+                       % (AMI, AMI, EU_AUTHORITY), g=nn(ds.graph))
+    return [r["v"] for r in rows] or [f"{EU_AUTHORITY}continent/EUROPE"]
+
