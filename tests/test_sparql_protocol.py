@@ -36,7 +36,7 @@ def _fill(store) -> None:
 @pytest.fixture
 def app(tmp_path):
     from amikg.store import open_store
-    from server import create_app
+    from amikg_server import create_app
 
     store = open_store(str(tmp_path / "store"))
     _fill(store)
