@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, SHARED, need
+from conftest import ROOT, SHARED
 from service_process import TOKEN, ServiceProcess
 
 SAMPLE = ROOT / "tests" / "data" / "sample.ttl"

@@ -27,6 +27,3 @@ for _group in (data, queries, validation, imports, operations):
     for _command in _group.COMMANDS:
         main.add_command(_command)
 
-
-if __name__ == "__main__":  # pragma: no cover
-    main()
