@@ -23,7 +23,6 @@ Results are serialised where the query runs, so they cross the process boundary 
 
 from __future__ import annotations
 
-import io
 import json
 import os
 import pickle
@@ -192,6 +191,10 @@ class Executor:
         sparql = add_using(sparql, list(using_graphs), list(using_named_graphs))
         self.store.update(sparql)
 
+    def worker_pids(self) -> list[int]:
+        """The process ids of the query workers (none: queries run in the calling thread)."""
+        return []
+
     def close(self) -> None:
         pass
 
@@ -346,6 +349,9 @@ class ProcessExecutor(Executor):
         err = cls.__new__(cls)
         AmikgError.__init__(err, message, **details)
         raise err
+
+    def worker_pids(self) -> list[int]:
+        return [w.proc.pid for w in list(self._all)]  # no lock: a snapshot may hold it long
 
     def close(self) -> None:
         if self._closed:

@@ -49,6 +49,7 @@ os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get
 
 import pyoxigraph as ox  # noqa: E402
 
+from amikg.cli.common import service_package  # noqa: E402
 from amikg.generate import write_synthetic  # noqa: E402
 from amikg.queries import bind_params, get_query, load_queries, render, run_query  # noqa: E402
 from amikg.store import open_store  # noqa: E402
@@ -202,8 +203,9 @@ def main() -> None:
                     help="stop rdflib (load and runs) after this many seconds")
     ap.add_argument("--no-other", action="store_true", help="partner search only")
     args = ap.parse_args()
-    from server.app import create_app
-    from server.ops import ACCESS_LOG
+    service_package()  # the checkout's server/ as amikg_server
+    from amikg_server.app import create_app
+    from amikg_server.ops import ACCESS_LOG
 
     logging.getLogger(ACCESS_LOG).disabled = True  # one JSON line per request: not a figure
 

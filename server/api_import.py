@@ -18,7 +18,7 @@ from flask import Blueprint, jsonify, request
 from amikg.errors import ParameterError
 from amikg.ingest import ImportRejected, history, import_table, undo
 
-from .app import current_store
+from .context import current_store
 from .errors import error_response
 from .safety import require_read, require_write
 

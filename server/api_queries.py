@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import html
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, jsonify, request, url_for
@@ -17,6 +18,8 @@ from flask import Blueprint, Response, jsonify, request, url_for
 from amikg.errors import ParameterError
 from amikg.queries import (RESERVED, load_queries, openapi, query_params_from_multidict,
                            run_query)
+
+from .context import current_executor, current_store
 
 bp = Blueprint("api_queries", __name__)
 
@@ -29,11 +32,6 @@ MEDIA = {
     "application/sparql-results+xml": ("sparql-xml", ox.QueryResultsFormat.XML),
 }
 BY_NAME = {v[0]: k for k, v in MEDIA.items()}
-
-
-def _store():
-    from .app import current_store
-    return current_store()
 
 
 def _negotiate() -> str:
@@ -60,8 +58,8 @@ def named_query(name: str):
     params = query_params_from_multidict(
         (k, v) for k, v in request.args.items(multi=True) if k not in RESERVED)
     media = _negotiate()
-    from .app import current_executor  # the service's time and size limits apply
-    run = run_query(_store(), name, params, limit=request.args.get("limit"),
+    # the service's executor: its time and size limits apply
+    run = run_query(current_store(), name, params, limit=request.args.get("limit"),
                     offset=request.args.get("offset"), executor=current_executor())
     fmt, oxfmt = MEDIA[media]
     if oxfmt is None:
@@ -121,7 +119,6 @@ def docs():
             parts.append("</table>")
         examples = {p["name"]: p["example"] for p in own if "example" in p}
         if examples and path != "/api/queries":
-            from urllib.parse import urlencode
             q = urlencode([(k, x) for k, v in examples.items()
                            for x in (v if isinstance(v, list) else [v])])
             parts.append(f"<p>Example: <a href='{e(path)}?{e(q)}'><code>{e(path)}?{e(q)}</code>"

@@ -20,9 +20,10 @@ from flask import Blueprint, Response, jsonify, request
 from amikg.errors import FormatError, LoadError, ParameterError
 from amikg.loader import Source
 from amikg.roadmap import roadmap
+from amikg.store import format_for_path
 from amikg.validate import FORMATS, PROFILES, render, validate_source
 
-from .app import current_store
+from .context import current_store
 from .safety import require_read
 
 bp = Blueprint("api_validate", __name__)
@@ -55,7 +56,6 @@ def post_validate():
         fmt = request.values.get("format") or None
         data = upload.read()
         if fmt is None:
-            from amikg.store import format_for_path
             fmt = format_for_path(name)
     else:
         ctype = (request.content_type or "").split(";")[0].strip()

@@ -20,7 +20,7 @@ from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
 from amikg.store import RDF_FORMATS, format_name, nn, quad_text, rdf_format
 
-from .app import current_store
+from .context import current_store
 from .safety import require_read, require_write
 from .sparql import negotiate
 

@@ -14,16 +14,21 @@ root is the path below the base IRI):
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import quote
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 from werkzeug.exceptions import NotAcceptable
+from werkzeug.http import http_date
 
 from amikg import publish
 from amikg.errors import NotFound, ParameterError
 from amikg.namespaces import GRAPH_ONTOLOGY, GRAPH_SHAPES
 from amikg.store import nn
+
+from .context import current_settings, current_store
+from .safety import require_read
 
 bp = Blueprint("linked_data", __name__, template_folder="templates", static_folder=None)
 
@@ -37,23 +42,8 @@ MEDIA_FORMAT = {"text/turtle": "turtle", "application/ld+json": "jsonld",
 _SEGMENT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@%-]+$")
 
 
-def _store():
-    from .app import current_store
-    return current_store()
-
-
-def _settings():
-    from .app import current_settings
-    return current_settings()
-
-
-def _guard():
-    from .safety import require_read
-    require_read()
-
-
 def base_iri() -> str:
-    return _settings().base_iri.rstrip("/") + "/"
+    return current_settings().base_iri.rstrip("/") + "/"
 
 
 def negotiate(html: bool = True) -> str:
@@ -111,7 +101,7 @@ _context_cache: dict = {}
 
 def jsonld_context() -> dict:
     """The ontology's JSON-LD context, rebuilt when the ontology graph changes."""
-    store = _store()
+    store = current_store()
     key = (store.location, publish.graph_state(store, GRAPH_ONTOLOGY))
     if key not in _context_cache:
         _context_cache.clear()
@@ -147,10 +137,10 @@ def _decorate(resp: Response, doc_url: str, about: str | None = None) -> Respons
 @bp.route("/id/<path:rest>")
 def thing(rest):
     """The IRI of a thing: 303 to the document that describes it (404 when unknown)."""
-    _guard()
+    require_read()
     _check_path(rest)
     iri = base_iri() + "id/" + rest
-    if not publish.resource_exists(_store(), nn(iri).value):
+    if not publish.resource_exists(current_store(), nn(iri).value):
         raise NotFound(f"no resource {iri} in the store", iri=iri)
     target = url_for("linked_data.doc", rest=rest)
     if request.query_string:
@@ -163,12 +153,12 @@ def thing(rest):
 @bp.route("/doc/<path:rest>")
 def doc(rest):
     """The document about ``<base>id/<rest>`` in the negotiated format."""
-    _guard()
+    require_read()
     _check_path(rest)
     iri = base_iri() + "id/" + rest
     fmt = negotiate()
     doc_url = url_for("linked_data.doc", rest=rest)
-    store = _store()
+    store = current_store()
     if fmt != "html":
         return _decorate(rdf_response(publish.describe(store, iri), fmt, doc_url), doc_url, iri)
     view = publish.resource_view(store, iri)
@@ -181,15 +171,15 @@ def doc(rest):
 @bp.route("/ontology")
 def ontology():
     """The ontology: HTML documentation generated from the ontology graph, or its RDF."""
-    _guard()
+    require_read()
     return _ontology_response(url_for("linked_data.ontology"))
 
 
 @bp.route("/ontology/<version>")
 def ontology_version(version):
     """A versioned ontology IRI (``owl:versionIRI``); only the version in the store is served."""
-    _guard()
-    header = publish.ontology_header(_store())
+    require_read()
+    header = publish.ontology_header(current_store())
     known = {header.get("version"), (header.get("version_iri") or "").rsplit("/", 1)[-1]}
     if version not in known - {None, ""}:
         raise NotFound(f"no ontology version {version!r}; this service has "
@@ -198,7 +188,7 @@ def ontology_version(version):
 
 
 def _ontology_response(doc_url: str) -> Response:
-    store = _store()
+    store = current_store()
     fmt = negotiate()
     if fmt != "html":
         return rdf_response(publish.graph_triples(store, GRAPH_ONTOLOGY), fmt, doc_url)
@@ -210,8 +200,8 @@ def _ontology_response(doc_url: str) -> Response:
 @bp.route("/shapes")
 def shapes():
     """The SHACL shapes: HTML documentation or RDF."""
-    _guard()
-    store = _store()
+    require_read()
+    store = current_store()
     fmt = negotiate()
     doc_url = url_for("linked_data.shapes")
     if fmt != "html":
@@ -223,13 +213,12 @@ def shapes():
 @bp.route("/context.jsonld")
 def context():
     """The JSON-LD ``@context`` of the ontology (terms by local name)."""
-    _guard()
+    require_read()
     resp = Response(_json(jsonld_context()), mimetype="application/ld+json")
     return resp
 
 
 def _json(obj) -> str:
-    import json
     return json.dumps(obj, indent=2, ensure_ascii=False)
 
 
@@ -238,8 +227,8 @@ def _json(obj) -> str:
 @bp.route("/catalog")
 def catalog():
     """The DCAT-AP 3 catalogue (RDF), or an HTML listing of the datasets and their dumps."""
-    _guard()
-    store = _store()
+    require_read()
+    store = current_store()
     fmt = negotiate()
     doc_url = url_for("linked_data.catalog")
     if fmt == "html":
@@ -256,9 +245,9 @@ def catalog():
 @bp.route("/.well-known/void")
 def void():
     """The VoID description of the whole store (RDF only)."""
-    _guard()
+    require_read()
     fmt = negotiate(html=False)
-    g = publish.void_graph(_store(), request.url_root, base_iri())
+    g = publish.void_graph(current_store(), request.url_root, base_iri())
     return rdf_response(publish.rdflib_to_triples(g), fmt, url_for("linked_data.void"))
 
 
@@ -266,15 +255,15 @@ def void():
 def download(filename):
     """``/download/<dataset>.<ttl|nt.gz|nq|jsonld>``: the dump, streamed, with Content-Length,
     ETag (the SHA-256 of the bytes) and Last-Modified; conditional requests get 304."""
-    _guard()
+    require_read()
     if "/" in filename or "\\" in filename or ".." in filename:
         raise ParameterError(f"not a dump name: {filename!r}", file=filename)
     name, fmt = publish.parse_dump_name(filename)
-    store = _store()
+    store = current_store()
     ds = publish.find_dataset(store, name)
     info = publish.dump_info(store, ds, fmt)
     headers = {"ETag": f'"{info.sha256}"', "Cache-Control": "no-cache",
-               "Last-Modified": _http_date(info.modified)}
+               "Last-Modified": http_date(info.modified)}
     inm = request.if_none_match
     if (inm and inm.contains(info.sha256)) or (
             not inm and request.if_modified_since is not None
@@ -286,8 +275,3 @@ def download(filename):
     resp.headers["Content-Disposition"] = f'attachment; filename="{ds.name}.{fmt.ext}"'
     resp.headers["Link"] = f'<{url_for("linked_data.catalog")}>; rel="describedby"'
     return resp
-
-
-def _http_date(dt) -> str:
-    from werkzeug.http import http_date
-    return http_date(dt)

@@ -11,9 +11,9 @@
   path (no query string), status, duration in ms, response bytes, and for SPARQL a SHA-256 prefix
   of the query/update text (``query_hash``). Never headers (tokens), query strings or bodies.
 - ``POST /admin/backup`` (needs the update token): a consistent snapshot of the embedded store
-  (RocksDB checkpoint via :meth:`amikg.store.OxigraphStore.backup`) streamed as an uncompressed tar
-  of the store directory; ``amikg backup DIR --url`` unpacks it. It is the only way to back up while
-  the service holds the store, as RocksDB lets one process open it.
+  (a checkpoint by :meth:`amikg.store.Store.backup`, where the store ``can_snapshot``) streamed as
+  an uncompressed tar of the store directory; ``amikg backup DIR --url`` unpacks it. It is the only
+  way to back up while the service holds the store, as RocksDB lets one process open it.
 """
 
 from __future__ import annotations
@@ -29,14 +29,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, g, jsonify, request
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import (CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram,
                                ProcessCollector, generate_latest)
 from prometheus_client.core import GaugeMetricFamily
-
 from werkzeug.exceptions import Conflict
 
-from amikg.errors import QueryTimeout
+from amikg.errors import LimitExceeded, QueryTimeout
+
+from .context import EXTENSION, current_executor, current_store
+from .safety import require_write
 
 bp = Blueprint("ops", __name__)
 
@@ -85,7 +87,7 @@ class _StoreCollector:
         self._count, self._counted = float("nan"), -1e9
 
     def collect(self):
-        service = self.app.extensions["amikg"]
+        service = self.app.extensions[EXTENSION]
         if time.monotonic() - self._counted > self.COUNT_TTL:
             try:
                 self._count = float(service.store.count())
@@ -99,8 +101,8 @@ class _StoreCollector:
                                 "Resident memory of the service process and its query workers",
                                 labels=["process"])
         rss.add_metric(["service"], float(_rss(os.getpid())))
-        workers = [w.proc.pid for w in getattr(service.executor, "_all", [])]
-        rss.add_metric(["query_workers"], float(sum(_rss(p) for p in workers)))
+        rss.add_metric(["query_workers"],
+                       float(sum(_rss(p) for p in service.executor.worker_pids())))
         yield rss
 
 
@@ -150,7 +152,6 @@ class _CappedInput:
         if self._read == self._limit and data and self._stream.read(1):
             self._read += 1
         if self._read > self._limit:
-            from amikg.errors import LimitExceeded
             raise LimitExceeded(f"the request body is larger than {self._limit} bytes "
                                 "(AMIKG_MAX_BODY)", limit=self._limit)
         return data
@@ -182,7 +183,7 @@ def register(app: Flask) -> None:
     """Install the logging and metrics hooks and the ops routes on ``app``."""
     metrics = Metrics(app)
     app.extensions["amikg_metrics"] = metrics
-    _count_timeouts(app.extensions["amikg"].executor, metrics)
+    _count_timeouts(app.extensions[EXTENSION].executor, metrics)
     log = _access_logger()
 
     def _start():
@@ -234,7 +235,6 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Readiness: the store answers a query through the executor."""
-    from .app import current_executor, current_store
     try:
         current_executor().query("ASK {}", "json", timeout=5.0)
     except Exception as e:  # noqa: BLE001 - any failure means not ready
@@ -246,7 +246,6 @@ def readyz():
 
 @bp.get("/metrics")
 def metrics_page():
-    from flask import current_app
     reg = current_app.extensions["amikg_metrics"].registry
     return Response(generate_latest(reg), mimetype=CONTENT_TYPE_LATEST.split(";")[0])
 
@@ -255,9 +254,6 @@ def metrics_page():
 def backup():
     """A consistent snapshot of the store as a tar stream (needs the update token), where the
     store can make checkpoints."""
-    from .app import current_store
-    from .safety import require_write
-
     require_write()
     store = current_store()
     if not store.can_snapshot:

@@ -20,6 +20,8 @@ from flask import Flask, request
 
 from amikg.errors import AuthenticationRequired, ForbiddenOperation, LimitExceeded
 
+from .context import current_settings
+
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Allow-Methods": "GET, HEAD, POST, PUT, DELETE, OPTIONS",
@@ -36,7 +38,8 @@ HTML_HEADERS = {
 }
 
 
-def _eq(given: str, expected: str) -> bool:
+def token_matches(given: str, expected: str) -> bool:
+    """Whether ``given`` is the secret ``expected``, compared in constant time."""
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
@@ -59,26 +62,24 @@ def check_credentials(settings, *, what: str = "writing") -> None:
                                      "'Authorization: Bearer <token>'")
     ok = False
     if scheme == "bearer" and token:
-        ok = _eq(value, token)
+        ok = token_matches(value, token)
     elif scheme == "basic" and basic:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             decoded = ""
-        ok = _eq(decoded, basic)
+        ok = token_matches(decoded, basic)
     if not ok:
         raise ForbiddenOperation("the credentials are not valid")
 
 
 def require_write() -> None:
     """Guard for every write route."""
-    from .app import current_settings
     check_credentials(current_settings())
 
 
 def require_read() -> None:
     """Guard for read routes (a no-op unless AMIKG_READ_AUTH is set)."""
-    from .app import current_settings
     settings = current_settings()
     if settings.read_auth:
         check_credentials(settings, what="reading")

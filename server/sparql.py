@@ -17,10 +17,10 @@ from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMedi
 
 from amikg.config import data_root
 from amikg.errors import ConfigError, QueryError
-from amikg.executor import RDF_MEDIA, RESULT_MEDIA
+from amikg.executor import RDF_MEDIA
 from amikg.sparql.guard import inspect
 
-from .app import current_executor, current_settings, current_store
+from .context import current_executor, current_settings, current_store
 from .safety import require_read, require_write
 
 bp = Blueprint("sparql", __name__)

@@ -12,6 +12,8 @@ from gunicorn.app.base import BaseApplication
 
 from amikg.store import parse_location
 
+from .app import create_app
+
 
 class AmikgServer(BaseApplication):
     """gunicorn with the app built in each worker after the fork (the store is opened there)."""
@@ -26,7 +28,6 @@ class AmikgServer(BaseApplication):
                 self.cfg.set(k, v)
 
     def load(self):
-        from .app import create_app
         return create_app(self.app_config)
 
 

@@ -7,6 +7,9 @@ is a failure, never a skip.
 
 from __future__ import annotations
 
+from amikg.cli.common import service_package  # `import amikg_server`: the checkout's server/
+service_package()
+
 import os
 import shutil
 import socket

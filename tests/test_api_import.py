@@ -15,11 +15,11 @@ AUTH = {"Authorization": "Bearer s3cret"}
 
 @pytest.fixture
 def client(bundled_store):
-    from server.app import create_app
+    from amikg_server.app import create_app
 
     app = create_app({"STORE": bundled_store, "update_token": "s3cret", "TESTING": True})
     if "api_import" not in app.blueprints:  # until app.py registers it
-        from server.api_import import bp
+        from amikg_server.api_import import bp
         app.register_blueprint(bp)
     return app.test_client()
 

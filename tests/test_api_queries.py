@@ -15,7 +15,7 @@ from tests.test_queries import fill
 @pytest.fixture(scope="module")
 def client():
     from amikg.store import open_store
-    from server.app import create_app
+    from amikg_server.app import create_app
 
     store = open_store("memory:")
     fill(store)
@@ -151,7 +151,7 @@ def test_a_named_query_past_the_time_limit_is_stopped_with_a_503(tmp_path, monke
     import time
 
     from amikg.store import open_store
-    from server.app import create_app
+    from amikg_server.app import create_app
 
     queries = tmp_path / "queries"
     queries.mkdir()

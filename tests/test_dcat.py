@@ -57,7 +57,7 @@ def store():
 
 @pytest.fixture(scope="module")
 def client(store):
-    from server.app import create_app
+    from amikg_server.app import create_app
 
     return create_app({"STORE": store, "TESTING": True}).test_client()
 

@@ -1,7 +1,8 @@
 """Issue 7: dereferenceable IRIs, content negotiation, ontology and shapes documents, JSON-LD context.
 
-Runs the real app (server.app.create_app) over a real Oxigraph store after ``amikg init`` plus the
-hand-written ``tests/data/sample.ttl`` (for an organisation IRI and a loaded-source dataset).
+Runs the real app (amikg_server.app.create_app) over a real Oxigraph store after ``amikg init``
+plus the hand-written ``tests/data/sample.ttl`` (for an organisation IRI and a loaded-source
+dataset).
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def store():
 
 @pytest.fixture(scope="module")
 def client(store):
-    from server.app import create_app
+    from amikg_server.app import create_app
 
     app = create_app({"STORE": store, "TESTING": True})
     return app.test_client()

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import csv
 import io
-import json
-from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
-from conftest import ROOT, SHARED, need
+from conftest import ROOT, SHARED
 from service_process import TOKEN, ServiceProcess
 
 SAMPLE = ROOT / "tests" / "data" / "sample.ttl"
@@ -36,7 +34,7 @@ def _fill(store) -> None:
 @pytest.fixture
 def app(tmp_path):
     from amikg.store import open_store
-    from server import create_app
+    from amikg_server import create_app
 
     store = open_store(str(tmp_path / "store"))
     _fill(store)

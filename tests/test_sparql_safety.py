@@ -67,7 +67,7 @@ def listener():
 
 def make_app(tmp_path, **settings):
     from amikg.store import open_store
-    from server import create_app
+    from amikg_server import create_app
 
     store = open_store(str(tmp_path / "store"))
     store.update("INSERT DATA { GRAPH <http://example.org/g> { "
@@ -173,8 +173,8 @@ def test_read_auth_protects_reads_when_configured(tmp_path):
 def test_tokens_are_compared_in_constant_time():
     import inspect as pyinspect
 
-    from server import safety
-    assert "hmac.compare_digest" in pyinspect.getsource(safety._eq)
+    from amikg_server import safety
+    assert "hmac.compare_digest" in pyinspect.getsource(safety.token_matches)
 
 
 # -- SERVICE and LOAD -----------------------------------------------------------------------------

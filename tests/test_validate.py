@@ -155,7 +155,7 @@ def test_roadmap_command_by_slug_and_iri(bundled_store_dir):
 
 @pytest.fixture(scope="module")
 def client(store):
-    from server.app import create_app
+    from amikg_server.app import create_app
     app = create_app({"STORE": store, "TESTING": True})
     yield app.test_client()
     import atexit

@@ -1,0 +1,156 @@
+"""What every ``amikg`` command shares: the ``--store`` and ``--url`` options, opening the store,
+table and result output, the progress bar, errors to exit codes, and finding the service package.
+
+Exit codes: 0 success (for ``validate``: conforms), 1 data does not pass (violations, rejected
+import), 2 error (bad input, unreachable store, wrong usage).
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import click
+import pyoxigraph as ox
+
+from ..config import Settings
+from ..errors import AmikgError, FormatError
+from ..namespaces import PREFIXES
+from ..store import LOCATION_HELP, RESULT_FORMATS, Store, open_store, rdf_format
+
+#: The import name of the Flask service (the ``server/`` folder of the source checkout).
+SERVICE_PACKAGE = "amikg_server"
+#: The source checkout this package sits in, if it does (``amikg/cli/common.py`` -> the root).
+_CHECKOUT = Path(__file__).resolve().parents[2]
+
+
+class AmikgGroup(click.Group):
+    """Turns every :class:`AmikgError` into one line on stderr and its exit code."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except AmikgError as e:
+            click.echo(f"error: {e.message}", err=True)
+            sys.exit(e.exit_code)
+
+
+def store_option(f):
+    """The ``--store`` option every command has."""
+    return click.option(
+        "--store", "store_location", envvar="AMIKG_STORE", default=None, metavar="LOCATION",
+        help=LOCATION_HELP)(f)
+
+
+def get_store(store_location: str | None) -> Store:
+    return open_store(store_location, Settings.from_env())
+
+
+def store_location_or_default(store_location: str | None) -> str:
+    """``--store``, or the configured location (``AMIKG_STORE`` or the default directory)."""
+    return store_location or Settings.from_env().store_location
+
+
+def service_option(f):
+    """``--url``: reach the store through a running service (it holds the embedded store)."""
+    return click.option(
+        "--url", envvar="AMIKG_SERVICE_URL", default=None, metavar="URL",
+        help="A running amikg service (e.g. http://127.0.0.1:8080) to take the snapshot from; "
+             "needed while the service holds the store. Sends AMIKG_UPDATE_TOKEN.")(f)
+
+
+def service_token() -> str:
+    """The update token sent to a running service (``--url``)."""
+    return Settings.from_env().token()
+
+
+def progress_bar(total: int, label: str):
+    """A click progress bar over bytes, shown on a terminal only (stderr)."""
+    return click.progressbar(length=total, label=label, file=sys.stderr,
+                             show_pos=False, show_percent=True)
+
+
+def row_counter(label: str):
+    """A click progress bar that counts (the total is unknown), on stderr."""
+    return click.progressbar(length=0, label=label, file=sys.stderr,
+                             show_pos=True, show_percent=False, show_eta=False)
+
+
+def compact(term) -> str:
+    """A term for humans: prefixed name for known IRIs, plain text for literals."""
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for p, ns in PREFIXES.items():
+            if term.value.startswith(ns) and term.value != ns:
+                return f"{p}:{term.value[len(ns):]}"
+        return term.value
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return term.value
+
+
+def echo_table(variables: list[str], rows: list[list[str]]) -> None:
+    widths = [min(60, max([len(v)] + [len(r[i]) for r in rows])) for i, v in enumerate(variables)]
+    line = "  ".join(v.ljust(w) for v, w in zip(variables, widths))
+    click.echo(line)
+    click.echo("  ".join("-" * w for w in widths))
+    for r in rows:
+        click.echo("  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w)
+                             for c, w in zip(r, widths)))
+
+
+def print_results(result, fmt: str | None) -> None:
+    """Write query results to stdout in ``fmt`` (table/csv/tsv/json/xml or an RDF format)."""
+    out = sys.stdout.buffer
+    if isinstance(result, ox.QueryBoolean):
+        if fmt in ("json", "xml", "csv", "tsv"):
+            out.write(result.serialize(format=RESULT_FORMATS[fmt]))
+        else:
+            click.echo("true" if bool(result) else "false")
+        return
+    if isinstance(result, ox.QuerySolutions):
+        fmt = fmt or "table"
+        if fmt == "table":
+            names = [v.value for v in result.variables]
+            rows = [[compact(s[n]) for n in names] for s in result]
+            echo_table(names, rows)
+            click.echo(f"({len(rows)} row{'s' if len(rows) != 1 else ''})", err=True)
+        elif fmt in RESULT_FORMATS:
+            out.write(result.serialize(format=RESULT_FORMATS[fmt]))
+        else:
+            raise FormatError(f"SELECT results cannot be written as {fmt}; use table, csv, tsv, "
+                              "json or xml")
+        return
+    rfmt = rdf_format(fmt or "turtle")
+    if rfmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
+        rfmt = ox.RdfFormat.TURTLE if rfmt == ox.RdfFormat.TRIG else ox.RdfFormat.N_TRIPLES
+    kw = {"prefixes": PREFIXES} if rfmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
+    out.write(result.serialize(format=rfmt, **kw))
+
+
+def service_package() -> ModuleType:
+    """The Flask service as the package ``amikg_server``, imported once.
+
+    In a source checkout (the ``server/`` folder beside the ``amikg/`` package, with the bundled
+    data, as :func:`amikg.config.data_root` finds it) that folder is loaded as ``amikg_server``, so
+    tests and work trees always run the checkout's service; otherwise the installed
+    ``amikg_server``. After this call ``import amikg_server.x`` works."""
+    if SERVICE_PACKAGE in sys.modules:
+        return sys.modules[SERVICE_PACKAGE]
+    init = _CHECKOUT / "server" / "__init__.py"
+    if not ((_CHECKOUT / "ontology" / "ami.ttl").is_file() and init.is_file()):
+        return importlib.import_module(SERVICE_PACKAGE)
+    spec = importlib.util.spec_from_file_location(
+        SERVICE_PACKAGE, init, submodule_search_locations=[str(init.parent)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[SERVICE_PACKAGE] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        del sys.modules[SERVICE_PACKAGE]
+        raise
+    return module

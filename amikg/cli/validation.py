@@ -1,0 +1,58 @@
+"""Commands on the roadmap checks: ``validate`` (SHACL) and ``roadmap``."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from ..loader import Source
+from ..roadmap import render_text
+from ..roadmap import roadmap as build_roadmap
+from ..validate import render, validate_source, validate_store
+from .common import get_store, store_option
+
+
+@click.command()
+@store_option
+@click.option("--cluster", default="all", show_default=True, metavar="IRI|SLUG|all",
+              help="One cluster (IRI or slug such as filas) or all.")
+@click.option("--shapes", "profile", default="roadmap", show_default=True,
+              metavar="roadmap|data|FILE", help="A profile or a shapes file.")
+@click.option("--data", "data_file", type=click.Path(allow_dash=True), default=None,
+              help="Validate this RDF file (with the bundled ontology) instead of the store.")
+@click.option("--data-format", "data_format", default=None,
+              help="Format of --data (default: from the file name).")
+@click.option("--format", "fmt", type=click.Choice(["text", "turtle", "json-ld", "json", "html"]),
+              default="text", show_default=True, help="Report format.")
+@click.option("--engine", type=click.Choice(["auto", "sparql", "pyshacl"]), default="auto",
+              show_default=True, help="SPARQL on the store, or plain pyshacl.")
+def validate(store_location, cluster, profile, data_file, data_format, fmt, engine):
+    """Validate the store (or a data file) with SHACL: exit 0 conforms, 1 violations, 2 error."""
+    if data_file:
+        outcome = validate_source(Source.from_path(data_file, data_format), profile, cluster,
+                                  engine)
+    else:
+        with get_store(store_location) as store:
+            outcome = validate_store(store, profile, cluster, engine)
+    click.echo(render(outcome, fmt), nl=False)
+    sys.exit(0 if outcome.conforms else 1)
+
+
+@click.command()
+@store_option
+@click.argument("cluster")
+@click.option("--json", "as_json", is_flag=True, help="JSON (what the roadmap page draws).")
+@click.option("--all", "show_all", is_flag=True, help="List every next step, not the first 5.")
+def roadmap(store_location, cluster, as_json, show_all):
+    """Where CLUSTER (IRI or slug, e.g. filas) stands on the D2.2 roadmap, and what comes next."""
+    with get_store(store_location) as store:
+        rm = build_roadmap(store, cluster)
+    if as_json:
+        click.echo(json.dumps(rm, indent=2))
+    else:
+        click.echo(render_text(rm, None if show_all else 5), nl=False)
+
+
+COMMANDS = [validate, roadmap]

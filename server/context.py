@@ -1,0 +1,59 @@
+"""What one process of the service holds, and how a view reaches it.
+
+:func:`amikg_server.app.create_app` opens the store ONCE per process and keeps it, with its query
+executor and settings, as a :class:`Service` in ``app.extensions["amikg"]``; blueprints reach them
+with :func:`current_store`, :func:`current_executor` and :func:`current_settings`.
+"""
+
+from __future__ import annotations
+
+import atexit
+from dataclasses import dataclass
+
+from flask import current_app
+
+from amikg.config import Settings
+from amikg.executor import Executor
+from amikg.store import Store
+
+#: The key of the :class:`Service` in ``app.extensions``.
+EXTENSION = "amikg"
+
+
+@dataclass
+class Service:
+    """What one process of the service holds."""
+
+    settings: Settings
+    store: Store
+    executor: Executor
+
+    closed: bool = False
+
+    def close(self) -> None:
+        """Stop the query workers and close the store (once; also run at exit)."""
+        if self.closed:
+            return
+        self.closed = True
+        atexit.unregister(self.close)
+        self.executor.close()
+        self.store.close()
+
+
+def current_service() -> Service:
+    """The service of the app handling this request."""
+    return current_app.extensions[EXTENSION]
+
+
+def current_store() -> Store:
+    """The store of this process (opened once by ``create_app``)."""
+    return current_service().store
+
+
+def current_executor() -> Executor:
+    """The query executor (time and size limits, SERVICE/LOAD guard) of this process."""
+    return current_service().executor
+
+
+def current_settings() -> Settings:
+    return current_service().settings
