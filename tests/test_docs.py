@@ -52,7 +52,7 @@ def section(text: str, heading: str) -> str:
 # -- what the code offers ---------------------------------------------------------------------
 
 def _routes() -> list[str]:
-    from server import create_app
+    from amikg_server import create_app
 
     app = create_app({"store": "memory:", "TESTING": True})
     try:
