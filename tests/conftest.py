@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import live
 from live import LiveService, free_port, wait_http
@@ -119,18 +120,17 @@ def client(app):
     return app.test_client()
 
 
-class AmikgRunner:
-    """click's ``CliRunner`` for the ``amikg`` command, in this process:
-    ``runner.invoke(["stats", "--store", path])`` gives a ``click.testing.Result`` (``exit_code``,
-    ``stdout``, ``stderr``). An unexpected exception is raised, not hidden in the result."""
+class AmikgRunner(CliRunner):
+    """click's ``CliRunner`` for the ``amikg`` command, in this process (as flaskr's
+    ``app.test_cli_runner()``): ``runner.invoke(["stats", "--store", path])`` gives a
+    ``click.testing.Result`` (``exit_code``, ``stdout``, ``stderr``). An unexpected exception is
+    raised, not kept in the result."""
 
-    def invoke(self, args: list[str], **kwargs):
-        from click.testing import CliRunner
-
+    def invoke(self, args: list[str] | None = None, **kwargs):
         from amikg.cli import main
 
         kwargs.setdefault("catch_exceptions", False)
-        return CliRunner().invoke(main, args, **kwargs)
+        return super().invoke(main, args, **kwargs)
 
 
 @pytest.fixture(scope="session")
@@ -275,5 +275,5 @@ def pytest_runtest_makereport(item, call):
         for i, svc in enumerate(live.STARTED):
             if i >= first or svc.running():
                 report.sections.append((f"amikg serve log {svc.url} ({svc.log.name})",
-                                        svc.log_text()[-5000:]))
+                                        svc.log_tail(5000)))
     return report

@@ -88,7 +88,7 @@ class LiveService:
             wait_http(self.url + "/healthz", timeout=60, proc=self.proc)
         except RuntimeError as e:
             self.kill()
-            raise RuntimeError(f"{e}; the end of its log:\n{self.log_text()[-3000:]}") from None
+            raise RuntimeError(f"{e}; the end of its log:\n{self.log_tail()}") from None
         STARTED.append(self)
 
     def __enter__(self) -> LiveService:
@@ -102,6 +102,12 @@ class LiveService:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace")
+
+    def log_tail(self, chars: int = 3000) -> str:
+        try:
+            return self.log_text()[-chars:]
+        except OSError as e:
+            return f"(no log: {e})"
 
     def terminate(self, timeout: float = 30) -> int:
         """SIGTERM to gunicorn's master: graceful shutdown (in-flight requests finish)."""
