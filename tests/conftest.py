@@ -1,4 +1,14 @@
-"""Shared fixtures: stores of every backend, real server processes on loopback.
+"""Shared fixtures: the service's Flask app, its test client and the CLI runner (as in flaskr's
+tests/conftest.py); stores of every backend; real server processes on loopback.
+
+- ``app`` serves ``app_store`` (the bundled data plus tests/data/sample.ttl, in memory) with
+  ``app_config``, shared by a module's tests; a module overrides ``app_store`` or ``app_config``
+  to serve something else, or ``app`` itself (built with ``make_app``) when its tests write.
+- ``make_app(store, **config)`` builds more apps (a token, limits, another store); each is closed
+  when the test ends. ``client`` is ``app.test_client()``; ``runner`` runs the ``amikg`` command in
+  this process (``run_cli`` runs it as a real process, where a test needs one).
+- ``start_service(store, *serve_args, env=..., token=...)`` starts a real ``amikg serve``
+  (tests/live.py), stopped when the test ends.
 
 Tests that need a real external part (a server binary, Java, a browser, Virtuoso) call
 :func:`need`: locally they are skipped with the reason printed; in CI (``CI=true``) a missing part
@@ -7,19 +17,23 @@ is a failure, never a skip.
 
 from __future__ import annotations
 
-from amikg.cli.common import service_package  # `import amikg_server`: the checkout's server/
-service_package()
-
+import importlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
+
+import live
+from amikg.cli.common import service_package
+from live import LiveService, free_port, wait_http
+
+service_package()  # `import amikg_server` finds this checkout's server/ (before any test module)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -34,29 +48,107 @@ def need(condition: bool, reason: str) -> None:
         pytest.skip(reason)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+# -- the Flask app, its test client, the CLI ---------------------------------------------------
+
+@contextmanager
+def building_apps():
+    """A ``make(store, **config)`` that builds the service's Flask app with ``create_app`` over
+    an open ``store`` (``TESTING`` on; ``config`` as create_app takes it: Settings fields such as
+    ``update_token``, ``query_timeout``, ``max_results``, or Flask keys such as ``QUERY_WORKERS``),
+    and closes every app it built on leaving (query workers stopped, store closed)."""
+    from amikg_server import create_app
+
+    built = []
+
+    def make(store, **config):
+        app = create_app({"STORE": store, "TESTING": True, **config})
+        built.append(app)
+        return app
+
+    try:
+        yield make
+    finally:
+        for app in built:
+            app.extensions["amikg"].close()
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen | None = None) -> None:
-    """Wait until ``url`` answers (any HTTP status), or fail."""
-    deadline = time.monotonic() + timeout
-    last = None
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"process exited with {proc.returncode} before {url} answered")
-        try:
-            urllib.request.urlopen(url, timeout=2)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError as e:
-            last = e
-            time.sleep(0.1)
-    raise RuntimeError(f"{url} did not answer within {timeout}s: {last}")
+def server_module(name: str):
+    """A module of the web service's package by name (``server_module("safety")``), for the tests
+    that read one; so that the package is named in this file only."""
+    import amikg_server
 
+    return importlib.import_module(f"{amikg_server.__name__}.{name}")
+
+
+@pytest.fixture
+def make_app():
+    """``make_app(store, **config)``: an app of its own for this test (see :func:`building_apps`),
+    closed when the test ends."""
+    with building_apps() as make:
+        yield make
+
+
+@pytest.fixture(scope="module")
+def app_store():
+    """The store the module's ``app`` serves: ``amikg init`` plus tests/data/sample.ttl (an
+    organisation and a loaded source), in memory. A module overrides it to serve another."""
+    from amikg.bundled import init_store
+    from amikg.loader import load_paths
+    from amikg.store import open_store
+
+    store = open_store("memory:")
+    init_store(store)
+    load_paths(store, [ROOT / "tests" / "data" / "sample.ttl"])
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def app_config() -> dict:
+    """More ``create_app`` settings for the module's ``app`` (a module overrides it)."""
+    return {}
+
+
+@pytest.fixture(scope="module")
+def app(app_store, app_config):
+    """The service over ``app_store``, shared by the module's tests (they only read). A module
+    whose tests write overrides this fixture with a function-scoped one built by ``make_app``."""
+    with building_apps() as make:
+        yield make(app_store, **app_config)
+
+
+@pytest.fixture
+def client(app):
+    """Flask's test client of ``app``."""
+    return app.test_client()
+
+
+class AmikgRunner(CliRunner):
+    """click's ``CliRunner`` for the ``amikg`` command, in this process (as flaskr's
+    ``app.test_cli_runner()``): ``runner.invoke(["stats", "--store", path])`` gives a
+    ``click.testing.Result`` (``exit_code``, ``stdout``, ``stderr``). An unexpected exception is
+    raised, not kept in the result."""
+
+    def invoke(self, args: list[str] | None = None, **kwargs):
+        from amikg.cli import main
+
+        kwargs.setdefault("catch_exceptions", False)
+        return super().invoke(main, args, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def runner() -> AmikgRunner:
+    return AmikgRunner()
+
+
+def run_cli(*args, input: bytes | None = None, env: dict | None = None, cwd=None):
+    """Run the real ``amikg`` CLI in a subprocess (``python -m amikg``)."""
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "amikg", *args], input=input,
+                          capture_output=True, env=full_env, cwd=cwd or ROOT, timeout=600)
+
+
+# -- stores of every backend, real database servers on loopback --------------------------------
 
 class OxigraphServer:
     """A real ``oxigraph serve`` process on loopback (PyPI package ``oxigraph``)."""
@@ -150,8 +242,41 @@ def bundled_store(bundled_store_dir, tmp_path):
     store.close()
 
 
-def run_cli(*args, input: bytes | None = None, env: dict | None = None, cwd=None):
-    """Run the real ``amikg`` CLI in a subprocess (``python -m amikg``)."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "amikg", *args], input=input,
-                          capture_output=True, env=full_env, cwd=cwd or ROOT, timeout=600)
+# -- the real service (tests/live.py) ----------------------------------------------------------
+
+@pytest.fixture
+def start_service(tmp_path):
+    """``start_service(store, *serve_args, env=None, token=TOKEN)``: a real ``amikg serve`` over
+    ``store`` (a directory or a location) on a free loopback port, logging into ``tmp_path``
+    (:class:`live.LiveService`); every service started is stopped when the test ends."""
+    started: list[LiveService] = []
+
+    def start(store, *serve_args: str, **kwargs) -> LiveService:
+        svc = LiveService(store, *serve_args, log_dir=tmp_path, **kwargs)
+        started.append(svc)
+        return svc
+
+    yield start
+    for svc in started:
+        svc.stop()
+
+
+_FIRST_SERVICE = pytest.StashKey[int]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    item.stash[_FIRST_SERVICE] = len(live.STARTED)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """A failed test's report ends with the log of each service it started or that still runs."""
+    report = yield
+    if report.failed:
+        first = item.stash.get(_FIRST_SERVICE, len(live.STARTED))
+        for i, svc in enumerate(live.STARTED):
+            if i >= first or svc.running():
+                report.sections.append((f"amikg serve log {svc.url} ({svc.log.name})",
+                                        svc.log_tail(5000)))
+    return report

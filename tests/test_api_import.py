@@ -14,14 +14,9 @@ AUTH = {"Authorization": "Bearer s3cret"}
 
 
 @pytest.fixture
-def client(bundled_store):
-    from amikg_server.app import create_app
-
-    app = create_app({"STORE": bundled_store, "update_token": "s3cret", "TESTING": True})
-    if "api_import" not in app.blueprints:  # until app.py registers it
-        from amikg_server.api_import import bp
-        app.register_blueprint(bp)
-    return app.test_client()
+def app(make_app, bundled_store):
+    """A private copy of the initialised store for each test (tests write), with the token."""
+    return make_app(bundled_store, update_token="s3cret")
 
 
 def _post(client, path, headers=AUTH, **form):

@@ -13,29 +13,31 @@ from tests.test_queries import fill
 
 
 @pytest.fixture(scope="module")
-def client():
+def app_store():
+    """The app (conftest) serves the query fixture graphs (tests/test_queries.py), in memory."""
     from amikg.store import open_store
-    from amikg_server.app import create_app
 
     store = open_store("memory:")
     fill(store)
-    app = create_app({"STORE": store, "TESTING": True, "QUERY_WORKERS": 0})
-    yield app.test_client(), store
-    app.extensions["amikg"].close()
+    yield store
+    store.close()
+
+
+@pytest.fixture(scope="module")
+def app_config():
+    return {"QUERY_WORKERS": 0}
 
 
 def test_list_names_every_query_file(client):
-    c, _ = client
-    body = c.get("/api/queries").get_json()
+    body = client.get("/api/queries").get_json()
     assert {q["name"] for q in body["queries"]} == set(load_queries())
     ps = next(q for q in body["queries"] if q["name"] == "partner-search")
     assert {p["name"] for p in ps["params"]} >= {"competency", "step", "region", "exclude_cluster"}
 
 
 def test_partner_search_over_http_with_repeated_parameters(client):
-    c, _ = client
-    r = c.get("/api/queries/partner-search?competency=PET&competency=MRI&region=RO21"
-              "&exclude_cluster=amid:cluster/fx-alpha&for_cluster=amid:cluster/fx-alpha")
+    r = client.get("/api/queries/partner-search?competency=PET&competency=MRI&region=RO21"
+                   "&exclude_cluster=amid:cluster/fx-alpha&for_cluster=amid:cluster/fx-alpha")
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
     assert body["rows"][0]["name"] == "PetLab Research Center"
@@ -45,23 +47,22 @@ def test_partner_search_over_http_with_repeated_parameters(client):
 
 
 def test_csv_and_sparql_formats_by_accept(client):
-    c, _ = client
-    r = c.get("/api/queries/smes?region=HU3", headers={"Accept": "text/csv"})
+    r = client.get("/api/queries/smes?region=HU3", headers={"Accept": "text/csv"})
     assert r.status_code == 200 and r.mimetype == "text/csv"
     table = list(csv.reader(io.StringIO(r.get_data(as_text=True))))
     assert table[0] == ["org", "name", "located_in", "competencies", "steps"] and len(table) == 2
     assert table[1][1] == "PetCT Devices"
-    r = c.get("/api/queries/smes?region=HU3", headers={"Accept": "application/sparql-results+json"})
+    r = client.get("/api/queries/smes?region=HU3",
+                   headers={"Accept": "application/sparql-results+json"})
     assert r.get_json()["head"]["vars"][0] == "org"
-    r = c.get("/api/queries/smes?region=HU3&format=tsv")
+    r = client.get("/api/queries/smes?region=HU3&format=tsv")
     assert r.mimetype == "text/tab-separated-values"
 
 
 def test_paging(client):
-    c, _ = client
-    body = c.get("/api/queries/marketing-measures?limit=10&offset=30").get_json()
+    body = client.get("/api/queries/marketing-measures?limit=10&offset=30").get_json()
     assert len(body["rows"]) == 2 and body["total"] == 32 and body["offset"] == 30
-    assert c.get("/api/queries/marketing-measures?limit=ten").status_code == 400
+    assert client.get("/api/queries/marketing-measures?limit=ten").status_code == 400
 
 
 @pytest.mark.parametrize("query,param", [
@@ -74,8 +75,7 @@ def test_paging(client):
     ("smes", "region"),                                              # needs a region or a cluster
 ])
 def test_bad_input_is_a_400_naming_the_parameter(client, query, param):
-    c, _ = client
-    r = c.get("/api/queries/" + query)
+    r = client.get("/api/queries/" + query)
     assert r.status_code == 400
     body = r.get_json()
     assert body["error"] == "ParameterError" and body["parameter"] == param
@@ -83,7 +83,7 @@ def test_bad_input_is_a_400_naming_the_parameter(client, query, param):
 
 
 def test_unknown_query_is_404(client):
-    assert client[0].get("/api/queries/nope").status_code == 404
+    assert client.get("/api/queries/nope").status_code == 404
 
 
 INJECTIONS = [
@@ -99,25 +99,23 @@ INJECTIONS = [
 
 
 @pytest.mark.parametrize("value", INJECTIONS)
-def test_injection_attempts_change_nothing(client, value):
-    c, store = client
-    before = store.count()
+def test_injection_attempts_change_nothing(client, app_store, value):
+    before = app_store.count()
     for query, name in [("partner-search", "competency"), ("patents", "holder"),
                         ("connections", "org"), ("smes", "region"),
                         ("marketing-measures", "min_importance")]:
-        r = c.get(f"/api/queries/{query}", query_string={name: value, "competency": "PET"}
-                  if query == "partner-search" and name != "competency" else {name: value})
+        r = client.get(f"/api/queries/{query}", query_string={name: value, "competency": "PET"}
+                       if query == "partner-search" and name != "competency" else {name: value})
         assert r.status_code in (200, 400), (query, r.status_code)
         if r.status_code == 200:
             assert r.get_json()["rows"] == []
-    assert store.count() == before
+    assert app_store.count() == before
 
 
 def test_openapi_document_validates_and_lists_every_query(client):
     from openapi_spec_validator import validate
 
-    c, _ = client
-    doc = c.get("/api/openapi.json").get_json()
+    doc = client.get("/api/openapi.json").get_json()
     validate(doc)
     assert {p for p in doc["paths"]} == {"/api/queries"} | {f"/api/queries/{n}"
                                                             for n in load_queries()}
@@ -127,8 +125,7 @@ def test_openapi_document_validates_and_lists_every_query(client):
 
 
 def test_docs_page_renders_every_query_without_a_cdn(client):
-    c, _ = client
-    r = c.get("/api/docs")
+    r = client.get("/api/docs")
     page = r.get_data(as_text=True)
     assert r.status_code == 200 and r.mimetype == "text/html"
     for name in load_queries():
@@ -145,13 +142,13 @@ SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }
 """
 
 
-def test_a_named_query_past_the_time_limit_is_stopped_with_a_503(tmp_path, monkeypatch):
+def test_a_named_query_past_the_time_limit_is_stopped_with_a_503(make_app, tmp_path,
+                                                                  monkeypatch):
     """Named queries run through the service's executor: on the embedded store a query past
     AMIKG_QUERY_TIMEOUT has its worker process killed and answers 503, not a hung request."""
     import time
 
     from amikg.store import open_store
-    from amikg_server.app import create_app
 
     queries = tmp_path / "queries"
     queries.mkdir()
@@ -160,17 +157,13 @@ def test_a_named_query_past_the_time_limit_is_stopped_with_a_503(tmp_path, monke
     monkeypatch.setattr("amikg.queries.header.queries_dir", lambda: queries)
     store = open_store(str(tmp_path / "store"))
     fill(store)
-    app = create_app({"STORE": store, "TESTING": True, "query_timeout": 1.0, "QUERY_WORKERS": 1})
-    try:
-        c = app.test_client()
-        t = time.monotonic()
-        r = c.get("/api/queries/slow")
-        assert r.status_code == 503, r.get_data(as_text=True)
-        assert r.get_json()["error"] == "QueryTimeout"
-        assert time.monotonic() - t < 15
-        # the service goes on answering (a fresh worker replaced the killed one)
-        r = c.get("/api/queries/smes?region=HU3")
-        assert r.status_code == 200
-        assert [x["name"] for x in r.get_json()["rows"]] == ["PetCT Devices"]
-    finally:
-        app.extensions["amikg"].close()
+    c = make_app(store, query_timeout=1.0, QUERY_WORKERS=1).test_client()
+    t = time.monotonic()
+    r = c.get("/api/queries/slow")
+    assert r.status_code == 503, r.get_data(as_text=True)
+    assert r.get_json()["error"] == "QueryTimeout"
+    assert time.monotonic() - t < 15
+    # the service goes on answering (a fresh worker replaced the killed one)
+    r = c.get("/api/queries/smes?region=HU3")
+    assert r.status_code == 200
+    assert [x["name"] for x in r.get_json()["rows"]] == ["PetCT Devices"]

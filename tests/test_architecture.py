@@ -186,7 +186,8 @@ def engine_mentions(path: Path) -> list[str]:
         if isinstance(node, ast.Name) and node.id in ENGINE_NAMES:
             found.append(f"{where}: {node.id}")
         elif isinstance(node, ast.Attribute) and (node.attr in ENGINE_NAMES or (
-                node.attr == "raw" and "store" in ast.unparse(node.value).lower())):
+                node.attr == "raw" and "store" in ast.unparse(node.value).lower()) or (
+                node.attr == "Store" and ast.unparse(node.value) in ("ox", "pyoxigraph"))):
             found.append(f"{where}: {ast.unparse(node)}")
         elif isinstance(node, ast.alias) and node.name.split(".")[-1] in ENGINE_NAMES:
             found.append(f"{where}: import {node.name}")

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from live_service import LiveService, sorted_dump
+from live import sorted_dump
 
 EX = "http://example.org/conc/"
 GRAPH = f"<{EX}g>"
@@ -19,12 +19,10 @@ WRITERS, PER_WRITER, READERS = 8, 25, 4
 
 
 @pytest.fixture
-def service(bundled_store_dir, tmp_path):
+def service(start_service, bundled_store_dir, tmp_path):
     store = tmp_path / "store"
     shutil.copytree(bundled_store_dir, store)
-    svc = LiveService(store, tmp_path, "--threads", "16")
-    yield svc
-    svc.stop()
+    return start_service(store, "--threads", "16")
 
 
 def insert_text(w: int, i: int) -> str:
@@ -37,7 +35,7 @@ COUNTS = f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ GRAPH {GRAPH} {{ ?s ?p ?o }} }} G
 
 
 @pytest.mark.slow
-def test_concurrent_writers_and_readers_lose_nothing_and_see_no_torn_state(service):
+def test_concurrent_writers_and_readers_lose_nothing_and_see_no_torn_state(service, start_service):
     acked: list[str] = []
     errors: list[str] = []
     torn: list[tuple] = []
@@ -91,11 +89,8 @@ def test_concurrent_writers_and_readers_lose_nothing_and_see_no_torn_state(servi
     service.kill()
     quads = sorted_dump(service.store)
     assert sum(1 for q in quads if f"{EX}g" in q) == WRITERS * PER_WRITER * K
-    again = LiveService(service.store, service.log.parent)
-    try:
-        assert {r["s"]["value"] for r in again.select(COUNTS)} == set(acked)
-    finally:
-        again.stop()
+    again = start_service(service.store)
+    assert {r["s"]["value"] for r in again.select(COUNTS)} == set(acked)
 
 
 @pytest.mark.slow

@@ -74,7 +74,7 @@ def test_error_during_bulk_write_drops_the_partial_graph(tmp_path):
 
 def _put_in_background(svc, graph: str, body: bytes) -> dict:
     import threading
-    from live_service import AUTH
+    from live import AUTH
 
     result: dict = {}
 
@@ -94,18 +94,18 @@ def _put_in_background(svc, graph: str, body: bytes) -> dict:
 @pytest.mark.slow
 @pytest.mark.parametrize("kill_after", [0.5, 1.5, 3.0])
 def test_service_killed_during_a_graph_store_put_restarts_with_nothing_lost(
-        bundled_store_dir, tmp_path, kill_after):
+        start_service, bundled_store_dir, tmp_path, kill_after):
     """SIGKILL to the whole service (master, worker, query processes) while a 48 MB PUT is being
     parsed or bulk-written: on restart the store holds everything acknowledged before, and the new
     graph either completely (if the PUT was answered) or not at all."""
     import io
     import shutil
 
-    from live_service import LiveService, sorted_dump
+    from live import sorted_dump
 
     store_dir = tmp_path / "store"
     shutil.copytree(bundled_store_dir, store_dir)
-    svc = LiveService(store_dir, tmp_path, env={"AMIKG_MAX_BODY": str(200 * 1024 * 1024)})
+    svc = start_service(store_dir, env={"AMIKG_MAX_BODY": str(200 * 1024 * 1024)})
     svc.update("INSERT DATA { GRAPH <http://example.org/acked> { <http://example.org/a> "
                "<http://example.org/p> 1 } }")
     buf = io.BytesIO()
@@ -124,13 +124,10 @@ def test_service_killed_during_a_graph_store_put_restarts_with_nothing_lost(
         assert big == 0  # not answered: none of it, and no journal entry left behind
     assert not any("journal#incompleteLoadOf" in q for q in after)
     # the service starts again on the same directory and answers
-    again = LiveService(store_dir, tmp_path)
-    try:
-        assert again.request("GET", "/readyz")[0] == 200
-        rows = again.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
-        assert int(rows[0]["n"]["value"]) == len(after) or big == 0
-    finally:
-        again.stop()
+    again = start_service(store_dir)
+    assert again.request("GET", "/readyz")[0] == 200
+    rows = again.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert int(rows[0]["n"]["value"]) == len(after) or big == 0
 
 
 

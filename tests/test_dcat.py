@@ -25,7 +25,7 @@ import pytest
 import rdflib
 from rdflib.namespace import DCAT, RDF, SH
 
-from conftest import ROOT, SHARED, need, run_cli
+from conftest import SHARED, need, run_cli
 
 DCAT_AP = SHARED / "dcat-ap" / "releases" / "3.0.1"
 PROFILES = {
@@ -44,27 +44,14 @@ OX_FORMAT = {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.Rdf
 
 
 @pytest.fixture(scope="module")
-def store():
-    from amikg.bundled import init_store
-    from amikg.loader import load_paths
-    from amikg.store import open_store
-
-    s = open_store("memory:")
-    init_store(s)
-    load_paths(s, [ROOT / "tests" / "data" / "sample.ttl"])
-    yield s
+def store(app_store):
+    """The store the app serves (conftest: `amikg init` plus tests/data/sample.ttl, in memory)."""
+    return app_store
 
 
 @pytest.fixture(scope="module")
-def client(store):
-    from amikg_server.app import create_app
-
-    return create_app({"STORE": store, "TESTING": True}).test_client()
-
-
-@pytest.fixture(scope="module")
-def catalog(client):
-    resp = client.get("/catalog", headers={"Accept": "text/turtle"})
+def catalog(app):
+    resp = app.test_client().get("/catalog", headers={"Accept": "text/turtle"})
     assert resp.status_code == 200 and resp.mimetype == "text/turtle"
     return rdflib.Graph().parse(data=resp.get_data(), format="turtle")
 

@@ -13,7 +13,7 @@ import urllib.parse
 
 import pytest
 
-from live_service import AUTH, LiveService, live_dump
+from live import AUTH, LiveService, live_dump
 
 GRAPH = "http://example.org/hostile/g"
 PUT = f"/graph?graph={urllib.parse.quote(GRAPH)}"
@@ -26,9 +26,8 @@ def service(bundled_store_dir, tmp_path_factory):
     shutil.copytree(bundled_store_dir, tmp / "store")
     # a smaller body limit than the default 50 MB keeps the chunked-upload test short (gunicorn
     # decodes chunked bodies at a few MB/s)
-    svc = LiveService(tmp / "store", tmp, env={"AMIKG_MAX_BODY": str(MAX_BODY)})
-    yield svc
-    svc.stop()
+    with LiveService(tmp / "store", log_dir=tmp, env={"AMIKG_MAX_BODY": str(MAX_BODY)}) as svc:
+        yield svc
 
 
 @pytest.fixture(scope="module")

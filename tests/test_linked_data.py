@@ -1,8 +1,7 @@
 """Issue 7: dereferenceable IRIs, content negotiation, ontology and shapes documents, JSON-LD context.
 
-Runs the real app (amikg_server.app.create_app) over a real Oxigraph store after ``amikg init``
-plus the hand-written ``tests/data/sample.ttl`` (for an organisation IRI and a loaded-source
-dataset).
+Runs the real app (conftest's ``app``) over a real Oxigraph store after ``amikg init`` plus the
+hand-written ``tests/data/sample.ttl`` (for an organisation IRI and a loaded-source dataset).
 """
 
 from __future__ import annotations
@@ -13,8 +12,6 @@ import json
 import pyoxigraph as ox
 import pytest
 import rdflib
-
-from conftest import ROOT
 
 BASE = "https://w3id.org/amikg/"
 CLUSTER = BASE + "id/cluster/filas"
@@ -32,23 +29,9 @@ RDF_CLIENTS = {  # Accept -> rdflib parser
 
 
 @pytest.fixture(scope="module")
-def store():
-    from amikg.bundled import init_store
-    from amikg.loader import load_paths
-    from amikg.store import open_store
-
-    s = open_store("memory:")
-    init_store(s)
-    load_paths(s, [ROOT / "tests" / "data" / "sample.ttl"])
-    yield s
-
-
-@pytest.fixture(scope="module")
-def client(store):
-    from amikg_server.app import create_app
-
-    app = create_app({"STORE": store, "TESTING": True})
-    return app.test_client()
+def store(app_store):
+    """The store the app serves (conftest: `amikg init` plus tests/data/sample.ttl, in memory)."""
+    return app_store
 
 
 def path_of(iri: str) -> str:

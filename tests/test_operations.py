@@ -13,8 +13,8 @@ import urllib.parse
 
 import pytest
 
-from conftest import free_port, run_cli
-from live_service import AUTH, TOKEN, LiveService, sorted_dump
+from conftest import run_cli
+from live import AUTH, TOKEN, LiveService, free_port, sorted_dump
 
 #: About 5 s on the bundled store, in the engine (a count over a cartesian product).
 SLOW_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f }"
@@ -29,10 +29,8 @@ def store_dir(bundled_store_dir, tmp_path):
 
 
 @pytest.fixture
-def service(store_dir, tmp_path):
-    svc = LiveService(store_dir, tmp_path)
-    yield svc
-    svc.stop()
+def service(start_service, store_dir):
+    return start_service(store_dir)
 
 
 def metric(text: str, name: str, labels: str = "") -> float:
@@ -57,47 +55,41 @@ def test_healthz_and_readyz_answer_on_a_working_store(service):
     assert status == 200 and json.loads(body) == {"status": "ready", "store": "embedded"}
 
 
-def test_readyz_is_503_when_the_store_cannot_be_reached(tmp_path):
+def test_readyz_is_503_when_the_store_cannot_be_reached(start_service):
     dead = f"oxigraph+http://127.0.0.1:{free_port()}"  # nothing listens there
-    svc = LiveService(dead, tmp_path)
-    try:
-        status, _, _ = svc.request("GET", "/healthz")
-        assert status == 200  # alive...
-        status, _, body = svc.request("GET", "/readyz")
-        assert status == 503  # ...but not ready
-        assert json.loads(body)["status"] == "unavailable"
-    finally:
-        svc.stop()
+    svc = start_service(dead)
+    status, _, _ = svc.request("GET", "/healthz")
+    assert status == 200  # alive...
+    status, _, body = svc.request("GET", "/readyz")
+    assert status == 503  # ...but not ready
+    assert json.loads(body)["status"] == "unavailable"
 
 
-def test_metrics_count_requests_timeouts_and_store_size(store_dir, tmp_path):
-    svc = LiveService(store_dir, tmp_path, env={"AMIKG_QUERY_TIMEOUT": "1"})
-    try:
-        first = svc.request("GET", "/metrics")[2].decode()
-        for _ in range(3):
-            assert svc.request("GET", "/healthz")[0] == 200
-        t0 = time.monotonic()
-        status, _, body = svc.request("GET", "/sparql?" + urllib.parse.urlencode(
-            {"query": SLOW_QUERY}))
-        assert status == 503 and json.loads(body)["error"] == "QueryTimeout"
-        assert time.monotonic() - t0 < 4
-        status, headers, body = svc.request("GET", "/metrics")
-        assert status == 200 and headers["content-type"].startswith("text/plain")
-        text = body.decode()
-        healthz = 'method="GET",route="/healthz",status="200"'
-        assert metric(text, "amikg_http_requests_total", healthz) == \
-            metric(first, "amikg_http_requests_total", healthz) + 3
-        assert metric(text, "amikg_http_requests_total",
-                      'method="GET",route="/sparql",status="503"') == 1
-        assert metric(text, "amikg_query_timeouts_total") == 1
-        assert metric(text, "amikg_http_request_duration_seconds_count", 'route="/healthz"') == \
-            metric(first, "amikg_http_request_duration_seconds_count", 'route="/healthz"') + 3
-        quads = metric(text, "amikg_store_quads")
-        assert quads == len(sorted_dump_while_running(store_dir)) > 1000
-        assert metric(text, "amikg_memory_rss_bytes", 'process="service"') > 10_000_000
-        assert metric(text, "amikg_memory_rss_bytes", 'process="query_workers"') > 0
-    finally:
-        svc.stop()
+def test_metrics_count_requests_timeouts_and_store_size(start_service, store_dir):
+    svc = start_service(store_dir, env={"AMIKG_QUERY_TIMEOUT": "1"})
+    first = svc.request("GET", "/metrics")[2].decode()
+    for _ in range(3):
+        assert svc.request("GET", "/healthz")[0] == 200
+    t0 = time.monotonic()
+    status, _, body = svc.request("GET", "/sparql?" + urllib.parse.urlencode(
+        {"query": SLOW_QUERY}))
+    assert status == 503 and json.loads(body)["error"] == "QueryTimeout"
+    assert time.monotonic() - t0 < 4
+    status, headers, body = svc.request("GET", "/metrics")
+    assert status == 200 and headers["content-type"].startswith("text/plain")
+    text = body.decode()
+    healthz = 'method="GET",route="/healthz",status="200"'
+    assert metric(text, "amikg_http_requests_total", healthz) == \
+        metric(first, "amikg_http_requests_total", healthz) + 3
+    assert metric(text, "amikg_http_requests_total",
+                  'method="GET",route="/sparql",status="503"') == 1
+    assert metric(text, "amikg_query_timeouts_total") == 1
+    assert metric(text, "amikg_http_request_duration_seconds_count", 'route="/healthz"') == \
+        metric(first, "amikg_http_request_duration_seconds_count", 'route="/healthz"') + 3
+    quads = metric(text, "amikg_store_quads")
+    assert quads == len(sorted_dump_while_running(store_dir)) > 1000
+    assert metric(text, "amikg_memory_rss_bytes", 'process="service"') > 10_000_000
+    assert metric(text, "amikg_memory_rss_bytes", 'process="query_workers"') > 0
 
 
 def sorted_dump_while_running(store_dir) -> list[str]:
@@ -162,19 +154,17 @@ def test_sigterm_lets_an_in_flight_request_finish(service):
         service.request("GET", "/healthz", timeout=2)
 
 
-def test_embedded_store_is_served_by_one_process_whatever_workers_asks(store_dir, tmp_path):
-    svc = LiveService(store_dir, tmp_path, "--workers", "4", "--threads", "4")
-    try:
-        pids = {json.loads(svc.request("GET", "/healthz")[2])["pid"] for _ in range(40)}
-        assert len(pids) == 1
-        # and that one process holds the store: a second process cannot open it
-        r = run_cli("stats", "--store", str(store_dir))
-        assert r.returncode == 2 and b"in use" in r.stderr
-    finally:
-        svc.stop()
+def test_embedded_store_is_served_by_one_process_whatever_workers_asks(start_service, store_dir):
+    svc = start_service(store_dir, "--workers", "4", "--threads", "4")
+    pids = {json.loads(svc.request("GET", "/healthz")[2])["pid"] for _ in range(40)}
+    assert len(pids) == 1
+    # and that one process holds the store: a second process cannot open it
+    r = run_cli("stats", "--store", str(store_dir))
+    assert r.returncode == 2 and b"in use" in r.stderr
 
 
-def test_backup_while_the_service_runs_and_restore_round_trip(service, store_dir, tmp_path):
+def test_backup_while_the_service_runs_and_restore_round_trip(start_service, service, store_dir,
+                                                              tmp_path):
     service.update(f"INSERT DATA {{ GRAPH <{EX}g> {{ <{EX}a> <{EX}p> 1 }} }}")
     # the CLI cannot open the store the service holds, and says what to do
     r = run_cli("backup", str(tmp_path / "b0"), "--store", str(store_dir))
@@ -200,11 +190,8 @@ def test_backup_while_the_service_runs_and_restore_round_trip(service, store_dir
     aside = [p for p in tmp_path.iterdir() if p.name.startswith("store.before-restore-")]
     assert len(aside) == 1 and sorted_dump(aside[0]) == with_b
     # the service starts on the restored store
-    again = LiveService(store_dir, tmp_path)
-    try:
-        assert len(again.select(f"SELECT * WHERE {{ <{EX}a> ?p ?o }}")) == 1
-    finally:
-        again.stop()
+    again = start_service(store_dir)
+    assert len(again.select(f"SELECT * WHERE {{ <{EX}a> ?p ?o }}")) == 1
 
 
 def test_restore_refuses_while_the_service_holds_the_store(service, store_dir, tmp_path):

@@ -15,12 +15,11 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ROOT, SHARED
-from service_process import TOKEN, ServiceProcess
+from live import AUTH, TOKEN, LiveService
 
 SAMPLE = ROOT / "tests" / "data" / "sample.ttl"
 G1 = "http://example.org/g1"
 G2 = "http://example.org/g2"
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPD = "application/sparql-update"
 
 
@@ -32,21 +31,13 @@ def _fill(store) -> None:
 
 
 @pytest.fixture
-def app(tmp_path):
+def app(make_app, tmp_path):
+    """A fresh embedded store with the two graphs for each test (tests write), with the token."""
     from amikg.store import open_store
-    from amikg_server import create_app
 
     store = open_store(str(tmp_path / "store"))
     _fill(store)
-    app = create_app({"STORE": store, "update_token": TOKEN, "QUERY_WORKERS": 1,
-                      "TESTING": True})
-    yield app
-    app.extensions["amikg"].close()
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
+    return make_app(store, update_token=TOKEN, QUERY_WORKERS=1)
 
 
 def bindings(resp) -> list[dict]:
@@ -476,9 +467,8 @@ def service(tmp_path_factory):
     d = tmp_path_factory.mktemp("svc")
     with open_store(str(d / "store")) as store:
         _fill(store)
-    svc = ServiceProcess(str(d / "store"), d)
-    yield svc
-    svc.stop()
+    with LiveService(d / "store", log_dir=d) as svc:
+        yield svc
 
 
 def _sparqlwrapper_checks(endpoint: str) -> None:
@@ -548,7 +538,7 @@ def test_real_service_refuses_rdflib_updates_without_the_token(service):
 
 
 @pytest.mark.parametrize("backend", ["oxigraph-server", "virtuoso"])
-def test_real_service_over_a_remote_store(backend, request, tmp_path):
+def test_real_service_over_a_remote_store(backend, request, start_service):
     """The same endpoint in front of a real Oxigraph server, and of a real Virtuoso: it forwards
     queries and updates, keeping its own auth and SERVICE guard."""
     import urllib.request
@@ -561,7 +551,7 @@ def test_real_service_over_a_remote_store(backend, request, tmp_path):
     server.clear()
     with open_store(server.location) as remote:
         _fill(remote)
-    svc = ServiceProcess(server.location, tmp_path)
+    svc = start_service(server.location)
     try:
         _sparqlwrapper_checks(svc.endpoint)
         _update_store_checks(svc.endpoint, with_patterns=False)
@@ -578,5 +568,4 @@ def test_real_service_over_a_remote_store(backend, request, tmp_path):
         e.value.close()
         assert e.value.code == 403
     finally:
-        svc.stop()
         server.clear()

@@ -19,9 +19,9 @@ from urllib.error import HTTPError
 
 import pytest
 
-from service_process import TOKEN, ServiceProcess
+from conftest import server_module
+from live import AUTH, TOKEN, LiveService
 
-AUTH = {"Authorization": f"Bearer {TOKEN}"}
 UPD = "application/sparql-update"
 
 
@@ -65,29 +65,27 @@ def listener():
     lst.close()
 
 
-def make_app(tmp_path, **settings):
+@pytest.fixture
+def fifty_app(make_app, tmp_path):
+    """``fifty_app(**settings)``: the app over a fresh embedded store of 50 triples, with the
+    update token and one query worker, unless ``settings`` say otherwise (once per test)."""
     from amikg.store import open_store
-    from amikg_server import create_app
 
-    store = open_store(str(tmp_path / "store"))
-    store.update("INSERT DATA { GRAPH <http://example.org/g> { "
-                 + " ".join(f"<http://example.org/s{i}> <http://example.org/p> {i} ." for i in range(50))
-                 + " } }")
-    cfg = {"STORE": store, "QUERY_WORKERS": 1, "TESTING": True, "update_token": TOKEN}
-    cfg.update(settings)
-    return create_app(cfg)
+    def make(**settings):
+        store = open_store(str(tmp_path / "store"))
+        store.update("INSERT DATA { GRAPH <http://example.org/g> { "
+                     + " ".join(f"<http://example.org/s{i}> <http://example.org/p> {i} ."
+                                for i in range(50))
+                     + " } }")
+        return make_app(store, **{"QUERY_WORKERS": 1, "update_token": TOKEN, **settings})
 
-
-@pytest.fixture
-def app(tmp_path):
-    app = make_app(tmp_path)
-    yield app
-    app.extensions["amikg"].close()
+    return make
 
 
 @pytest.fixture
-def client(app):
-    return app.test_client()
+def app(fifty_app):
+    """The app for each test (tests write): 50 triples, the update token, one query worker."""
+    return fifty_app()
 
 
 def count(client) -> int:
@@ -126,55 +124,45 @@ def test_graph_store_writes_need_credentials(client, method):
     assert count(client) == 50
 
 
-def test_writes_are_refused_when_no_token_is_configured(tmp_path, monkeypatch):
+def test_writes_are_refused_when_no_token_is_configured(fifty_app, monkeypatch):
     monkeypatch.delenv("AMIKG_UPDATE_TOKEN", raising=False)
     monkeypatch.delenv("AMIKG_UPDATE_TOKEN_FILE", raising=False)
     monkeypatch.delenv("AMIKG_BASIC_AUTH", raising=False)
-    app = make_app(tmp_path, update_token="")
-    try:
-        c = app.test_client()
-        for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything"}):
-            r = c.post("/sparql", data={"update": INSERT}, headers=headers)
-            assert r.status_code == 403 and "no update token" in r.json["message"]
-        assert count(c) == 50
-    finally:
-        app.extensions["amikg"].close()
+    app = fifty_app(update_token="")
+    c = app.test_client()
+    for headers in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer anything"}):
+        r = c.post("/sparql", data={"update": INSERT}, headers=headers)
+        assert r.status_code == 403 and "no update token" in r.json["message"]
+    assert count(c) == 50
 
 
-def test_token_file_and_basic_auth(tmp_path):
+def test_token_file_and_basic_auth(fifty_app, tmp_path):
     (tmp_path / "token").write_text("from-a-file\n")
-    app = make_app(tmp_path, update_token="", update_token_file=str(tmp_path / "token"),
-                   basic_auth="editor:pa ss")
-    try:
-        c = app.test_client()
-        ok = c.post("/sparql", data={"update": INSERT},
-                    headers={"Authorization": "Bearer from-a-file"})
-        assert ok.status_code == 204
-        basic = base64.b64encode(b"editor:pa ss").decode()
-        assert c.post("/sparql", data={"update": INSERT},
-                      headers={"Authorization": f"Basic {basic}"}).status_code == 204
-        bad = base64.b64encode(b"editor:wrong").decode()
-        assert c.post("/sparql", data={"update": INSERT},
-                      headers={"Authorization": f"Basic {bad}"}).status_code == 403
-    finally:
-        app.extensions["amikg"].close()
+    app = fifty_app(update_token="", update_token_file=str(tmp_path / "token"),
+                    basic_auth="editor:pa ss")
+    c = app.test_client()
+    ok = c.post("/sparql", data={"update": INSERT},
+                headers={"Authorization": "Bearer from-a-file"})
+    assert ok.status_code == 204
+    basic = base64.b64encode(b"editor:pa ss").decode()
+    assert c.post("/sparql", data={"update": INSERT},
+                  headers={"Authorization": f"Basic {basic}"}).status_code == 204
+    bad = base64.b64encode(b"editor:wrong").decode()
+    assert c.post("/sparql", data={"update": INSERT},
+                  headers={"Authorization": f"Basic {bad}"}).status_code == 403
 
 
-def test_read_auth_protects_reads_when_configured(tmp_path):
-    app = make_app(tmp_path, read_auth=True)
-    try:
-        c = app.test_client()
-        assert c.get("/sparql", query_string={"query": "ASK {}"}).status_code == 401
-        assert c.get("/sparql", query_string={"query": "ASK {}"}, headers=AUTH).status_code == 200
-    finally:
-        app.extensions["amikg"].close()
+def test_read_auth_protects_reads_when_configured(fifty_app):
+    app = fifty_app(read_auth=True)
+    c = app.test_client()
+    assert c.get("/sparql", query_string={"query": "ASK {}"}).status_code == 401
+    assert c.get("/sparql", query_string={"query": "ASK {}"}, headers=AUTH).status_code == 200
 
 
 def test_tokens_are_compared_in_constant_time():
     import inspect as pyinspect
 
-    from amikg_server import safety
-    assert "hmac.compare_digest" in pyinspect.getsource(safety.token_matches)
+    assert "hmac.compare_digest" in pyinspect.getsource(server_module("safety").token_matches)
 
 
 # -- SERVICE and LOAD -----------------------------------------------------------------------------
@@ -211,11 +199,11 @@ def test_the_words_service_and_load_in_strings_and_iris_are_not_refused(client):
     assert client.get("/sparql", query_string={"query": q}).status_code == 200
 
 
-def test_allow_listed_load_reaches_the_host(tmp_path):
+def test_allow_listed_load_reaches_the_host(fifty_app):
     """The listener does see calls when the operator allows them (so the tests above would fail
     on an endpoint that follows LOAD)."""
     lst = Listener({"/data.ttl": ("text/turtle", b"<http://e/x> <http://e/y> <http://e/z> .")})
-    app = make_app(tmp_path, service_allow=["127.0.0.1"])
+    app = fifty_app(service_allow=["127.0.0.1"])
     try:
         c = app.test_client()
         r = c.post("/sparql", data={"update": f"LOAD <{lst.url}/data.ttl> INTO GRAPH <http://e/l>"},
@@ -223,7 +211,6 @@ def test_allow_listed_load_reaches_the_host(tmp_path):
         assert r.status_code == 204, r.data
         assert lst.calls == ["/data.ttl"] and count(c) == 51
     finally:
-        app.extensions["amikg"].close()
         lst.close()
 
 
@@ -259,10 +246,10 @@ def test_graph_store_rdfxml_never_resolves_external_entities(client, listener):
     _no_entity_content(client, "http://example.org/xxe")
 
 
-def test_loaded_rdfxml_never_resolves_external_entities(tmp_path):
+def test_loaded_rdfxml_never_resolves_external_entities(fifty_app):
     lst = Listener()
     lst.documents["/doc.rdf"] = ("application/rdf+xml", xxe_document(lst.url))
-    app = make_app(tmp_path, service_allow=["127.0.0.1"])
+    app = fifty_app(service_allow=["127.0.0.1"])
     try:
         c = app.test_client()
         r = c.post("/sparql", data={"update": f"LOAD <{lst.url}/doc.rdf> INTO GRAPH <http://e/x>"},
@@ -271,38 +258,31 @@ def test_loaded_rdfxml_never_resolves_external_entities(tmp_path):
         assert lst.calls == ["/doc.rdf"]  # the document, never the entity
         _no_entity_content(c, "http://e/x")
     finally:
-        app.extensions["amikg"].close()
         lst.close()
 
 
 # -- limits -----------------------------------------------------------------------------------------
 
-def test_result_size_limit(tmp_path):
-    app = make_app(tmp_path, max_results=10)
-    try:
-        c = app.test_client()
-        r = c.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
-        assert r.status_code == 413 and "AMIKG_MAX_RESULTS" in r.json["message"]
-        r = c.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
-        assert r.status_code == 413
-        r = c.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 10"})
-        assert r.status_code == 200 and len(r.json["results"]["bindings"]) == 10
-    finally:
-        app.extensions["amikg"].close()
+def test_result_size_limit(fifty_app):
+    app = fifty_app(max_results=10)
+    c = app.test_client()
+    r = c.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"})
+    assert r.status_code == 413 and "AMIKG_MAX_RESULTS" in r.json["message"]
+    r = c.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
+    assert r.status_code == 413
+    r = c.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 10"})
+    assert r.status_code == 200 and len(r.json["results"]["bindings"]) == 10
 
 
-def test_request_body_limit_is_413(tmp_path):
-    app = make_app(tmp_path, max_body=1000)
-    try:
-        c = app.test_client()
-        big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 2000
-        assert c.post("/sparql", data=big, content_type="application/sparql-query").status_code == 413
-        assert c.post("/sparql", data={"query": big}).status_code == 413
-        r = c.put("/graph?graph=http://e/big", data="<http://e/a> <http://e/b> 1 .\n" * 100,
-                  content_type="text/turtle", headers=AUTH)
-        assert r.status_code == 413 and count(c) == 50
-    finally:
-        app.extensions["amikg"].close()
+def test_request_body_limit_is_413(fifty_app):
+    app = fifty_app(max_body=1000)
+    c = app.test_client()
+    big = "SELECT * WHERE { ?s ?p ?o } #" + "x" * 2000
+    assert c.post("/sparql", data=big, content_type="application/sparql-query").status_code == 413
+    assert c.post("/sparql", data={"query": big}).status_code == 413
+    r = c.put("/graph?graph=http://e/big", data="<http://e/a> <http://e/b> 1 .\n" * 100,
+              content_type="text/turtle", headers=AUTH)
+    assert r.status_code == 413 and count(c) == 50
 
 
 # -- all-or-nothing updates ----------------------------------------------------------------------
@@ -358,9 +338,9 @@ def slow_service(tmp_path_factory):
         store.update("INSERT DATA { GRAPH <http://example.org/g> { "
                      + " ".join(f"<http://e/s{i}> <http://e/p{i % 10}> {i} ." for i in range(2000))
                      + " } }")
-    svc = ServiceProcess(str(d / "store"), d, {"AMIKG_QUERY_TIMEOUT": "2"}, "--query-workers", "2")
-    yield svc
-    svc.stop()
+    with LiveService(d / "store", "--query-workers", "2", log_dir=d,
+                     env={"AMIKG_QUERY_TIMEOUT": "2"}) as svc:
+        yield svc
 
 
 def _get(url: str, query: str, timeout: float = 30) -> tuple[int, bytes, float]:

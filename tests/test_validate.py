@@ -125,11 +125,11 @@ def test_validate_exit_codes(bundled_store_dir, tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["text", "turtle", "json-ld", "json", "html"])
-def test_validate_formats(bundled_store_dir, fmt):
-    r = run_cli("validate", "--store", str(bundled_store_dir), "--cluster", "filas",
-                "--format", fmt)
-    assert r.returncode == 1, r.stderr
-    out = r.stdout.decode()
+def test_validate_formats(runner, bundled_store_dir, fmt):
+    r = runner.invoke(["validate", "--store", str(bundled_store_dir), "--cluster", "filas",
+                       "--format", fmt])
+    assert r.exit_code == 1, r.stderr
+    out = r.stdout
     if fmt in ("turtle", "json-ld"):
         g = rdflib.Graph().parse(data=out, format=fmt)
         rep = next(g.subjects(rdflib.RDF.type, SH.ValidationReport))
@@ -143,26 +143,20 @@ def test_validate_formats(bundled_store_dir, fmt):
         assert "FILAS" in out and "Advanced Medical Imaging and its market (page 4)" in out
 
 
-def test_roadmap_command_by_slug_and_iri(bundled_store_dir):
-    r = run_cli("roadmap", "--store", str(bundled_store_dir), "filas")
-    assert r.returncode == 0 and b"FILAS: " in r.stdout and b"Next steps" in r.stdout
-    r = run_cli("roadmap", "--store", str(bundled_store_dir), "--json",
-                "https://w3id.org/amikg/id/cluster/bioregion")
+def test_roadmap_command_by_slug_and_iri(runner, bundled_store_dir):
+    r = runner.invoke(["roadmap", "--store", str(bundled_store_dir), "filas"])
+    assert r.exit_code == 0 and "FILAS: " in r.stdout and "Next steps" in r.stdout
+    r = runner.invoke(["roadmap", "--store", str(bundled_store_dir), "--json",
+                       "https://w3id.org/amikg/id/cluster/bioregion"])
     assert json.loads(r.stdout)["cluster"] == "https://w3id.org/amikg/id/cluster/bioregion"
 
 
 # -- HTTP ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def client(store):
-    from amikg_server.app import create_app
-    app = create_app({"STORE": store, "TESTING": True})
-    yield app.test_client()
-    import atexit
-    service = app.extensions["amikg"]
-    service.executor.close()
-    service.closed = True  # the store fixture closes the store
-    atexit.unregister(service.close)
+def app_store(store):
+    """The app (conftest) serves the bundled store of this module."""
+    return store
 
 
 def test_upload_turtle_body_gets_the_report_in_the_accepted_format(client):

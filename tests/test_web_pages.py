@@ -13,9 +13,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import signal
-import subprocess
-import sys
 import urllib.request
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +20,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import ROOT, free_port, need, run_cli, wait_http
+from conftest import ROOT, need
+from live import LiveService
 
 pytestmark = pytest.mark.external
 
@@ -44,7 +42,7 @@ ROADMAP: dict = {}
 
 
 @pytest.fixture(scope="module")
-def site(bundled_store_dir, tmp_path_factory):
+def site(bundled_store_dir, tmp_path_factory, runner):
     """``amikg serve`` on a free loopback port over the bundled data plus the fixture graph.
     Before the service opens the store, :data:`ROADMAP` gets FILAS's roadmap JSON from the library
     (what the page must draw)."""
@@ -55,32 +53,15 @@ def site(bundled_store_dir, tmp_path_factory):
     work = tmp_path_factory.mktemp("web")
     store = work / "store"
     shutil.copytree(bundled_store_dir, store)
-    done = run_cli("load", str(FIXTURE), "--graph", "https://w3id.org/amikg/graph/test-fixture",
-                   "--store", str(store))
-    assert done.returncode == 0, done.stderr.decode()
+    done = runner.invoke(["load", str(FIXTURE), "--graph",
+                          "https://w3id.org/amikg/graph/test-fixture", "--store", str(store)])
+    assert done.exit_code == 0, done.stderr
     with open_store(str(store)) as st:
         ROADMAP["filas"] = roadmap(st, "filas")
         ROADMAP["filas-coverage"] = run_query(st, "value-chain-coverage", {
             "cluster": ["amid:cluster/filas"]}).result()["rows"]
-    port = free_port()
-    log = work / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "amikg", "serve", "--store", str(store),
-                                 "--port", str(port)], cwd=ROOT, stdout=out,
-                                stderr=subprocess.STDOUT, env=dict(os.environ))
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_http(url + "/", timeout=60, proc=proc)
-    except RuntimeError:
-        proc.kill()
-        raise RuntimeError(log.read_text(errors="replace")[-3000:])
-    yield url
-    proc.send_signal(signal.SIGINT)
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+    with LiveService(store, log_dir=work, token=None) as svc:  # no update token set
+        yield svc.url
 
 
 @pytest.fixture(scope="module")
