@@ -45,10 +45,9 @@ def load(store_location, files, graph, fmt, append):
     sources = [Source.from_path(f, fmt) for f in files]
     total = sum(len(s.data()) for s in sources)
     with get_store(store_location) as store:
-        # a store that sends large loads up in Graph Store chunks can say how far it got
-        if hasattr(store, "upload_progress"):
-            store.upload_progress = lambda done, n: click.echo(
-                f"uploaded {done:,} of {n:,} triples", err=True)
+        # a store that sends large loads up in parts says how far it got (Store.upload_progress)
+        store.upload_progress = lambda done, n: click.echo(
+            f"uploaded {done:,} of {n:,} triples", err=True)
         if total > 5_000_000 and sys.stderr.isatty():
             with progress_bar(total, "loading") as bar:
                 rep = load_sources(store, sources, graph, replace=not append, progress=bar.update)
