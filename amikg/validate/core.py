@@ -35,8 +35,7 @@ from rdflib.namespace import RDF, RDFS, XSD
 from ..namespaces import SH
 from ..sparql.binder import values_block
 from ..sparql.lexer import matching
-from .engine import sparql_select
-from .profiles import ShapesError, path_key
+from .profiles import ShapesError, path_key, sparql_select
 from .report import Result, constraint_results
 from .terms import to_ox, to_rdflib
 

@@ -40,7 +40,7 @@ from ..sparql.binder import inject, values
 from ..store import Store, scratch_store
 from .plans_actors import ActorPlan, NoPlan
 from .plans_exists import ExistsPlan, Unplanned, set_safe
-from .profiles import ShapesError, ontology_graph, path_key, shapes_graph
+from .profiles import ShapesError, ontology_graph, path_key, shapes_graph, sparql_select
 from .report import Outcome, Result, constraint_results, results_from_report
 from .terms import to_ox, to_rdflib
 
@@ -132,24 +132,6 @@ def compile_shapes(sg: rdflib.Graph) -> list[CompiledShape]:
                                     messages, sparqls, int(mc) if mc is not None else None,
                                     path is not None))
     return shapes
-
-
-def sparql_select(sg: rdflib.Graph, c, node) -> tuple[str, str]:
-    """The PREFIX declarations and the ``sh:select`` text of SPARQL constraint ``c`` of shape
-    ``node``, refused (:class:`ShapesError`) where the SPARQL engines here do not apply: no
-    select, ``$currentShape``/``$shapesGraph``, ``$this`` not projected."""
-    select = sg.value(c, SH.select)
-    if select is None:
-        raise ShapesError(f"SPARQL constraint {c} of {node} has no sh:select")
-    text = str(select)
-    if re.search(r"\$(currentShape|shapesGraph)\b", text):
-        raise ShapesError(f"SPARQL constraint {c} uses $currentShape/$shapesGraph")
-    if not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*?[$?]this\b", text, re.I):
-        raise ShapesError(f"SPARQL constraint {c} does not project $this")
-    prefixes = "".join(
-        f"PREFIX {sg.value(decl, SH.prefix)}: <{sg.value(decl, SH.namespace)}>\n"
-        for pre in sg.objects(c, SH.prefixes) for decl in sg.objects(pre, SH.declare))
-    return prefixes, text
 
 
 # -- SPARQL engine: running ---------------------------------------------------------------------

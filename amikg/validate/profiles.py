@@ -1,5 +1,5 @@
 """The shapes: built-in profiles, shapes and ontology files read into rdflib graphs, SHACL paths
-as SPARQL text, and :class:`ShapesError`.
+as SPARQL text, the text of a SHACL-SPARQL constraint, and :class:`ShapesError`.
 
 Profiles: ``roadmap`` (``shapes/roadmap.ttl``: the checkpoints and activities of D2.2), ``data``
 (``shapes/data-quality.ttl``), or the path of any shapes file (any RDF format).
@@ -7,6 +7,7 @@ Profiles: ``roadmap`` (``shapes/roadmap.ttl``: the checkpoints and activities of
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import rdflib
@@ -82,3 +83,21 @@ def path_key(g: rdflib.Graph, path) -> str | None:
         if inner is not None:
             return f"({path_key(g, inner)}){op}"
     raise ShapesError(f"unsupported SHACL path {path}")
+
+
+def sparql_select(sg: rdflib.Graph, c, node) -> tuple[str, str]:
+    """The PREFIX declarations and the ``sh:select`` text of SPARQL constraint ``c`` of shape
+    ``node``, refused (:class:`ShapesError`) where the SPARQL engines here do not apply: no
+    select, ``$currentShape``/``$shapesGraph``, ``$this`` not projected."""
+    select = sg.value(c, SH.select)
+    if select is None:
+        raise ShapesError(f"SPARQL constraint {c} of {node} has no sh:select")
+    text = str(select)
+    if re.search(r"\$(currentShape|shapesGraph)\b", text):
+        raise ShapesError(f"SPARQL constraint {c} uses $currentShape/$shapesGraph")
+    if not re.search(r"SELECT\s+(DISTINCT\s+)?[^{]*?[$?]this\b", text, re.I):
+        raise ShapesError(f"SPARQL constraint {c} does not project $this")
+    prefixes = "".join(
+        f"PREFIX {sg.value(decl, SH.prefix)}: <{sg.value(decl, SH.namespace)}>\n"
+        for pre in sg.objects(c, SH.prefixes) for decl in sg.objects(pre, SH.declare))
+    return prefixes, text
