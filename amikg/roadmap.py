@@ -13,9 +13,10 @@ import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-from .namespaces import AMI, SH
+from .clusters import cluster_labels, resolve_cluster
+from .namespaces import SH
 from .store import Store
-from .validate import cluster_labels, resolve_cluster, run_sparql, shapes_graph
+from .validate import run_sparql, shapes_graph
 
 
 def _assessments(store: Store, cluster: URIRef) -> dict:
@@ -102,111 +103,3 @@ def render_text(rm: dict, limit: int | None = 5) -> str:
     else:
         lines += ["", "Every checkpoint and activity is done."]
     return "\n".join(lines) + "\n"
-
-
-def synthetic_roadmap_triples(clusters: int, seed: int = 7) -> list[ox.Triple]:
-    """Roadmap data for the synthetic clusters ``amid:cluster/syn-<n>`` of :mod:`amikg.generate`
-    (benchmarks and the scale test): a seeded mix of offices, strategies, fees, assessments,
-    surveys, marketing and consultation, so every shape has clusters that pass and that fail."""
-    import datetime
-    import random
-
-    rnd = random.Random(seed)
-    A = "https://w3id.org/amikg/ontology#"
-    D = "https://w3id.org/amikg/id/"
-    N, L = ox.NamedNode, ox.Literal
-    xsd = "http://www.w3.org/2001/XMLSchema#"
-    rdf_type = N("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-    label = N("http://www.w3.org/2000/01/rdf-schema#label")
-    date = N("http://purl.org/dc/terms/date")
-    today = datetime.date.today()
-    out: list[ox.Triple] = []
-
-    def t(s, p, o):
-        out.append(ox.Triple(s, N(A + p) if isinstance(p, str) else p, o))
-
-    items = ["cp-market-barriers", "cp-technologies", "cp-patents", "act-know-members"]
-    for i in range(clusters):
-        c = N(f"{D}cluster/syn-{i}")
-        if rnd.random() < 0.6:
-            mo = N(f"{D}cluster/syn-{i}/office")
-            t(c, "managementOffice", mo)
-            t(mo, rdf_type, N(A + "ManagementOffice"))
-            for area in rnd.sample(["technology", "economics", "administration", "marketing"],
-                                   rnd.randint(2, 4)):
-                p = N(f"{D}person/syn-{i}-{area}")
-                t(mo, "staffMember", p)
-                t(p, label, L(f"Staff {i} {area}", language="en"))
-                t(p, "coversArea", N(A + "area-" + area))
-            if rnd.random() < 0.5:
-                t(mo, "chiefExecutive", N(f"{D}person/syn-{i}-technology"))
-        if rnd.random() < 0.5:
-            t(c, "missionStatement", L(f"Mission of cluster {i}", language="en"))
-        if rnd.random() < 0.5:
-            t(c, "clusterValue", N(A + "value-excellence"))
-        if rnd.random() < 0.7:
-            g = N(f"{D}cluster/syn-{i}/goal/1")
-            t(c, "goal", g)
-            t(g, rdf_type, N(A + "Goal"))
-        if rnd.random() < 0.7:
-            t(c, "thematicAlignment", L("Advanced Medical Imaging", language="en"))
-        for proc in ["administration", "finances", "human-resources", "controlling"]:
-            if rnd.random() < 0.6:
-                t(c, "internalProcess", N(A + "process-" + proc))
-        if rnd.random() < 0.7:
-            t(c, "legalForm", N(A + "legal-non-profit-organization"))
-        fees = rnd.random() < 0.5
-        t(c, "chargesMemberFees", L("true" if fees else "false", datatype=N(xsd + "boolean")))
-        if rnd.random() < 0.8:
-            t(c, "fundingSource", N(A + ("funding-member-fees" if fees or rnd.random() < 0.2
-                                         else "funding-public-funds")))
-        if fees:
-            for kind in rnd.sample(["research-institutions", "smes", "large-companies"],
-                                   rnd.randint(1, 3)):
-                fl = N(f"{D}cluster/syn-{i}/fee/{kind}")
-                t(c, "feeLevel", fl)
-                t(fl, "appliesToKind", N(A + "kind-" + kind))
-                t(fl, "feeAmount", L(str(rnd.choice([500, 1000])), datatype=N(xsd + "decimal")))
-        if rnd.random() < 0.3:
-            t(c, "regionalKeyPlayer", N(f"{D}org/syn-{rnd.randrange(clusters * 100)}"))
-        if rnd.random() < 0.3:
-            t(c, "identifiedBarrier", N(A + "barrier-admission-restrictions"))
-        if rnd.random() < 0.3:
-            t(c, "analysedTechnology", N(A + "tech-mri"))
-        for item in items:
-            if rnd.random() < 0.3:
-                a = N(f"{D}cluster/syn-{i}/assessment/{item}")
-                t(a, rdf_type, N(A + "CheckpointAssessment"))
-                t(a, "assessedCluster", c)
-                t(a, "assessedItem", N(A + item))
-                t(a, "status", N(A + rnd.choice(["status-done", "status-done", "status-in-progress"])))
-                t(a, date, L("2024-05-02", datatype=N(xsd + "date")))
-                if rnd.random() < 0.8:
-                    t(a, "evidence", N(f"https://example.org/syn-{i}/{item}.pdf"))
-                t(a, "responsible", N(f"{D}person/syn-{i}-administration"))
-        if rnd.random() < 0.4:
-            s = N(f"{D}cluster/syn-{i}/survey/1")
-            t(s, rdf_type, N(A + "MemberSurvey"))
-            t(s, "surveyOf", c)
-            days = rnd.choice([30, 200, 800])
-            t(s, date, L((today - datetime.timedelta(days=days)).isoformat(),
-                         datatype=N(xsd + "date")))
-        for nm in rnd.sample(["scientific-conferences", "small-workshops", "get-together",
-                              "company-missions", "publications"], rnd.randint(0, 2)):
-            t(c, "networkingMeasure", N(A + "networking-" + nm))
-        if rnd.random() < 0.4:
-            t(c, "rdField", N(A + "tech-molecular-imaging"))
-        for grp in ["internal", "specialized-community", "regional-society"]:
-            if rnd.random() < 0.6:
-                ma = N(f"{D}cluster/syn-{i}/marketing/{grp}")
-                t(c, "marketingAction", ma)
-                t(ma, "measure", N(A + "marketing-homepage"))
-                t(ma, "targetGroup", N(A + "group-" + grp))
-        if rnd.random() < 0.5:
-            t(c, "communicationMeasure", N(A + "communication-intranet"))
-        for area in ["access-to-funding", "partner-search", "applications", "business-plans"]:
-            if rnd.random() < 0.7:
-                t(c, "offersConsultation", N(A + "consultation-" + area))
-        if rnd.random() < 0.2:
-            t(c, "categoryNotApplicable", N(A + "PatientAdvocate"))
-    return out

@@ -14,11 +14,11 @@ on each engine, with fresh server processes per size:
   the embedded store, the Oxigraph server and Virtuoso;
 - **roadmap validation**: then, on each store (embedded, Oxigraph server, Virtuoso), the bundled
   graphs (``init_store``) and the synthetic roadmap data of the N/100 clusters
-  (``amikg.roadmap.synthetic_roadmap_triples``, as in ``bench/validation.py``) are added (not
-  timed) and ``amikg.validate.validate_store(store, "roadmap")`` runs on every cluster; the result
-  counts must agree across engines. rdflib has no row here: its counterpart is pyshacl over the
-  whole graph, which ``bench/validation.py`` measures (hours above ~10k organisations);
-  ``--no-validation`` skips this part.
+  (``amikg.synthetic_roadmap.synthetic_roadmap_triples``, as in ``bench/validation.py``) are
+  added (not timed) and ``amikg.validate.validate_store(store, "roadmap")`` runs on every
+  cluster; the result counts must agree across engines. rdflib has no row here: its
+  counterpart is pyshacl over the whole graph, which ``bench/validation.py`` measures (hours
+  above ~10k organisations); ``--no-validation`` skips this part.
 
 Engines: ``embedded`` (Oxigraph on disk, in process), ``oxigraph-server`` (``oxigraph serve``,
 queried directly over HTTP), ``virtuoso`` (a private ``virtuoso-t``), ``rdflib`` (in-memory
@@ -256,7 +256,7 @@ def validate_on(location: str, orgs: int, repeat: int) -> tuple[float, int, set]
     import pyoxigraph as ox
 
     from amikg.bundled import init_store
-    from amikg.roadmap import synthetic_roadmap_triples
+    from amikg.synthetic_roadmap import synthetic_roadmap_triples
     from amikg.validate import validate_store
 
     store = open_store(location)

@@ -26,7 +26,7 @@ import pyoxigraph as ox  # noqa: E402
 
 from amikg.bundled import init_store  # noqa: E402
 from amikg.generate import write_synthetic  # noqa: E402
-from amikg.roadmap import synthetic_roadmap_triples  # noqa: E402
+from amikg.synthetic_roadmap import synthetic_roadmap_triples  # noqa: E402
 from amikg.store import open_store  # noqa: E402
 from amikg.validate import run_pyshacl, run_sparql, shapes_graph, store_graph  # noqa: E402
 

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 
 from amikg.bundled import init_store
 from amikg.generate import write_synthetic
-from amikg.roadmap import synthetic_roadmap_triples
+from amikg.synthetic_roadmap import synthetic_roadmap_triples
 
 SYN = ox.NamedNode("https://w3id.org/amikg/graph/source/synthetic")
 

@@ -36,24 +36,27 @@ def project_modules() -> dict[str, Path]:
 
 
 def floors_from_doc() -> dict[str, int]:
-    """``{module prefix: floor}`` from the floors table: each backticked ``amikg/...`` or
-    ``server/`` path in the row of floor N."""
+    """``{module or package.: floor}`` from the floors table: each backticked ``amikg/...`` or
+    ``server/`` path in the row of floor N (a folder, ``x/``, as ``x.``: it and everything in it)."""
     out: dict[str, int] = {}
     for line in DOC.read_text().splitlines():
         m = re.match(r"\|\s*(\d+)\s*\|(.*?)\|", line)
         if not m:
             continue
         for path in re.findall(r"`((?:amikg|server)/[\w/.]*)`", m.group(2)):
-            name = path.rstrip("/").removesuffix(".py").replace("/", ".")
-            out[SERVER + name[len("server"):] if name.startswith("server") else name] = \
-                int(m.group(1))
+            name = path.rstrip("/").removesuffix(".py").removesuffix("/__init__")
+            name = name.replace("/", ".")
+            name = SERVER + name[len("server"):] if name.startswith("server") else name
+            out[name + "." if path.endswith("/") else name] = int(m.group(1))
     return out
 
 
 def floor_of(module: str, floors: dict[str, int]) -> int | None:
+    if module in floors:
+        return floors[module]
     best = None
     for prefix, floor in floors.items():
-        if module == prefix or module.startswith(prefix + "."):
+        if prefix.endswith(".") and (module + ".").startswith(prefix):
             if best is None or len(prefix) > len(best[0]):
                 best = (prefix, floor)
     return best[1] if best else None

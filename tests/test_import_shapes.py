@@ -1,5 +1,5 @@
 """Issue 9, speed: the import checks the data-quality shapes with amikg's SPARQL engine for SHACL
-Core (``amikg.shacl_core``) instead of pyshacl; its findings must be exactly pyshacl's.
+Core (``amikg.validate.core``) instead of pyshacl; its findings must be exactly pyshacl's.
 
 - on every data-quality example (valid and invalid) the engine's results equal pyshacl's, result
   for result (focus node, path, value, shape, constraint component, severity, messages);
@@ -23,8 +23,8 @@ import rdflib
 
 from amikg import validate
 from amikg.ingest import DEFAULT_MAPPING, ImportRejected, Mapping, import_table
-from amikg.shacl_core import CoreShapes
-from amikg.store import open_store
+from amikg.store import open_store, scratch_store
+from amikg.validate import CoreShapes
 from amikg.util import slug
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +43,9 @@ def ontology():
 
 
 def _both(shapes, data: rdflib.Graph):
-    store = ox.Store()
-    store.extend([ox.Quad(validate._to_ox(s), validate._to_ox(p), validate._to_ox(o),
-                          ox.DefaultGraph()) for s, p, o in data])
+    store = scratch_store()
+    store.add([ox.Quad(validate.to_ox(s), validate.to_ox(p), validate.to_ox(o),
+                       ox.DefaultGraph()) for s, p, o in data])
     return CoreShapes(shapes).run(store), validate.run_pyshacl(data, shapes)
 
 
@@ -54,7 +54,7 @@ def _with(ontology, *files: Path) -> rdflib.Graph:
     for t in ontology:
         g.add(t)
     for f in files:
-        validate._parse_file(g, f)
+        validate.parse_file(g, f)
     return g
 
 
@@ -156,8 +156,8 @@ def test_import_findings_equal_pyshacl_on_a_spreadsheet_breaking_every_shape(tmp
     data.add((rdflib.URIRef(CLUSTER), rdflib.RDF.type,
               rdflib.URIRef("https://w3id.org/amikg/ontology#Cluster")))
     for q in ox.parse(buf.getvalue(), format=ox.RdfFormat.N_QUADS):
-        data.add((validate._to_rdflib(q.subject), validate._to_rdflib(q.predicate),
-                  validate._to_rdflib(q.object)))
+        data.add((validate.to_rdflib(q.subject), validate.to_rdflib(q.predicate),
+                  validate.to_rdflib(q.object)))
     with open(sheet, encoding="utf-8", newline="") as f:
         ident = {f"https://w3id.org/amikg/id/org/id-{slug(r[-1])}": n
                  for n, r in enumerate(csv.reader(f), 1) if n > 1}

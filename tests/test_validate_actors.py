@@ -1,5 +1,5 @@
 """Issue 5, scale: the constraints about "the cluster's actors" (region below the cluster's
-region, or members) are evaluated set-at-a-time (amikg/validate_actors.py). They must give the
+region, or members) are evaluated set-at-a-time (amikg/validate/plans_actors.py). They must give the
 per-cluster run's and pyshacl's results exactly, including the corner cases: the cluster itself as
 the only witness (``?o != $this``), regions below regions (``skos:broader*``), members through
 ``org:Membership``, connections between a region actor and a member, a category marked not
@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import pytest
 
-from amikg import validate as V
+from amikg.validate import engine as V
 from amikg.store import open_store
-from amikg.validate_actors import ActorPlan
+from amikg.validate.plans_actors import ActorPlan
 from synthetic import fill
 
 ACTOR_CONSTRAINTS = {"cp-value-chain-sparql", "cp-smes-sparql", "cp-research-institutions-sparql",

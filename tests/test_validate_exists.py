@@ -1,16 +1,16 @@
 """Issue 5, scale: a set-at-a-time constraint's top-level ``FILTER [NOT] EXISTS`` (and
 ``OPTIONAL { X } FILTER (!BOUND(?v))``) run as plain queries joined in Python
-(amikg/validate_exists.py), because Oxigraph evaluates such an EXISTS against a ``VALUES`` block
-as if the block's variable were unknown (8 s per 1,000 clusters at 1M organisations). The plan
-must give the rows SHACL's pre-binding gives, and refuse the forms where it would not."""
+(amikg/validate/plans_exists.py), because Oxigraph evaluates such an EXISTS against a ``VALUES``
+block as if the block's variable were unknown (8 s per 1,000 clusters at 1M organisations). The
+plan must give the rows SHACL's pre-binding gives, and refuse the forms where it would not."""
 
 from __future__ import annotations
 
 import pytest
 
-from amikg import validate as V
+from amikg.validate import engine as V
 from amikg.store import open_store
-from amikg.validate_exists import ExistsPlan, Unplanned
+from amikg.validate.plans_exists import ExistsPlan, Unplanned
 from synthetic import fill
 
 PREFIXES = """PREFIX ami: <https://w3id.org/amikg/ontology#>

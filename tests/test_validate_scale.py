@@ -33,7 +33,8 @@ def test_sparql_engine_equals_pyshacl_on_10k_organisations():
     "oxigraph_server",
     # Virtuoso 7.2: right since paths are inlined (amikg/store/virtuoso/paths.py) and FILTER EXISTS
     # inside OPTIONAL is sent as a join (amikg/store/virtuoso/dialect.py: cp-management-office); the
-    # cluster's-actors constraints are evaluated set-at-a-time in Python (amikg/validate_actors.py)
+    # cluster's-actors constraints are evaluated set-at-a-time in Python
+    # (amikg/validate/plans_actors.py)
     "virtuoso_server",
 ])
 def test_sparql_engine_on_a_remote_store_equals_the_embedded_one(request, server):

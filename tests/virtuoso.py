@@ -19,8 +19,6 @@ import shutil
 import socket
 import subprocess
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 #: Where Debian puts the server binary (also looked up on PATH).

@@ -6,9 +6,8 @@ import pyoxigraph as ox
 import rdflib
 
 from ..namespaces import AMI, RDF, SH
-from ..shacl_core import CoreShapes  # -> amikg.validate.CoreShapes after the validate package lands
-from ..store import nn
-from ..validate import (ShapesError, compile_shapes, format_message, ontology_graph, run_pyshacl,
+from ..store import nn, scratch_store
+from ..validate import (CoreShapes, ShapesError, compile_shapes, format_message, ontology_graph, run_pyshacl,
                         shapes_graph, to_ox, to_rdflib)
 
 
@@ -18,7 +17,7 @@ def shape_checker(cluster: str):
     the ontology and the cluster's type (the shapes check that memberships point at a cluster).
 
     The shapes run as SPARQL on an in-memory Oxigraph store holding the ontology and the chunk
-    (:class:`amikg.shacl_core.CoreShapes`: one query per constraint over all the chunk's focus
+    (:class:`amikg.validate.CoreShapes`: one query per constraint over all the chunk's focus
     nodes, pyshacl's own rule for the values SPARQL cannot judge alone; proven equal to pyshacl
     by ``tests/test_import_shapes.py``). Shapes that engine does not cover fall back to pyshacl
     (:func:`_pyshacl_checker`)."""
@@ -38,9 +37,8 @@ def shape_checker(cluster: str):
             if not fallback:
                 fallback.append(_pyshacl_checker(cluster, sg))
             return fallback[0](quads)
-        data = ox.Store()  # CoreShapes.run takes a pyoxigraph store (amikg.shacl_core)
-        data.extend(base)
-        data.extend(quads)
+        data = scratch_store()
+        data.add(base + quads)
         return [(str(r.focus), str(r.path or ""), None if r.value is None else str(r.value),
                  " ".join(r.messages) or "does not pass the data-quality shapes")
                 for r in core.run(data) if r.severity == violation]

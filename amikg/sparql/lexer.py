@@ -142,3 +142,53 @@ def prologue(masked: str, text: str) -> str:
     """The ``PREFIX``/``BASE`` declarations of ``text`` (found in its masked form), one a line."""
     return "".join(text[m.start():m.end()] + "\n" for m in re.finditer(
         r"\b(?:PREFIX\s+[\w.-]*:\s*|BASE\s+)<[^<>\s]*>", masked, re.IGNORECASE))
+
+
+def closing(text: str, i: int, open_: str = "{", close: str = "}") -> int:
+    """:func:`matching`, raising ``ValueError`` when the bracket at ``text[i]`` is never closed
+    (for recognisers that give up on text they cannot read)."""
+    end = matching(text, i, open_, close)
+    if end < 0:
+        raise ValueError("unbalanced")
+    return end
+
+
+def top_level_words(text: str) -> Iterator[int]:
+    """The offsets of the keywords (``word`` tokens) at the top level of a group's text: not
+    inside ``{}`` or ``()``, nor in a string literal, an IRI or a comment."""
+    depth = 0
+    for t in tokens(text):
+        if t.kind == "punct":
+            depth += 1 if t.text in "{(" else -1
+        elif t.kind == "word" and depth == 0:
+            yield t.start
+
+
+_EXISTS = re.compile(r"(NOT\s+)?EXISTS\s*\{")
+
+
+def top_level_filters(text: str) -> list[tuple[int, int, str, str]]:
+    """``(start, end, kind, inner)`` of the ``FILTER``\\ s at the top level of a group's text;
+    ``kind`` is ``expr`` (``inner``: the parenthesised expression), ``exists`` or ``not-exists``
+    (``inner``: the group's text without its braces).
+
+    :raise ValueError: on a ``FILTER`` of another form (e.g. a bare function call) or an
+        unbalanced bracket."""
+    out, n = [], len(text)
+    for i in top_level_words(text):
+        if not text.startswith("FILTER", i):
+            continue
+        j = i + 6
+        while j < n and text[j].isspace():
+            j += 1
+        m = _EXISTS.match(text, j)
+        if m:
+            b = m.end() - 1
+            e = closing(text, b)
+            out.append((i, e, "not-exists" if m.group(1) else "exists", text[b + 1:e - 1]))
+        elif j < n and text[j] == "(":
+            e = closing(text, j, "(", ")")
+            out.append((i, e, "expr", text[j:e]))
+        else:
+            raise ValueError("unsupported FILTER")
+    return out

@@ -65,6 +65,24 @@ class Store(ABC):
         return False
 
     @property
+    def in_process(self) -> bool:
+        """Whether queries run in this process (no request per query): many small queries and
+        large ``VALUES`` blocks cost nothing extra."""
+        return False
+
+    @property
+    def can_prebind(self) -> bool:
+        """Whether :meth:`query_prebound` binds variables natively, before the query is
+        evaluated (the pre-binding SHACL prescribes), rather than by a ``VALUES`` join."""
+        return False
+
+    def query_prebound(self, sparql: str, bindings: dict):
+        """``sparql`` with the variables ``bindings`` (name -> term) pre-bound natively; only
+        where :attr:`can_prebind`. Raises :class:`QueryError` for a malformed query."""
+        raise StoreError(f"the store {self.location} cannot pre-bind variables",
+                         store=self.location)
+
+    @property
     def can_bulk_load(self) -> bool:
         """Whether :meth:`load_fresh` loads serialised RDF straight from the bytes."""
         return False

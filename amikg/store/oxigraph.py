@@ -91,6 +91,20 @@ class OxigraphStore(Store):
     def can_bulk_load(self) -> bool:
         return self.kind == "embedded" and not self._read_only
 
+    in_process = True
+    can_prebind = True
+
+    def query_prebound(self, sparql, bindings):
+        """SEP-0007 substitution: the planner sees constants (``OPTIONAL`` and ``EXISTS`` run as
+        loops over the bound node's neighbourhood)."""
+        try:
+            return self._store.query(sparql, use_default_graph_as_union=True, substitutions={
+                ox.Variable(k): v for k, v in bindings.items()})
+        except SyntaxError as e:
+            raise query_error(e)
+        except (OSError, RuntimeError, ValueError) as e:
+            raise QueryError(f"query failed: {e}")
+
     @property
     def raw(self) -> ox.Store:
         """The underlying pyoxigraph store (for bulk paths and the rdflib adapter)."""

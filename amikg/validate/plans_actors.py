@@ -46,10 +46,15 @@ Everything goes through :meth:`Store.query` with inline ``VALUES``, so it works 
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+
+from ..sparql.binder import values, values_block
+from ..sparql.lexer import closing, top_level_filters, variables
+from .terms import to_ox
 
 AMI = "https://w3id.org/amikg/ontology#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -75,81 +80,6 @@ _ACTORS = re.compile(_seq(
     r"\}"))
 _NOT_BOUND = re.compile(r"\s*FILTER\s*\(\s*!\s*BOUND\s*\(\s*(\?\w+)\s*\)\s*\)")
 _NEQ = re.compile(r"^\(\s*(\?\w+\s*!=\s*\?\w+(?:\s*&&\s*\?\w+\s*!=\s*\?\w+)*)\s*\)$")
-
-
-def _vars(text: str) -> set[str]:
-    return set(re.findall(r"[?$](\w+)", _strip_strings(text)))
-
-
-def _strip_strings(text: str) -> str:
-    return re.sub(r'"(?:[^"\\]|\\.)*"', '""', text)
-
-
-def _match(text: str, i: int, open_: str, close: str) -> int:
-    """Index just past the bracket closing the one at ``text[i]`` (string literals skipped)."""
-    depth, n = 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            i = _skip_string(text, i)
-            continue
-        if ch == open_:
-            depth += 1
-        elif ch == close:
-            depth -= 1
-            if depth == 0:
-                return i + 1
-        i += 1
-    raise ValueError("unbalanced")
-
-
-def _top_level_words(text: str):
-    """Indices of the words at the top level of a group's text (not inside ``{}``, ``()`` or a
-    string literal)."""
-    i, depth, n = 0, 0, len(text)
-    while i < n:
-        ch = text[i]
-        if ch == '"':
-            i = _skip_string(text, i)
-            continue
-        if ch in "{(":
-            depth += 1
-        elif ch in "})":
-            depth -= 1
-        elif depth == 0 and ch.isalpha() and (i == 0 or not (text[i - 1].isalnum()
-                                                              or text[i - 1] in "?$:_-")):
-            yield i
-        i += 1
-
-
-def _top_level_filters(text: str):
-    """``(start, end, kind, inner)`` of the FILTERs at the top level of a group's text;
-    kind is ``expr``, ``exists`` or ``not-exists``."""
-    out, n = [], len(text)
-    for i in _top_level_words(text):
-        if not text.startswith("FILTER", i):
-            continue
-        j = i + 6
-        while j < n and text[j].isspace():
-            j += 1
-        m = re.match(r"(NOT\s+)?EXISTS\s*\{", text[j:])
-        if m:
-            b = j + m.end() - 1
-            e = _match(text, b, "{", "}")
-            out.append((i, e, "not-exists" if m.group(1) else "exists", text[b + 1:e - 1]))
-        elif j < n and text[j] == "(":
-            e = _match(text, j, "(", ")")
-            out.append((i, e, "expr", text[j:e]))
-        else:
-            raise ValueError("unsupported FILTER")
-    return out
-
-
-def _skip_string(text: str, i: int) -> int:
-    j = i + 1
-    while j < len(text) and text[j] != '"':
-        j += 2 if text[j] == "\\" else 1
-    return j + 1
 
 
 @dataclass
@@ -184,7 +114,7 @@ class ActorPlan:
             return None
         projection = re.findall(r"[?$](\w+)", head.group(2))
         b = head.end() - 1
-        e = _match(text, b, "{", "}")
+        e = closing(text, b)
         if text[e:].strip():
             return None
         body = text[b + 1:e - 1]
@@ -192,7 +122,7 @@ class ActorPlan:
         if len(opts) != 1:
             return None
         ob = body.index("{", opts[0])
-        oe = _match(body, ob, "{", "}")
+        oe = closing(body, ob)
         nb = _NOT_BOUND.match(body, oe)
         if not nb:
             return None
@@ -211,7 +141,7 @@ class ActorPlan:
         if len(internal) != 3 * len(actors) or internal & set(actor_vars):
             return None
         joins, filters, not_this, last = [], [], set(), 0
-        for s, t, kind, inner_f in _top_level_filters(rest):
+        for s, t, kind, inner_f in top_level_filters(rest):
             joins.append(rest[last:s])
             last = t
             if kind == "exists":
@@ -219,7 +149,7 @@ class ActorPlan:
                     return None
                 joins.append("{ " + inner_f + " }")
                 continue
-            if "this" not in _vars(inner_f):
+            if "this" not in variables(inner_f):
                 filters.append(rest[s:t])
                 continue
             m = _NEQ.match(inner_f.strip()) if kind == "expr" else None
@@ -240,12 +170,12 @@ class ActorPlan:
         joins.append(rest[last:])
         join_text = " ".join(joins)
         rest_text = join_text + " " + " ".join(filters)
-        rest_vars = _vars(rest_text)
-        outer_vars = _vars(outer) | set(projection)
+        rest_vars = variables(rest_text)
+        outer_vars = variables(outer) | set(projection)
         if "this" in rest_vars or rest_vars & internal or (set(actor_vars) | internal) & outer_vars:
             return None
         keys = sorted((rest_vars & outer_vars) - set(actor_vars))
-        if any(k not in _vars(join_text) for k in keys):
+        if any(k not in variables(join_text) for k in keys):
             return None  # a key only seen by a filter would be unbound here
         if len(actors) > 1 and not join_text.strip():
             return None
@@ -259,7 +189,8 @@ class ActorPlan:
         ``this``), as the per-node query would give them (up to duplicates).
 
         :param ctx: per-run cache (regions of the focus nodes, their members).
-        :param solutions: ``validate._solutions`` (per-node evaluation of ``OUTER``)."""
+        :param solutions: ``solutions(store, query, focus)``, the engine's evaluation of
+            ``OUTER`` per focus node."""
         fx = [_ox(f) for f in focus]
         if not fx:
             return []
@@ -294,7 +225,7 @@ class ActorPlan:
         for row in self._outer_rows(store, fx, focus, solutions):
             kv = tuple(row.get(k) for k in keys)
             if any(v is None for v in kv):
-                raise _NoPlan("a key of the constraint is unbound in a solution")
+                raise NoPlan("a key of the constraint is unbound in a solution")
             if (row["this"], kv) in witnessed:
                 continue
             out.append({n: row[n] for n in self.projection if n in row} | {"this": row["this"]})
@@ -349,7 +280,7 @@ class ActorPlan:
     def _outer_rows(self, store, fx, focus, solutions):
         names = sorted((set(self.projection) | set(self.keys)) - {"this"})
         sel = " ".join("?" + n for n in names)
-        if "this" in _vars(self.outer):
+        if "this" in variables(self.outer):
             q = f"{self.prefixes}SELECT DISTINCT ?this {sel} WHERE {{ {self.outer} }}"
             yield from solutions(store, q, focus)
             return
@@ -376,7 +307,7 @@ class ActorPlan:
             for k, qk in zip(self.keys, self._qkeys()):
                 v = s[qk]
                 choices.append(self._subst[k][1].get(v, ()) if k in self._subst else (v,))
-            for kv in _product(choices):
+            for kv in itertools.product(*choices):
                 a = acc.setdefault(s[group], {}).setdefault(kv, [False, set()])
                 if int(s["n"].value) >= 2:
                     a[0] = True
@@ -425,24 +356,12 @@ def _merge(a: tuple | None, b: tuple) -> tuple:
     return (a if a[0] else b)
 
 
-def _product(choices):
-    import itertools
-    return itertools.product(*choices)
-
-
-class _NoPlan(Exception):
+class NoPlan(Exception):
     """The plan does not apply after all (the caller runs the constraint per focus node)."""
 
 
 def _ox(t):
-    if isinstance(t, (ox.NamedNode, ox.BlankNode, ox.Literal)):
-        return t
-    from .validate import _to_ox
-    return _to_ox(t)
-
-
-def _values(var: str, terms) -> str:
-    return f"VALUES ?{var} {{ {' '.join(str(t) for t in terms)} }}\n"
+    return t if isinstance(t, (ox.NamedNode, ox.BlankNode, ox.Literal)) else to_ox(t)
 
 
 def _chunked_pairs(store, query_for, terms, a: str, b: str) -> dict:
@@ -458,7 +377,7 @@ def _focus_regions(store, fx, ctx) -> dict:
     """focus node -> its regions (``ami:region``), cached per run."""
     if "regions" not in ctx:
         ctx["regions"] = _chunked_pairs(
-            store, lambda ch: f"SELECT ?this ?cr WHERE {{ {_values('this', ch)} "
+            store, lambda ch: f"SELECT ?this ?cr WHERE {{ {values('this', ch)} "
                               f"?this <{AMI}region> ?cr }}", fx, "this", "cr")
     return ctx["regions"]
 
@@ -496,7 +415,7 @@ def _region_ancestors(store, ctx) -> dict:
         used = sorted((s["or"] for s in store.query(
             f"SELECT DISTINCT ?or WHERE {{ ?x <{AMI}region> ?or }}")), key=str)
         found = _chunked_pairs(
-            store, lambda ch: f"SELECT ?or ?cr WHERE {{ {_values('or', ch)} "
+            store, lambda ch: f"SELECT ?or ?cr WHERE {{ {values('or', ch)} "
                               f"?or <{SKOS}broader>* ?cr }}", used, "or", "cr")
         ctx["region_ancestors"] = {r: frozenset(found.get(r, {r})) for r in used}
     return ctx["region_ancestors"]
@@ -543,7 +462,7 @@ def _expand_type_paths(store, prefixes: str, rest: str, ctx: dict, keys=()) -> t
             key = ("pairs",)
             if key not in ctx:
                 ctx[key] = sorted({(s["t"], s["sup"]) for s in store.query(
-                    f"SELECT ?t ?sup WHERE {{ {_values('t', types)} "
+                    f"SELECT ?t ?sup WHERE {{ {values('t', types)} "
                     f"?t <{RDFS}subClassOf>* ?sup }}")}, key=str)
             if len(re.findall(re.escape(sup) + r"\b", rest)) == 1 and sup[1:] in keys:
                 ups: dict = {}
@@ -551,13 +470,12 @@ def _expand_type_paths(store, prefixes: str, rest: str, ctx: dict, keys=()) -> t
                     ups.setdefault(a, []).append(b)
                 subst[sup[1:]] = (t[1:], ups)  # grouped by the type, mapped in Python
                 return f"{x} <{RDF}type> {t}"
-            rows = " ".join(f"({a} {b})" for a, b in ctx[key])
-            return f"{x} <{RDF}type> {t} . VALUES ({t} {sup}) {{ {rows} }}"
+            return f"{x} <{RDF}type> {t} . {values_block([t[1:], sup[1:]], ctx[key])}"
         key = ("sub", sup)
         if key not in ctx:
             ctx[key] = sorted({s["t"] for s in store.query(
-                f"{prefixes}SELECT ?t WHERE {{ {_values('t', types)} "
+                f"{prefixes}SELECT ?t WHERE {{ {values('t', types)} "
                 f"?t <{RDFS}subClassOf>* {sup} }}")}, key=str)
-        return f"{x} <{RDF}type> {t} . VALUES {t} {{ {' '.join(map(str, ctx[key]))} }}"
+        return f"{x} <{RDF}type> {t} . {values_block([t[1:]], [(c,) for c in ctx[key]])}"
 
     return _TYPE_PATH.sub(sub, rest), subst

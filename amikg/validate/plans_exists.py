@@ -21,7 +21,10 @@ queries, once per batch, and are joined here:
 That is exactly SPARQL's substitution semantics when every shared variable is bound in every
 solution of ``Pi`` (checked on rdflib's algebra of ``Pi``: its *certain* variables) and in every
 row of ``OUTER`` (checked per row; a row with one unbound raises :class:`Unplanned`, and the
-caller runs the whole query as written). Only texts :func:`validate.set_safe` accepts come here.
+caller runs the whole query as written). Only texts :func:`set_safe` accepts come here.
+
+:func:`set_safe` itself, the test of whether a ``VALUES`` block of focus nodes may stand for
+SHACL's pre-binding at all, lives here too: the engine asks it before any set-at-a-time run.
 """
 
 from __future__ import annotations
@@ -31,8 +34,10 @@ import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
+from rdflib.term import Variable
 
-from .validate_actors import _match, _top_level_filters, _top_level_words, _vars
+from ..sparql.binder import values_block
+from ..sparql.lexer import closing, mask, top_level_filters, top_level_words, variables
 
 
 class Unplanned(Exception):
@@ -78,11 +83,9 @@ class ExistsPlan:
                 distinct = sorted(set(keys), key=str)
                 if any(isinstance(t, ox.BlankNode) for k in distinct for t in k):
                     raise Unplanned("a blank node cannot be written in a VALUES block")
-                sel = " ".join("?" + v for v in shared)
                 for i in range(0, len(distinct), CHUNK):
-                    found |= self._found(store, inner, shared, f"VALUES ({sel}) {{ " + " ".join(
-                        "(" + " ".join(map(str, k)) + ")" for k in distinct[i:i + CHUNK])
-                        + " }\n")
+                    block = values_block(shared, distinct[i:i + CHUNK]) + "\n"
+                    found |= self._found(store, inner, shared, block)
             rows = [row for row, key in zip(rows, keys) if (key in found) != neg]
         return [{n: row[n] for n in self.projection if n in row} for row in rows]
 
@@ -105,11 +108,11 @@ def _plan(text: str) -> ExistsPlan | None:
     head = re.search(r"\bSELECT\s+(DISTINCT\s+)?(.*)$", text[:m.start()] if m else "", re.I | re.S)
     if head is None:
         return None
-    end = _match(text, m.end() - 1, "{", "}")
+    end = closing(text, m.end() - 1)
     if text[end:].strip():
         return None
     body = text[m.end():end - 1]
-    filters = _top_level_filters(body)
+    filters = top_level_filters(body)
     split = [(s, e, kind == "not-exists", inner) for s, e, kind, inner in filters
              if kind != "expr"]
     prefixes = text[:head.start()]
@@ -123,12 +126,12 @@ def _plan(text: str) -> ExistsPlan | None:
     outer.append(body[last:])
     outer_text = " ".join(outer)
     projection = re.findall(r"[?$](\w+)", head.group(2))
-    in_scope = _vars(outer_text) | {"this"}
+    in_scope = variables(outer_text) | {"this"}
     clauses = []
     for _, _, negated, inner in split:
         if inner is None:  # the !BOUND filter of an anti-join
             continue
-        shared = tuple(sorted(_vars(inner) & in_scope))
+        shared = tuple(sorted(variables(inner) & in_scope))
         if not set(shared) <= _certain(prefixes, inner):
             return None
         clauses.append((negated, inner, shared))
@@ -152,23 +155,23 @@ def _anti_joins(body: str, filters: list, prefixes: str) -> list:
             continue
         v = m.group(1)
         opts = [(a, b) for a, b in _top_level_optionals(body)
-                if v in _vars(body[a:b])]
+                if v in variables(body[a:b])]
         if len(opts) != 1:
             continue
         a, b = opts[0]
         group = body[body.index("{", a) + 1:b - 1]
         rest = body[:a] + body[b:s] + body[e:] if a < s else body[:s] + body[e:a] + body[b:]
-        if v in _vars(rest) or re.search(r"\bOPTIONAL\b", group, re.I):
+        if v in variables(rest) or re.search(r"\bOPTIONAL\b", group, re.I):
             continue
         # the left join sees only what the group binds before it: every variable X shares with
         # the rest must be bound there (or be $this, bound by the VALUES block put first)
         before = body[:a]
-        for fs, fe, _, _ in reversed(_top_level_filters(before)):
+        for fs, fe, _, _ in reversed(top_level_filters(before)):
             before = before[:fs] + before[fe:]
-        if _vars(group) & _vars(rest) - {"this"} - _certain(prefixes, before):
+        if variables(group) & variables(rest) - {"this"} - _certain(prefixes, before):
             continue
         parts, last = [], 0
-        for fs, fe, fkind, finner in _top_level_filters(group):
+        for fs, fe, fkind, finner in top_level_filters(group):
             if fkind == "exists":
                 parts += [group[last:fs], "{ " + finner + " }"]
                 last = fe
@@ -185,10 +188,10 @@ _OPTIONAL = re.compile(r"OPTIONAL\s*\{", re.I)
 def _top_level_optionals(body: str) -> list[tuple[int, int]]:
     """Spans of the ``OPTIONAL { ... }`` groups at the top level of a group's text."""
     out = []
-    for i in _top_level_words(body):
+    for i in top_level_words(body):
         m = _OPTIONAL.match(body, i)
         if m:
-            out.append((i, _match(body, m.end() - 1, "{", "}")))
+            out.append((i, closing(body, m.end() - 1)))
     return out
 
 
@@ -196,6 +199,7 @@ def _top_level_optionals(body: str) -> list[tuple[int, int]]:
 def _certain(prefixes: str, group: str) -> frozenset:
     """The variables bound in every solution of the group pattern ``group`` (rdflib's algebra;
     anything not understood binds nothing)."""
+    # rdflib's SPARQL parser costs ~60 ms to import: only a constraint being planned needs it
     from rdflib.plugins.sparql import prepareQuery
 
     try:
@@ -206,8 +210,6 @@ def _certain(prefixes: str, group: str) -> frozenset:
 
 
 def _certain_vars(node) -> set:
-    from rdflib.term import Variable
-
     name = getattr(node, "name", None)
     if name in ("Project", "Distinct", "Reduced", "ToMultiSet", "Filter", "Slice", "OrderBy"):
         return _certain_vars(node.p)
@@ -222,3 +224,50 @@ def _certain_vars(node) -> set:
     if name == "Extend":
         return _certain_vars(node.p)  # BIND may leave its variable unbound (an error)
     return set()
+
+
+def set_safe(text: str) -> bool:
+    """Whether binding ``?this`` with a ``VALUES`` block at the top of the ``WHERE`` group is
+    provably the same as substituting each focus node (SHACL's pre-binding).
+
+    Strict and textual: no sub-select, ``MINUS``, ``SERVICE``, ``GRAPH``, ``VALUES``, ``AS ?this``,
+    aggregate, ``GROUP BY``/``HAVING``/``LIMIT``/``OFFSET``; and every ``?this`` either in the
+    ``WHERE`` group itself or in an ``OPTIONAL`` group directly in it (where the left side, which
+    holds the ``VALUES``, binds it: a join or the left join's condition), or a triple pattern in
+    plain/``UNION`` groups below those (a join), or anywhere inside an ``EXISTS`` whose filter is
+    in one of those two groups (``EXISTS`` substitutes the row's bindings)."""
+
+    t = mask(text)
+    m = re.search(r"\bWHERE\s*\{", t, re.I)
+    head = re.search(r"\bSELECT\b(.*)$", t[:m.start()] if m else "", re.I | re.S)
+    if head is None or not re.fullmatch(r"\s*(DISTINCT\s+)?([?$]\w+\s*)+", head.group(1), re.I):
+        return False  # projection: variables only (no aggregate, no expression)
+    body = t[m.end() - 1:]
+    if re.search(r"\b(SELECT|MINUS|SERVICE|GRAPH|VALUES|GROUP|HAVING|LIMIT|OFFSET|COUNT|SUM|MIN|"
+                 r"MAX|AVG|SAMPLE|GROUP_CONCAT)\b|\bAS\s+\?this\b", body, re.I):
+        return False
+    stack, parens = [], [0]  # kinds of the open groups; paren depth per group
+    for i, ch in enumerate(body):
+        if ch == "{":
+            before = body[:i].rstrip().upper()
+            kind = ("WHERE" if not stack else "OPTIONAL" if before.endswith("OPTIONAL")
+                    else "EXISTS" if before.endswith("EXISTS") else "GROUP")
+            stack.append(kind)
+            parens.append(0)
+        elif ch == "}":
+            if not stack:
+                return False
+            stack.pop()
+            parens.pop()
+            if not stack and body[i + 1:].strip():
+                return False  # a solution modifier after the WHERE group
+        elif ch == "(":
+            parens[-1] += 1
+        elif ch == ")":
+            parens[-1] -= 1
+        elif ch == "?" and re.match(r"\?this\b", body[i:]):
+            outer = stack[:stack.index("EXISTS")] if "EXISTS" in stack else stack
+            if outer not in (["WHERE"], ["WHERE", "OPTIONAL"]):
+                if "EXISTS" in stack or "OPTIONAL" in outer or parens[-1]:
+                    return False  # an expression, or an OPTIONAL, below the top groups
+    return not stack

@@ -1,12 +1,12 @@
 """SHACL Core shapes (and SHACL-SPARQL constraints) run as SPARQL on a pyoxigraph store.
 
-:mod:`amikg.validate`'s SPARQL engine covers the roadmap shapes (``sh:targetClass``,
+:mod:`amikg.validate.engine`'s SPARQL engine covers the roadmap shapes (``sh:targetClass``,
 ``sh:sparql``, ``sh:minCount`` on the node shape). The data-quality shapes also use property
 shapes (``sh:property``), ``sh:targetSubjectsOf`` and the value constraints of SHACL Core. This
 module runs those on an Oxigraph store, one query per constraint over *all* focus nodes of a
 shape (no per-focus-node query), and gives the same :class:`amikg.validate.Result` objects as
-pyshacl (``amikg.validate.run_pyshacl``) -- ``tests/test_import_shapes.py`` proves the equality on
-every data-quality example and on a spreadsheet with every kind of error.
+pyshacl (:func:`amikg.validate.run_pyshacl`) -- ``tests/test_import_shapes.py`` proves the
+equality on every data-quality example and on a spreadsheet with every kind of error.
 
 Covered (anything else raises :class:`~amikg.validate.ShapesError`, so callers fall back to
 pyshacl): targets ``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``,
@@ -32,9 +32,14 @@ import rdflib
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS, XSD
 
-from .namespaces import SH
-from .validate import (Result, ShapesError, _format, _to_ox, _to_rdflib, constraint_rows,
-                       path_key, sparql_select)
+from ..errors import QueryError
+from ..namespaces import SH
+from ..sparql.binder import values_block
+from ..sparql.lexer import matching
+from ..store import Store, scratch_store
+from .profiles import ShapesError, path_key, sparql_select
+from .report import Result, constraint_results
+from .terms import to_ox, to_rdflib
 
 _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/" \
         "<http://www.w3.org/2000/01/rdf-schema#subClassOf>*"
@@ -122,7 +127,7 @@ class CoreShapes:
             parts.append(f"{{ ?_t {_term(p)} ?this }}")
         nodes = sorted(sg.objects(node, SH.targetNode), key=str)
         if nodes:
-            parts.append("{ VALUES ?this { " + " ".join(_term(n) for n in nodes) + " } }")
+            parts.append("{ " + values_block(["this"], [(to_ox(n),) for n in nodes]) + " }")
         return "{ SELECT DISTINCT ?this WHERE { " + " UNION ".join(parts) + " } }"
 
     def _shape(self, node, top, target: str, parent_path) -> None:
@@ -270,23 +275,24 @@ class CoreShapes:
                 and (watched is None or q.predicate.value in watched)}
         if not lits:
             return True
-        scratch = ox.Store()
+        scratch = scratch_store()
         p, g = ox.NamedNode("urn:x-amikg:p"), ox.DefaultGraph()
         lits = list(lits)
-        scratch.extend([ox.Quad(ox.NamedNode(f"urn:x-amikg:{i}"), p, lit, g)
-                        for i, lit in enumerate(lits)])
-        return all(q.object == lits[int(q.subject.value.rsplit(":", 1)[1])] for q in scratch)
+        scratch.add([ox.Quad(ox.NamedNode(f"urn:x-amikg:{i}"), p, lit, g)
+                     for i, lit in enumerate(lits)])
+        return all(q.object == lits[int(q.subject.value.rsplit(":", 1)[1])]
+                   for q in scratch.quads())
 
     # -- running --------------------------------------------------------------------------------
 
-    def run(self, store: ox.Store) -> list[Result]:
+    def run(self, store: Store) -> list[Result]:
         """Every result of the shapes over the union of ``store``'s graphs."""
         out: list[Result] = []
         for ch in self.c.checks:
             ptext, severity, messages = self.c.info[ch.shape]
-            res = store.query(ch.query, use_default_graph_as_union=True)
+            res = store.query(ch.query)
             if not ch.with_value:
-                out += [Result(_to_rdflib(s[0]), ptext, None, ch.shape, ch.component, severity,
+                out += [Result(to_rdflib(s[0]), ptext, None, ch.shape, ch.component, severity,
                                None, messages) for s in res]
                 continue
             verdicts = ch.verdicts
@@ -297,93 +303,71 @@ class CoreShapes:
                     if ok is None:  # pyshacl's rule on the rdflib term, once per distinct value
                         if len(verdicts) > 100_000:
                             verdicts.clear()
-                        ok = verdicts[v] = bool(ch.accept(_to_rdflib(v)))
+                        ok = verdicts[v] = bool(ch.accept(to_rdflib(v)))
                     if ok:
                         continue
-                out.append(Result(_to_rdflib(s[0]), ptext, _to_rdflib(v), ch.shape, ch.component,
+                out.append(Result(to_rdflib(s[0]), ptext, to_rdflib(v), ch.shape, ch.component,
                                   severity, None, messages))
         for sp in self.c.sparql:
             out += self._run_sparql(store, sp)
         return out
 
-    def _run_sparql(self, store: ox.Store, sp: _Sparql) -> list[Result]:
-        """pyshacl's reading of a SPARQL constraint's rows (as :func:`validate._sparql_constraint`)."""
+    def _run_sparql(self, store: Store, sp: _Sparql) -> list[Result]:
+        """pyshacl's reading of a SPARQL constraint's rows (as the SPARQL engine's)."""
         _ptext, severity, smsgs = self.c.info[sp.shape]
         try:
             if len(sp.parts) == 1:
-                res = store.query(sp.parts[0][1], use_default_graph_as_union=True)
+                res = store.query(sp.parts[0][1])
                 names = [v.value for v in res.variables]
-                rows = [{n: _to_rdflib(s[n]) for n in names if s[n] is not None} for s in res]
+                rows = [{n: to_rdflib(s[n]) for n in names if s[n] is not None} for s in res]
             else:
                 focus: set | None = None
                 for neg, q in sp.parts:
-                    hits = {s[0] for s in store.query(q, use_default_graph_as_union=True)}
+                    hits = {s[0] for s in store.query(q)}
                     focus = hits if focus is None else (focus - hits if neg else focus & hits)
-                rows = [{"this": _to_rdflib(f)} for f in sorted(focus, key=str)]
-        except SyntaxError as e:
-            raise ShapesError(f"SPARQL constraint {sp.constraint} of {sp.shape} fails: {e}")
-        out = []
-        for this, p, v, fdict in constraint_rows(rows, sp.is_property):
-            msgs = [_format(m, fdict) for m in smsgs]
-            msgs += [_format(m, fdict) for m in sp.messages if m not in smsgs]
-            path = path_key(_STUB, p) if p is not None else sp.path_text
-            out.append(Result(this, path, v, sp.shape, SH.SPARQLConstraintComponent, severity,
-                              sp.constraint, tuple(sorted(msgs))))
-        return out
+                rows = [{"this": to_rdflib(f)} for f in sorted(focus, key=str)]
+        except QueryError as e:
+            raise ShapesError(f"SPARQL constraint {sp.constraint} of {sp.shape} fails: "
+                              f"{e.message}")
+        return constraint_results(rows, shape=sp.shape, constraint=sp.constraint,
+                                  severity=severity, shape_messages=smsgs,
+                                  constraint_messages=sp.messages, is_property=sp.is_property,
+                                  path_text=sp.path_text)
+
+
+_GAP = re.compile(r"(?:\s+|#[^\n]*)*")
+_FILTER_EXISTS = re.compile(r"FILTER\s+(NOT\s+)?EXISTS\s*\{", re.I)
 
 
 def _exists_clauses(body: str) -> list[tuple[bool, str]] | None:
     """``FILTER [NOT] EXISTS { P } ... }`` (the rest of a WHERE group) as [(negated, P)], or None
     when the group holds anything else."""
-    out, i, n = [], 0, len(body)
+    out, i = [], 0
     while True:
-        while i < n and (body[i].isspace() or body[i] == "#"):
-            if body[i] == "#":
-                while i < n and body[i] != "\n":
-                    i += 1
-            else:
-                i += 1
-        if i < n and body[i] == "}":
+        i = _GAP.match(body, i).end()  # white space and comments
+        if body.startswith("}", i):
             return out if out and not body[i + 1:].strip() else None
-        m = re.compile(r"FILTER\s+(NOT\s+)?EXISTS\s*\{", re.I).match(body, i)
+        m = _FILTER_EXISTS.match(body, i)
         if m is None:
             return None
-        depth, j, quote = 1, m.end(), None
-        while j < n and depth:
-            ch = body[j]
-            if quote:
-                if ch == "\\":
-                    j += 1
-                elif ch == quote:
-                    quote = None
-            elif ch in "\"'":
-                quote = ch
-            elif ch == "#":
-                while j < n and body[j] != "\n":
-                    j += 1
-                continue
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-            j += 1
-        if depth:
+        j = matching(body, m.end() - 1)
+        if j < 0:
             return None
         out.append((bool(m.group(1)), body[m.end():j - 1]))
         i = j
 
 
-_STUB = rdflib.Graph()  # path_key of an IRI needs no graph
-
-
 def _term(t) -> str:
-    return str(_to_ox(t))
+    return str(to_ox(t))
 
 
 # -- pyshacl's rules, for the candidates SPARQL cannot decide alone ----------------------------------
 
 def _datatype_rule(d):
     """pyshacl's DatatypeConstraintComponent: True when the value node passes."""
+    # pyshacl (and rdflib's SPARQL engine it loads) costs ~75 ms to import: only compiling a
+    # shape with this constraint needs it, so importing amikg.validate stays light (the same in
+    # the two rules below)
     from pyshacl.constraints.core.value_constraints import DatatypeConstraintComponent
 
     actual = DatatypeConstraintComponent._assert_actual_datatype
@@ -409,6 +393,7 @@ def _datatype_rule(d):
 
 def _pattern_rule(pat, flags):
     """pyshacl's PatternConstraintComponent (``re.match`` or ``re.search``; blank nodes fail)."""
+    # deferred: pyshacl's import cost (see _datatype_rule)
     from pyshacl.constraints.core.string_based_constraints import StringBasedConstraintBase
 
     re_flags = 0
@@ -430,6 +415,7 @@ def _pattern_rule(pat, flags):
 
 def _range_rule(bound, passes):
     """pyshacl's value-range components (compare_literal, strings only with strings)."""
+    # deferred: pyshacl's import cost (see _datatype_rule)
     from pyshacl.rdfutil.compare import compare_literal
 
     if not isinstance(bound, Literal):
