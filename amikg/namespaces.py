@@ -5,6 +5,8 @@ from __future__ import annotations
 from rdflib import Namespace
 from rdflib.namespace import DCAT, DCTERMS, FOAF, ORG, OWL, PROV, RDF, RDFS, SKOS, VANN, VOID, XSD
 
+from .util import slug
+
 AMI = Namespace("https://w3id.org/amikg/ontology#")
 AMID = Namespace("https://w3id.org/amikg/id/")
 AMIG = Namespace("https://w3id.org/amikg/graph/")
@@ -44,6 +46,4 @@ PREFIXES = {
 
 def source_graph(name: str) -> str:
     """IRI of the named graph for a loaded file called ``name`` (slugged)."""
-    from .util import slug
-
     return str(AMIG["source/" + slug(name)])

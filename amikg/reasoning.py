@@ -31,7 +31,7 @@ from typing import Iterable, Union
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
-from .errors import AmikgError, ValidationFailed
+from .errors import AmikgError, LoadError, ValidationFailed
 
 Source = Union[Graph, str, Path, Iterable[Union[str, Path]]]
 
@@ -125,8 +125,6 @@ def read_source(source: Source) -> Graph:
     """
     if isinstance(source, Graph):
         return source
-    from .errors import LoadError
-
     paths = [source] if isinstance(source, (str, Path)) else list(source)
     graph = Graph()
     for p in paths:

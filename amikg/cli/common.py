@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -101,6 +102,15 @@ def echo_table(variables: list[str], rows: list[list[str]]) -> None:
     for r in rows:
         click.echo("  ".join((c if len(c) <= w else c[: w - 1] + "…").ljust(w)
                              for c, w in zip(r, widths)))
+
+
+def echo_answer(answer, as_json: bool, as_text) -> None:
+    """A command's answer: indented JSON with ``--json``, else ``as_text(answer)`` (which
+    echoes it for people)."""
+    if as_json:
+        click.echo(json.dumps(answer, indent=2))
+    else:
+        as_text(answer)
 
 
 def print_results(result, fmt: str | None) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import sys
 from pathlib import Path
 
@@ -17,7 +16,7 @@ from ..generate import write_synthetic
 from ..loader import Source, load_sources
 from ..overview import catalog_format, dcat_catalogue, graph_listing, store_stats
 from ..store import RDF_FORMATS
-from .common import compact, echo_table, get_store, progress_bar, store_option
+from .common import compact, echo_answer, echo_table, get_store, progress_bar, store_option
 
 
 @click.command()
@@ -96,12 +95,10 @@ def graphs(store_location, as_json):
     """List named graphs with their sizes and provenance."""
     with get_store(store_location) as store:
         rows = graph_listing(store)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-    else:
-        echo_table(["graph", "triples", "loaded", "from"],
-                   [[compact(ox.NamedNode(r["graph"])), str(r["triples"]), r["loaded"], r["from"]]
-                    for r in rows])
+    echo_answer(rows, as_json, lambda rows: echo_table(
+        ["graph", "triples", "loaded", "from"],
+        [[compact(ox.NamedNode(r["graph"])), str(r["triples"]), r["loaded"], r["from"]]
+         for r in rows]))
 
 
 @click.command()
@@ -111,11 +108,7 @@ def stats(store_location, as_json):
     """Size of the store: quads, graphs, clusters, organisations."""
     with get_store(store_location) as store:
         st = store_stats(store)
-    if as_json:
-        click.echo(json.dumps(st, indent=2))
-    else:
-        for k, v in st.items():
-            click.echo(f"{k:14} {v}")
+    echo_answer(st, as_json, lambda st: [click.echo(f"{k:14} {v}") for k, v in st.items()])
 
 
 @click.command()

@@ -13,7 +13,7 @@ import click
 from ..ingest import ImportRejected, import_table, write_template
 from ..ingest import history as list_imports
 from ..ingest import undo as undo_import
-from .common import echo_table, get_store, row_counter, store_option
+from .common import echo_answer, echo_table, get_store, row_counter, store_option
 
 
 @click.command("import")
@@ -84,12 +84,10 @@ def history(store_location, as_json):
     """List spreadsheet imports, oldest first."""
     with get_store(store_location) as store:
         rows = list_imports(store)
-    if as_json:
-        click.echo(json.dumps(rows, indent=2))
-        return
-    echo_table(["import", "when", "file", "cluster", "rows", "orgs", "triples"],
-               [[r["id"], r["when"], r["file"], r["cluster"].rsplit("/", 1)[-1],
-                 str(r["rows"]), str(r["organisations"]), str(r["triples"])] for r in rows])
+    echo_answer(rows, as_json, lambda rows: echo_table(
+        ["import", "when", "file", "cluster", "rows", "orgs", "triples"],
+        [[r["id"], r["when"], r["file"], r["cluster"].rsplit("/", 1)[-1],
+          str(r["rows"]), str(r["organisations"]), str(r["triples"])] for r in rows]))
 
 
 @click.command()

@@ -46,6 +46,7 @@ class RemoteStore(Store):
         self.flavour, self.timeout = flavour, timeout
 
     def _wrapper(self, endpoint: str, timeout: float | None):
+        # SPARQLWrapper (64 ms to import) only where a remote store is used
         from SPARQLWrapper import BASIC, DIGEST, POST, SPARQLWrapper
 
         sw = SPARQLWrapper(endpoint, updateEndpoint=self.update_url)
