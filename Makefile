@@ -23,7 +23,8 @@ serve: install
 	$(BIN)/amikg serve --host $(HOST) --port $(PORT)
 
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	# the venv's programs first on PATH (the oxigraph server binary comes with the test extras)
+	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info
