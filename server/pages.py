@@ -40,7 +40,7 @@ from amikg.publish import compact_iri
 from amikg.queries import RESERVED, get_query, query_params_from_multidict, run_query
 from amikg.roadmap import roadmap
 from amikg.store import EXTENSIONS, format_for_path
-from amikg.validate import render, resolve_cluster, validate_source
+from amikg.validate import DEFAULT_PROFILE, render, resolve_cluster, validate_source
 
 from .context import current_settings, current_store
 from .linked_data import local_href
@@ -156,18 +156,13 @@ def partners():
 
 def grouped(summary: dict) -> list[dict]:
     """The summary of :meth:`amikg.validate.Outcome.summary` regrouped by focus node, then by
-    severity (Violation, Warning, Info), each result keeping its phase. Results that read the same
-    (two constraints of one property with one message) are shown once."""
+    severity (Violation, Warning, Info), each result keeping its phase (the summary lists each
+    finding once, so the page's counts equal its lists)."""
     out = []
     for f in summary["focus_nodes"]:
         by_sev: dict = {s: [] for s in SEVERITIES}
-        seen = set()
         for ph in f["phases"]:
             for r in ph["results"]:
-                key = (r["severity"], r["message"], r["path"], r["value"])
-                if key in seen:
-                    continue
-                seen.add(key)
                 by_sev.setdefault(r["severity"], []).append(
                     {**r, "phase": ph["label"], "path": _compact_path(r["path"])})
         out.append({**f, "severities": [(s, rs) for s, rs in by_sev.items() if rs]})
@@ -196,7 +191,7 @@ def _data_url(text: str, media: str) -> str:
 
 @bp.route("/validate", methods=["GET", "POST"])
 def validate():
-    ctx = {"shapes": SHAPES, "chosen": request.form.get("shapes", "data"), "pasted": "",
+    ctx = {"shapes": SHAPES, "chosen": request.form.get("shapes") or DEFAULT_PROFILE, "pasted": "",
            "report": None, "error": None, "source_name": None, **_import_ctx()}
     status = 200
     if request.method == "POST":
