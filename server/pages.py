@@ -223,10 +223,14 @@ def validate():
 
 # -- import a member spreadsheet (issue 9) --------------------------------------------------------
 
-def _import_ctx() -> dict:
+def _import_ctx(import_form: bool = False) -> dict:
+    """The import form's state: "dry run" stays ticked unless the user unticked it on this very
+    form (``import_form``: the request is its POST); a POST of the validation form above it
+    carries no such field and must not untick it."""
     return {"clusters_choice": cluster_choices(current_store()), "imp": None, "imp_error": None,
-            "imp_problems": [], "imp_cluster": request.form.get("cluster", ""),
-            "imp_dry": request.method != "POST" or request.form.get("dry_run") == "on"}
+            "imp_problems": [],
+            "imp_cluster": request.form.get("cluster", "") if import_form else "",
+            "imp_dry": not import_form or request.form.get("dry_run") == "on"}
 
 
 def _check_form_token(given: str) -> None:
@@ -249,8 +253,8 @@ def _check_form_token(given: str) -> None:
 @bp.post("/validate/import")
 def import_spreadsheet():
     """The import form: the same :func:`amikg.ingest.import_table` as ``POST /api/import``."""
-    ctx = {"shapes": SHAPES, "chosen": "data", "pasted": "", "report": None, "error": None,
-           "source_name": None, **_import_ctx()}
+    ctx = {"shapes": SHAPES, "chosen": DEFAULT_PROFILE, "pasted": "", "report": None,
+           "error": None, "source_name": None, **_import_ctx(import_form=True)}
     status = 200
     upload = request.files.get("file")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 
 import pytest
@@ -274,12 +275,31 @@ def test_cli_rejects_a_bad_spreadsheet_with_exit_1_and_one_line_per_problem(tmp_
     assert err.count("members-errors.csv row ") == 5
 
 
-def test_cli_dry_run_prints_nquads(tmp_path):
+def test_cli_dry_run_prints_a_summary_and_the_triples_only_on_request(tmp_path):
+    """Issue 18: `amikg import --dry-run` printed 135 lines of N-Quads and "would be import"."""
     r = run_cli("import", str(EXAMPLES / "members.csv"), "--cluster", "filas", "--dry-run",
                 "--store", "memory:")
-    assert r.returncode == 0
-    assert r.stdout.decode().count("\n") == int(r.stderr.decode().split(" organisations, ")[1]
-                                                 .split(" triples")[0])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "would be import " not in out and "<https://" not in out
+    lines = out.splitlines()
+    assert len(lines) <= 5, out
+    assert re.match(r"dry run: members\.csv would be imported as members-[0-9a-f]+ \(a new "
+                    r"import\); nothing was written$", lines[0]), lines[0]
+    triples = int(re.search(r"7 rows, 7 organisations, (\d+) triples", out).group(1))
+    assert "7 members would be added to filas (0 already members)" in out
+    shown = run_cli("import", str(EXAMPLES / "members.csv"), "--cluster", "filas", "--dry-run",
+                    "--show-triples", "--store", "memory:")
+    assert shown.returncode == 0
+    assert shown.stdout.decode().count(" .\n") == triples
+    assert "would be imported as" in shown.stderr.decode()
+
+
+def test_a_dry_run_of_a_file_already_imported_says_nothing_would_change(bundled_store):
+    import_table(bundled_store, EXAMPLES / "members.csv", "filas")
+    rep = import_table(bundled_store, EXAMPLES / "members.csv", "filas", dry_run=True)
+    assert rep.skipped and rep.change == "already imported"
+    assert "nothing would change" in rep.describe()[0]
 
 
 def test_data_quality_shapes_run_on_the_converted_rows(tmp_path):
