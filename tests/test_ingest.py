@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -236,6 +237,59 @@ def test_templates_list_the_allowed_values_from_the_ontology(tmp_path):
     csv_files = write_template(tmp_path / "members.csv")
     assert csv_files[0].read_text().startswith("name,category,size,")
     assert "Hospital" in csv_files[1].read_text()
+
+
+def _columns_the_shapes_require(tmp_path) -> set[str]:
+    """The columns the data-quality shapes require, asked of the shapes themselves: the mapping's
+    own ``required`` switched off, each cell of each example row (examples/members.csv) left
+    empty in turn; a column is required when the shapes then reject the row."""
+    from amikg.ingest import DEFAULT_MAPPING
+    from amikg.store import open_store
+
+    meta = json.loads(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    for c in meta["tableSchema"]["columns"]:
+        c.pop("required", None)
+    relaxed = tmp_path / "relaxed.csv-metadata.json"
+    relaxed.write_text(json.dumps(meta), encoding="utf-8")
+    with open(EXAMPLES / "members.csv", encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    required = set()
+    for row in rows:
+        for i, column in enumerate(header):
+            if not row[i] or column in required:
+                continue
+            sheet = tmp_path / "one-row.csv"
+            with open(sheet, "w", encoding="utf-8", newline="") as f:
+                csv.writer(f).writerows([header, row[:i] + [""] + row[i + 1:]])
+            with open_store("memory:") as store:
+                try:
+                    import_table(store, sheet, "filas", mapping=relaxed, dry_run=True)
+                except ImportRejected:
+                    required.add(column)
+    return required
+
+
+def test_the_template_requires_what_the_data_quality_shapes_require(tmp_path):
+    """Issue 18: a template filled in as marked must not be rejected by the shapes (a member
+    without a category was, though the template did not mark the column required)."""
+    import openpyxl
+
+    from amikg.ingest import Mapping
+
+    by_shapes = _columns_the_shapes_require(tmp_path)
+    assert {"name", "category"} <= by_shapes
+    mapping = {c.title for c in Mapping().real if c.required}
+    assert by_shapes <= mapping
+    # the mapping also requires the country: the organisation's IRI and the NUTS check use it
+    assert mapping - by_shapes == {"country"}
+    [xlsx] = write_template(tmp_path / "members.xlsx")
+    ws = openpyxl.load_workbook(xlsx)["members"]
+    marked = {c.value for c in ws[1] if c.comment and "Required." in c.comment.text}
+    assert marked == mapping
+    side = write_template(tmp_path / "members.csv")[1]
+    with open(side, encoding="utf-8", newline="") as f:
+        marked = {r["column"] for r in csv.DictReader(f) if r["required"] == "yes"}
+    assert marked == mapping
 
 
 def test_an_empty_template_filled_in_imports(tmp_path):
