@@ -65,15 +65,86 @@ def test_spreadsheet_with_one_error_of_each_kind_is_rejected_row_by_row(bundled_
     assert [str(p) for p in e.value.problems] == [
         'members-errors.csv row 3, column category: "Hospitl" is not a stakeholder category; '
         'did you mean "Hospital"?',
-        'members-errors.csv row 4, column NUTS region: "XX99" is not a NUTS region code; expected a '
-        "code that starts with a country's NUTS code (e.g. DE91, RO21, EL30)",
-        'members-errors.csv row 5, column employees: "twelve" is not a whole number (0 or more)',
-        "members-errors.csv row 6, column name: the name is missing; expected a value: the column "
+        'members-errors.csv row 4, column NUTS region: "XX99" is not a NUTS code; write a code of '
+        "Italy such as ITI4",
+        'members-errors.csv row 5, column employees: "twelve" is not a whole number (0 or more); '
+        "write one such as 85",
+        "members-errors.csv row 6, column name: the name is missing; write a value: the column "
         "name is required",
         'members-errors.csv row 7, column identifier: duplicate row: same identifier '
-        '"IT01234567897" as row 2; expected each member once',
+        '"IT01234567897" as row 2; write each member once: delete this row or merge it into row 2',
     ]
     assert dump(bundled_store) == before
+
+
+def test_problems_speak_spreadsheet_terms(bundled_store, tmp_path):
+    """Issue 18: each problem names the row, the column as the sheet calls it, the value as
+    written, and what to write instead."""
+    sheet = tmp_path / "members.csv"
+    sheet.write_text(
+        "name,category,employees,country,region,website,contact email,membership start\n"
+        "Alpha Clinic (example),Hospital,10,ES,ES30,,,\n"
+        "Beta Clinic (example),Hospital,10,ES,Madrid,,,\n"
+        "Gamma Clinic (example),Hospital,10,IT,XX99,,,\n"
+        "Delta Clinic (example),Hospital,10,ES,ITI4,,,\n"
+        "Epsilon Clinic (example),Hospital,-3,ES,ES30,www.epsilon.example.es,info@,01/02/2020\n"
+        ",Hospital,10,ES,ES30,,,\n"
+        "Zeta Clinic (example),,10,ES,ES30,,,\n"
+        "Alpha Clinic (example),Hospital,10,ES,ES30,,,\n", encoding="utf-8")
+    before = dump(bundled_store)
+    with pytest.raises(ImportRejected) as e:
+        import_table(bundled_store, sheet, "filas")
+    assert dump(bundled_store) == before
+    got = [str(p) for p in e.value.problems]
+    assert got[:8] == [
+        'members.csv row 3, column region: "Madrid" is not a NUTS code; write a code such as '
+        "ES30 (Community of Madrid)",
+        'members.csv row 4, column region: "XX99" is not a NUTS code; write a code of Italy '
+        "such as ITI4",
+        'members.csv row 5, column region: "ITI4" is a NUTS code of Italy, not of Spain (the '
+        "member's country); write a code of Spain such as ES30",
+        'members.csv row 6, column employees: "-3" is not a whole number (0 or more); write one '
+        "such as 85",
+        'members.csv row 6, column website: "www.epsilon.example.es" is not a web address '
+        'starting with http:// or https://; did you mean "https://www.epsilon.example.es"?',
+        'members.csv row 6, column contact email: "info@" is not an e-mail address; write one '
+        "such as info@example.eu",
+        'members.csv row 6, column membership start: "01/02/2020" is not a date written '
+        "YYYY-MM-DD; write one such as 2024-03-01",
+        "members.csv row 7, column name: the name is missing; write a value: the column name is "
+        "required",
+    ]
+    assert got[8].startswith("members.csv row 8, column category: the category is missing; "
+                             "write one of Academic center, ")
+    assert ", Hospital, " in got[8] and got[8].endswith(": the column category is required")
+    assert got[9] == ('members.csv row 9, column name: duplicate row: same name "Alpha Clinic '
+                      '(example)" and country as row 2; write each member once: delete this row '
+                      "or merge it into row 2")
+    assert len(got) == 10
+
+
+def test_shape_findings_of_a_row_name_its_cell(tmp_path):
+    """A finding of the data-quality shapes about a row's node names the row, the column as the
+    sheet calls it and the cell as written, then the check and what it asks for."""
+    from amikg.ingest import DEFAULT_MAPPING
+    from amikg.store import open_store
+
+    meta = json.loads(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    cols = {c["name"]: c for c in meta["tableSchema"]["columns"]}
+    cols["nuts_region"].pop("valueUrl")           # the region written as text: dq-region
+    mapping = tmp_path / "text-region.csv-metadata.json"
+    mapping.write_text(json.dumps(meta), encoding="utf-8")
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("name,category,country,region\nAlpha Clinic (example),Hospital,ES,ES30\n",
+                     encoding="utf-8")
+    with open_store("memory:") as store, pytest.raises(ImportRejected) as e:
+        import_table(store, sheet, "filas", mapping=mapping)
+    [p] = e.value.problems          # two constraints (nodeKind, pattern), one finding
+    assert (p.row, p.column, p.value) == (2, "region", "ES30")
+    assert str(p) == ('members.csv row 2, column region: "ES30" does not pass the data-quality '
+                      'check "Regions are NUTS codes": The region must be a NUTS region IRI such '
+                      "as http://data.europa.eu/nuts/code/ITI4 (or an amikg region IRI), not a "
+                      "name or code as text.")
 
 
 def _latin1_members() -> bytes:

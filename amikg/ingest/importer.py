@@ -161,7 +161,7 @@ def _convert(tf: TableFile, conv: Converter, spool, rep: ImportReport, progress,
             quads = conv.row(n, cells)
             if quads:
                 rep.organisations += 1
-                chunk_rows[quads[0].subject.value] = n
+                chunk_rows[quads[0].subject.value] = (n, conv.last_texts)
             chunk.extend(quads)
             done += 1
             if done >= CHUNK:
@@ -252,16 +252,32 @@ def _flush(chunk, spool, shape_check, chunk_rows, conv) -> int:
     if not chunk:
         return 0
     if shape_check is not None:  # also after other problems: every problem is reported
-        found = []
-        for subject, path, value, message in shape_check(chunk):
-            row = chunk_rows.get(subject.split("/membership/")[0])
-            if row is None:  # about a node this import does not describe (the cluster)
-                continue
-            path = path.strip("<>")
-            col = next((c for c in conv.m.real if c.prop == path), None)
-            found.append((row, col.title if col else path, value, message))
-        for row, col, value, message in sorted(found, key=lambda f: (f[0], f[1])):
-            conv.problem(message, row=row, column=col, value=value)
+        _shape_problems(shape_check(chunk), chunk_rows, conv)
     ox.serialize(chunk, spool, format=ox.RdfFormat.N_QUADS)
     return len(chunk)
 
+
+def _shape_problems(results, chunk_rows: dict, conv) -> None:
+    """The shapes' findings about the rows' nodes as problems in the sheet's terms: the row, the
+    column as the sheet calls it, the cell as written, the check and what it asks for. Two
+    constraints failing on one cell with one message (``sh:nodeKind`` and ``sh:pattern`` of a
+    region) are one problem."""
+    found = {}
+    for subject, path, value, message, check in results:
+        row = chunk_rows.get(subject.split("/membership/")[0])
+        if row is None:  # about a node this import does not describe (the cluster)
+            continue
+        row, texts = row
+        path = path.strip("<>")
+        col = next((c for c in conv.m.real if c.prop == path), None)
+        shown = texts.get(col.name) if col is not None else None  # a node's finding: no cell
+        found.setdefault((row, conv.column(col) if col else path, value, message),
+                         (shown, check, col is not None and col.separator is not None))
+    for (row, col, value, message), (shown, check, several) in sorted(
+            found.items(), key=lambda f: (f[0][0], f[0][1] or "")):
+        text = f'does not pass the data-quality check "{check}": {message}'
+        if shown is not None:
+            item = f" (its value {value})" if several and value is not None else ""
+            text = f'"{shown}"{item} {text}'
+        conv.problem(text, row=row, column=col or None, value=shown, check=check, term=value,
+                     detail=message)

@@ -22,8 +22,16 @@ class Problem:
     value: str | None = None
     expected: str | None = None
     suggestion: str | None = None
+    #: a finding of the data-quality shapes: the check (its shape's name), the RDF value the
+    #: shapes saw and the shape's own message
+    check: str | None = None
+    term: str | None = None
+    detail: str | None = None
 
     def __str__(self) -> str:
+        """``file row 4, column region: "Madrid" is not a NUTS code; write a code such as
+        ES30 (Community of Madrid)``: a cell's problem says what to write instead, a file's what
+        was expected."""
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
@@ -33,7 +41,8 @@ class Problem:
         if self.suggestion:
             text += f'; did you mean "{self.suggestion}"?'
         elif self.expected:
-            text += f"; expected {self.expected}"
+            cell = self.row is not None and self.column
+            text += f"; {'write' if cell else 'expected'} {self.expected}"
         return text
 
     def to_dict(self) -> dict:
