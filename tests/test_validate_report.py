@@ -227,3 +227,18 @@ def test_pyshacl_and_the_sparql_engine_still_agree_on_the_store(quality_store_di
         ref = validate_store(s, "roadmap", engine="pyshacl")
         assert {r.key() for r in fast.results} == {r.key() for r in ref.results}
         assert fast.checked == ref.checked == 8   # 7 report clusters + the example cluster
+
+
+@pytest.mark.external
+def test_a_remote_store_gives_the_same_summary(oxigraph_server, app_store):
+    """The focus nodes checked and the findings do not depend on the store's engine."""
+    from amikg.store import open_store
+
+    oxigraph_server.clear()
+    with open_store(oxigraph_server.location) as remote:
+        remote.add(list(app_store.quads()))
+        for profile in ("data", "roadmap"):
+            here, there = (validate_store(s, profile).summary() for s in (app_store, remote))
+            assert there["checked"] == here["checked"] > 0
+            assert {k: v for k, v in there.items() if k != "engine"} == \
+                {k: v for k, v in here.items() if k != "engine"}
