@@ -1,15 +1,17 @@
 """``POST /api/import``: a member spreadsheet over HTTP, the same import as ``amikg import``.
 
 Send the file as multipart form field ``file`` (with ``cluster``, and optionally ``dry_run``,
-``encoding``), or as the raw request body with ``?cluster=...&filename=members.csv``. Credentials
-as for every write (see safety.py). Answers the import report as JSON (201 written, 200 dry run
-or already imported); a rejected spreadsheet is a 422 whose ``problems`` list every problem with
-row, column, value and what was expected. ``GET /api/imports`` lists imports;
+``triples``, ``encoding``), or as the raw request body with ``?cluster=...&filename=members.csv``.
+Credentials as for every write (see safety.py); a dry run writes nothing and needs only what a read
+needs. Answers the import report as JSON (201 written, 200 dry run or already imported; a dry run
+with ``triples=1`` adds the N-Quads it would write as ``nquads``); a rejected spreadsheet is a 422
+whose ``problems`` list every problem with row, column, value and what to write instead. ``GET /api/imports`` lists imports;
 ``DELETE /api/imports/<id>`` undoes one.
 """
 
 from __future__ import annotations
 
+import io
 import tempfile
 from pathlib import Path
 
@@ -31,7 +33,12 @@ def _flag(v: str | None) -> bool:
 
 @bp.post("/api/import")
 def post_import():
-    require_write()
+    dry_run = _flag(request.values.get("dry_run"))
+    if dry_run:
+        require_read()  # a dry run writes nothing: a read
+    else:
+        require_write()
+    preview = io.BytesIO() if dry_run and _flag(request.values.get("triples")) else None
     upload = request.files.get("file")
     cluster = request.values.get("cluster", "").strip()
     if not cluster:
@@ -46,13 +53,15 @@ def post_import():
         path = Path(tmp) / ("upload" + Path(name).suffix.lower())
         path.write_bytes(data)
         try:
-            rep = import_table(current_store(), path, cluster, name=name,
-                               dry_run=_flag(request.values.get("dry_run")),
-                               encoding=request.values.get("encoding") or None)
+            rep = import_table(current_store(), path, cluster, name=name, dry_run=dry_run,
+                               encoding=request.values.get("encoding") or None, preview=preview)
         except ImportRejected as e:  # the one error shape, with the problems list kept
             return error_response(e.http_status, type(e).__name__, e.message, e.details)
     status = 201 if not rep.dry_run and not rep.skipped else 200
-    return jsonify(rep.to_dict()), status
+    body = rep.to_dict()
+    if preview is not None:
+        body["nquads"] = preview.getvalue().decode("utf-8")
+    return jsonify(body), status
 
 
 @bp.get("/api/imports")

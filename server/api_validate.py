@@ -4,7 +4,7 @@
                                        bundled ontology; nothing is written to the store. The file
                                        is the multipart field ``file`` (format from its name or
                                        ``format``) or the raw body (format from Content-Type).
-                                       ``shapes=roadmap|data`` (default roadmap), ``cluster=``.
+                                       ``shapes=data|roadmap`` (default data), ``cluster=``.
                                        The report comes in the format of ``Accept`` (Turtle,
                                        JSON-LD, HTML, JSON summary; default JSON) or ``?format=``.
                                        A file that does not parse is a 400 naming the line.
@@ -21,7 +21,7 @@ from amikg.errors import FormatError, LoadError, ParameterError
 from amikg.loader import Source
 from amikg.roadmap import roadmap
 from amikg.store import format_for_path
-from amikg.validate import FORMATS, PROFILES, render, validate_source
+from amikg.validate import DEFAULT_PROFILE, FORMATS, PROFILES, render, validate_source
 
 from .context import current_store
 from .safety import require_read
@@ -46,7 +46,7 @@ def _report_format() -> str:
 @bp.post("/api/validate")
 def post_validate():
     require_read()
-    profile = request.values.get("shapes", "roadmap")
+    profile = request.values.get("shapes") or DEFAULT_PROFILE
     if profile not in PROFILES:
         raise ParameterError(f"unknown shapes {profile!r}; use {', '.join(PROFILES)}",
                              parameter="shapes")
@@ -69,8 +69,14 @@ def post_validate():
                               request.values.get("cluster") or None)
     out = _report_format()
     body = render(outcome, out)
-    return Response(body, mimetype=FORMATS[out],
-                    headers={"X-Conforms": "true" if outcome.conforms else "false"})
+    return Response(body, mimetype=FORMATS[out], headers=conformance_headers(outcome))
+
+
+def conformance_headers(outcome) -> dict:
+    """``X-Conforms: true|false|nothing-checked`` and ``X-Focus-Nodes`` (how many were checked)."""
+    conforms = ("nothing-checked" if outcome.nothing_checked
+                else "true" if outcome.conforms else "false")
+    return {"X-Conforms": conforms, "X-Focus-Nodes": str(outcome.checked)}
 
 
 @bp.get("/api/clusters/<path:ident>/roadmap")

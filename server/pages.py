@@ -40,7 +40,7 @@ from amikg.publish import compact_iri
 from amikg.queries import RESERVED, get_query, query_params_from_multidict, run_query
 from amikg.roadmap import roadmap
 from amikg.store import EXTENSIONS, format_for_path
-from amikg.validate import render, resolve_cluster, validate_source
+from amikg.validate import DEFAULT_PROFILE, render, resolve_cluster, validate_source
 
 from .context import current_settings, current_store
 from .linked_data import local_href
@@ -156,18 +156,13 @@ def partners():
 
 def grouped(summary: dict) -> list[dict]:
     """The summary of :meth:`amikg.validate.Outcome.summary` regrouped by focus node, then by
-    severity (Violation, Warning, Info), each result keeping its phase. Results that read the same
-    (two constraints of one property with one message) are shown once."""
+    severity (Violation, Warning, Info), each result keeping its phase (the summary lists each
+    finding once, so the page's counts equal its lists)."""
     out = []
     for f in summary["focus_nodes"]:
         by_sev: dict = {s: [] for s in SEVERITIES}
-        seen = set()
         for ph in f["phases"]:
             for r in ph["results"]:
-                key = (r["severity"], r["message"], r["path"], r["value"])
-                if key in seen:
-                    continue
-                seen.add(key)
                 by_sev.setdefault(r["severity"], []).append(
                     {**r, "phase": ph["label"], "path": _compact_path(r["path"])})
         out.append({**f, "severities": [(s, rs) for s, rs in by_sev.items() if rs]})
@@ -196,7 +191,7 @@ def _data_url(text: str, media: str) -> str:
 
 @bp.route("/validate", methods=["GET", "POST"])
 def validate():
-    ctx = {"shapes": SHAPES, "chosen": request.form.get("shapes", "data"), "pasted": "",
+    ctx = {"shapes": SHAPES, "chosen": request.form.get("shapes") or DEFAULT_PROFILE, "pasted": "",
            "report": None, "error": None, "source_name": None, **_import_ctx()}
     status = 200
     if request.method == "POST":
@@ -228,10 +223,14 @@ def validate():
 
 # -- import a member spreadsheet (issue 9) --------------------------------------------------------
 
-def _import_ctx() -> dict:
+def _import_ctx(import_form: bool = False) -> dict:
+    """The import form's state: "dry run" stays ticked unless the user unticked it on this very
+    form (``import_form``: the request is its POST); a POST of the validation form above it
+    carries no such field and must not untick it."""
     return {"clusters_choice": cluster_choices(current_store()), "imp": None, "imp_error": None,
-            "imp_problems": [], "imp_cluster": request.form.get("cluster", ""),
-            "imp_dry": request.method != "POST" or request.form.get("dry_run") == "on"}
+            "imp_problems": [],
+            "imp_cluster": request.form.get("cluster", "") if import_form else "",
+            "imp_dry": not import_form or request.form.get("dry_run") == "on"}
 
 
 def _check_form_token(given: str) -> None:
@@ -254,8 +253,8 @@ def _check_form_token(given: str) -> None:
 @bp.post("/validate/import")
 def import_spreadsheet():
     """The import form: the same :func:`amikg.ingest.import_table` as ``POST /api/import``."""
-    ctx = {"shapes": SHAPES, "chosen": "data", "pasted": "", "report": None, "error": None,
-           "source_name": None, **_import_ctx()}
+    ctx = {"shapes": SHAPES, "chosen": DEFAULT_PROFILE, "pasted": "", "report": None,
+           "error": None, "source_name": None, **_import_ctx(import_form=True)}
     status = 200
     upload = request.files.get("file")
     try:

@@ -58,6 +58,44 @@ def test_post_import_dry_run_writes_nothing(client):
     assert client.get("/api/imports").json == []
 
 
+def test_an_api_dry_run_is_a_read_and_needs_no_write_credentials(client):
+    """Issue 18: a dry run writes nothing, so it needs what a read needs (nothing, unless
+    AMIKG_READ_AUTH is on), like the page's dry run; a real import still needs credentials."""
+    r = _post(client, EXAMPLES / "members.csv", headers={}, cluster="filas", dry_run="1")
+    assert r.status_code == 200, r.json
+    assert r.json["dry_run"] and r.json["organisations"] == 7
+    assert _post(client, EXAMPLES / "members.csv", headers={}, cluster="filas",
+                 dry_run="0").status_code == 401
+    assert client.get("/api/imports").json == []
+
+
+def test_with_read_auth_an_api_dry_run_needs_the_read_credentials(make_app, bundled_store):
+    client = make_app(bundled_store, update_token="s3cret", read_auth=True).test_client()
+    assert _post(client, EXAMPLES / "members.csv", headers={}, cluster="filas",
+                 dry_run="1").status_code == 401
+    r = _post(client, EXAMPLES / "members.csv", cluster="filas", dry_run="1")
+    assert r.status_code == 200 and r.json["dry_run"]
+
+
+def test_a_dry_run_says_what_would_change_and_gives_the_triples_only_on_request(client):
+    r = _post(client, EXAMPLES / "members.csv", headers={}, cluster="filas", dry_run="1")
+    body = r.json
+    assert (body["change"], body["members_added"], body["members_already"]) == (
+        "new import", 7, 0)
+    assert "nquads" not in body
+    with_triples = _post(client, EXAMPLES / "members.csv", headers={}, cluster="filas",
+                         dry_run="1", triples="1").json
+    lines = with_triples["nquads"].splitlines()
+    assert len(lines) == body["triples"] and lines[0].endswith(" .")
+    assert _post(client, EXAMPLES / "members.csv", cluster="filas").status_code == 201
+    again = _post(client, EXAMPLES / "members.csv", headers={}, cluster="filas", dry_run="1").json
+    assert again["skipped"] and again["change"] == "already imported"
+    other = _post(client, EXAMPLES / "members.xlsx", headers={}, cluster="filas",
+                  dry_run="1").json   # the same members from another file
+    assert (other["change"], other["members_added"], other["members_already"]) == (
+        "new import", 0, 7)
+
+
 def _form(client, path, **form):
     with open(path, "rb") as f:
         return client.post("/validate/import", content_type="multipart/form-data",

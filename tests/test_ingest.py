@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import io
 import json
+import re
 import shutil
 
 import pytest
@@ -63,15 +65,86 @@ def test_spreadsheet_with_one_error_of_each_kind_is_rejected_row_by_row(bundled_
     assert [str(p) for p in e.value.problems] == [
         'members-errors.csv row 3, column category: "Hospitl" is not a stakeholder category; '
         'did you mean "Hospital"?',
-        'members-errors.csv row 4, column NUTS region: "XX99" is not a NUTS region code; expected a '
-        "code that starts with a country's NUTS code (e.g. DE91, RO21, EL30)",
-        'members-errors.csv row 5, column employees: "twelve" is not a whole number (0 or more)',
-        "members-errors.csv row 6, column name: the name is missing; expected a value: the column "
+        'members-errors.csv row 4, column NUTS region: "XX99" is not a NUTS code; write a code of '
+        "Italy such as ITI4",
+        'members-errors.csv row 5, column employees: "twelve" is not a whole number (0 or more); '
+        "write one such as 85",
+        "members-errors.csv row 6, column name: the name is missing; write a value: the column "
         "name is required",
         'members-errors.csv row 7, column identifier: duplicate row: same identifier '
-        '"IT01234567897" as row 2; expected each member once',
+        '"IT01234567897" as row 2; write each member once: delete this row or merge it into row 2',
     ]
     assert dump(bundled_store) == before
+
+
+def test_problems_speak_spreadsheet_terms(bundled_store, tmp_path):
+    """Issue 18: each problem names the row, the column as the sheet calls it, the value as
+    written, and what to write instead."""
+    sheet = tmp_path / "members.csv"
+    sheet.write_text(
+        "name,category,employees,country,region,website,contact email,membership start\n"
+        "Alpha Clinic (example),Hospital,10,ES,ES30,,,\n"
+        "Beta Clinic (example),Hospital,10,ES,Madrid,,,\n"
+        "Gamma Clinic (example),Hospital,10,IT,XX99,,,\n"
+        "Delta Clinic (example),Hospital,10,ES,ITI4,,,\n"
+        "Epsilon Clinic (example),Hospital,-3,ES,ES30,www.epsilon.example.es,info@,01/02/2020\n"
+        ",Hospital,10,ES,ES30,,,\n"
+        "Zeta Clinic (example),,10,ES,ES30,,,\n"
+        "Alpha Clinic (example),Hospital,10,ES,ES30,,,\n", encoding="utf-8")
+    before = dump(bundled_store)
+    with pytest.raises(ImportRejected) as e:
+        import_table(bundled_store, sheet, "filas")
+    assert dump(bundled_store) == before
+    got = [str(p) for p in e.value.problems]
+    assert got[:8] == [
+        'members.csv row 3, column region: "Madrid" is not a NUTS code; write a code such as '
+        "ES30 (Community of Madrid)",
+        'members.csv row 4, column region: "XX99" is not a NUTS code; write a code of Italy '
+        "such as ITI4",
+        'members.csv row 5, column region: "ITI4" is a NUTS code of Italy, not of Spain (the '
+        "member's country); write a code of Spain such as ES30",
+        'members.csv row 6, column employees: "-3" is not a whole number (0 or more); write one '
+        "such as 85",
+        'members.csv row 6, column website: "www.epsilon.example.es" is not a web address '
+        'starting with http:// or https://; did you mean "https://www.epsilon.example.es"?',
+        'members.csv row 6, column contact email: "info@" is not an e-mail address; write one '
+        "such as info@example.eu",
+        'members.csv row 6, column membership start: "01/02/2020" is not a date written '
+        "YYYY-MM-DD; write one such as 2024-03-01",
+        "members.csv row 7, column name: the name is missing; write a value: the column name is "
+        "required",
+    ]
+    assert got[8].startswith("members.csv row 8, column category: the category is missing; "
+                             "write one of Academic center, ")
+    assert ", Hospital, " in got[8] and got[8].endswith(": the column category is required")
+    assert got[9] == ('members.csv row 9, column name: duplicate row: same name "Alpha Clinic '
+                      '(example)" and country as row 2; write each member once: delete this row '
+                      "or merge it into row 2")
+    assert len(got) == 10
+
+
+def test_shape_findings_of_a_row_name_its_cell(tmp_path):
+    """A finding of the data-quality shapes about a row's node names the row, the column as the
+    sheet calls it and the cell as written, then the check and what it asks for."""
+    from amikg.ingest import DEFAULT_MAPPING
+    from amikg.store import open_store
+
+    meta = json.loads(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    cols = {c["name"]: c for c in meta["tableSchema"]["columns"]}
+    cols["nuts_region"].pop("valueUrl")           # the region written as text: dq-region
+    mapping = tmp_path / "text-region.csv-metadata.json"
+    mapping.write_text(json.dumps(meta), encoding="utf-8")
+    sheet = tmp_path / "members.csv"
+    sheet.write_text("name,category,country,region\nAlpha Clinic (example),Hospital,ES,ES30\n",
+                     encoding="utf-8")
+    with open_store("memory:") as store, pytest.raises(ImportRejected) as e:
+        import_table(store, sheet, "filas", mapping=mapping)
+    [p] = e.value.problems          # two constraints (nodeKind, pattern), one finding
+    assert (p.row, p.column, p.value) == (2, "region", "ES30")
+    assert str(p) == ('members.csv row 2, column region: "ES30" does not pass the data-quality '
+                      'check "Regions are NUTS codes": The region must be a NUTS region IRI such '
+                      "as http://data.europa.eu/nuts/code/ITI4 (or an amikg region IRI), not a "
+                      "name or code as text.")
 
 
 def _latin1_members() -> bytes:
@@ -237,6 +310,59 @@ def test_templates_list_the_allowed_values_from_the_ontology(tmp_path):
     assert "Hospital" in csv_files[1].read_text()
 
 
+def _columns_the_shapes_require(tmp_path) -> set[str]:
+    """The columns the data-quality shapes require, asked of the shapes themselves: the mapping's
+    own ``required`` switched off, each cell of each example row (examples/members.csv) left
+    empty in turn; a column is required when the shapes then reject the row."""
+    from amikg.ingest import DEFAULT_MAPPING
+    from amikg.store import open_store
+
+    meta = json.loads(DEFAULT_MAPPING.read_text(encoding="utf-8"))
+    for c in meta["tableSchema"]["columns"]:
+        c.pop("required", None)
+    relaxed = tmp_path / "relaxed.csv-metadata.json"
+    relaxed.write_text(json.dumps(meta), encoding="utf-8")
+    with open(EXAMPLES / "members.csv", encoding="utf-8", newline="") as f:
+        header, *rows = list(csv.reader(f))
+    required = set()
+    for row in rows:
+        for i, column in enumerate(header):
+            if not row[i] or column in required:
+                continue
+            sheet = tmp_path / "one-row.csv"
+            with open(sheet, "w", encoding="utf-8", newline="") as f:
+                csv.writer(f).writerows([header, row[:i] + [""] + row[i + 1:]])
+            with open_store("memory:") as store:
+                try:
+                    import_table(store, sheet, "filas", mapping=relaxed, dry_run=True)
+                except ImportRejected:
+                    required.add(column)
+    return required
+
+
+def test_the_template_requires_what_the_data_quality_shapes_require(tmp_path):
+    """Issue 18: a template filled in as marked must not be rejected by the shapes (a member
+    without a category was, though the template did not mark the column required)."""
+    import openpyxl
+
+    from amikg.ingest import Mapping
+
+    by_shapes = _columns_the_shapes_require(tmp_path)
+    assert {"name", "category"} <= by_shapes
+    mapping = {c.title for c in Mapping().real if c.required}
+    assert by_shapes <= mapping
+    # the mapping also requires the country: the organisation's IRI and the NUTS check use it
+    assert mapping - by_shapes == {"country"}
+    [xlsx] = write_template(tmp_path / "members.xlsx")
+    ws = openpyxl.load_workbook(xlsx)["members"]
+    marked = {c.value for c in ws[1] if c.comment and "Required." in c.comment.text}
+    assert marked == mapping
+    side = write_template(tmp_path / "members.csv")[1]
+    with open(side, encoding="utf-8", newline="") as f:
+        marked = {r["column"] for r in csv.DictReader(f) if r["required"] == "yes"}
+    assert marked == mapping
+
+
 def test_an_empty_template_filled_in_imports(tmp_path):
     from amikg.store import open_store
     import openpyxl
@@ -274,12 +400,31 @@ def test_cli_rejects_a_bad_spreadsheet_with_exit_1_and_one_line_per_problem(tmp_
     assert err.count("members-errors.csv row ") == 5
 
 
-def test_cli_dry_run_prints_nquads(tmp_path):
+def test_cli_dry_run_prints_a_summary_and_the_triples_only_on_request(tmp_path):
+    """Issue 18: `amikg import --dry-run` printed 135 lines of N-Quads and "would be import"."""
     r = run_cli("import", str(EXAMPLES / "members.csv"), "--cluster", "filas", "--dry-run",
                 "--store", "memory:")
-    assert r.returncode == 0
-    assert r.stdout.decode().count("\n") == int(r.stderr.decode().split(" organisations, ")[1]
-                                                 .split(" triples")[0])
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.decode()
+    assert "would be import " not in out and "<https://" not in out
+    lines = out.splitlines()
+    assert len(lines) <= 5, out
+    assert re.match(r"dry run: members\.csv would be imported as members-[0-9a-f]+ \(a new "
+                    r"import\); nothing was written$", lines[0]), lines[0]
+    triples = int(re.search(r"7 rows, 7 organisations, (\d+) triples", out).group(1))
+    assert "7 members would be added to filas (0 already members)" in out
+    shown = run_cli("import", str(EXAMPLES / "members.csv"), "--cluster", "filas", "--dry-run",
+                    "--show-triples", "--store", "memory:")
+    assert shown.returncode == 0
+    assert shown.stdout.decode().count(" .\n") == triples
+    assert "would be imported as" in shown.stderr.decode()
+
+
+def test_a_dry_run_of_a_file_already_imported_says_nothing_would_change(bundled_store):
+    import_table(bundled_store, EXAMPLES / "members.csv", "filas")
+    rep = import_table(bundled_store, EXAMPLES / "members.csv", "filas", dry_run=True)
+    assert rep.skipped and rep.change == "already imported"
+    assert "nothing would change" in rep.describe()[0]
 
 
 def test_data_quality_shapes_run_on_the_converted_rows(tmp_path):

@@ -126,8 +126,8 @@ def test_validate_exit_codes(bundled_store_dir, tmp_path):
 
 @pytest.mark.parametrize("fmt", ["text", "turtle", "json-ld", "json", "html"])
 def test_validate_formats(runner, bundled_store_dir, fmt):
-    r = runner.invoke(["validate", "--store", str(bundled_store_dir), "--cluster", "filas",
-                       "--format", fmt])
+    r = runner.invoke(["validate", "--store", str(bundled_store_dir), "--shapes", "roadmap",
+                       "--cluster", "filas", "--format", fmt])
     assert r.exit_code == 1, r.stderr
     out = r.stdout
     if fmt in ("turtle", "json-ld"):
@@ -161,7 +161,7 @@ def app_store(store):
 
 def test_upload_turtle_body_gets_the_report_in_the_accepted_format(client):
     data = (ROOT / "shapes/examples/cp-legal-form-invalid.ttl").read_bytes()
-    r = client.post("/api/validate", data=data, content_type="text/turtle",
+    r = client.post("/api/validate?shapes=roadmap", data=data, content_type="text/turtle",
                     headers={"Accept": "text/turtle"})
     assert r.status_code == 200 and r.mimetype == "text/turtle"
     assert r.headers["X-Conforms"] == "false"

@@ -340,8 +340,42 @@ def test_import_form_reports_problems_by_row_and_a_dry_run_by_counts(page, site)
     report = page.locator("#import-report").inner_text()
     assert "Dry run: nothing was written" in report
     assert "7 rows, 7 organisations" in report and "triples would be written" in report
+    assert "New import: 7 members would be added to filas (0 already members)" in report
     assert "data-quality shapes checked" in report
     shot(page, "import-dry-run")
+
+def test_the_dry_run_box_stays_ticked_unless_unticked_on_the_import_form(page, site, tmp_path):
+    """Issue 18: after any POST to /validate the import form's "Dry run" box came back unticked,
+    so the next upload was a real import."""
+    page.goto(site + "/validate")
+    page.get_by_label("…or paste Turtle").fill(
+        "@prefix ami: <https://w3id.org/amikg/ontology#> .\n"
+        "<https://w3id.org/amikg/id/org/x> a ami:Hospital .\n")
+    page.get_by_role("button", name="Validate").click()
+    assert "Does not conform" in page.locator("#report").inner_text()
+    assert page.get_by_label("Dry run").is_checked()
+    page.get_by_label("…or paste Turtle").fill("")
+    page.get_by_role("button", name="Validate").click()      # nothing to validate: 422
+    assert "choose a file or paste Turtle" in page.locator("#validate-error").inner_text()
+    assert page.get_by_label("Dry run").is_checked()
+    page.amikg_watch.expect_status(422)
+
+    page.get_by_label("Spreadsheet", exact=True).set_input_files(str(ROOT / "examples" / "members.csv"))
+    page.get_by_label("Cluster", exact=True).select_option("filas")
+    page.get_by_label("Dry run").uncheck()                   # the user's own choice, on this form
+    page.get_by_role("button", name="Import").click()        # this service has no token: refused
+    assert "importing is disabled" in page.locator("#import-error").inner_text()
+    assert not page.get_by_label("Dry run").is_checked()
+    page.amikg_watch.expect_status(403)
+    assert page.get_by_label("Cluster", exact=True).input_value() == "filas"
+
+    page.get_by_label("…or paste Turtle").fill(
+        "@prefix ami: <https://w3id.org/amikg/ontology#> .\n"
+        "<https://w3id.org/amikg/id/org/x> a ami:Hospital .\n")
+    page.get_by_role("button", name="Validate").click()      # back on the validation form
+    assert page.get_by_label("Dry run").is_checked()
+    shot(page, "validate-dry-run-box")
+
 
 def test_pages_work_by_keyboard(page, site):
     page.goto(site + "/partners")

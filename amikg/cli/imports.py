@@ -5,6 +5,7 @@ The work is done by :mod:`amikg.ingest`.
 
 from __future__ import annotations
 
+import io
 import json
 import sys
 
@@ -24,18 +25,26 @@ from .common import echo_answer, echo_table, get_store, row_counter, store_optio
 @click.option("--mapping", type=click.Path(exists=True, dir_okay=False), metavar="FILE",
               help="CSVW metadata mapping (default: the shipped members mapping).")
 @click.option("--dry-run", is_flag=True,
-              help="Check and print what would be written (N-Quads on stdout); write nothing.")
+              help="Check everything and say what would change (rows, organisations, triples, "
+                   "members added); write nothing.")
+@click.option("--show-triples", is_flag=True,
+              help="With --dry-run: print the N-Quads that would be written on stdout (the "
+                   "summary goes to stderr).")
 @click.option("--encoding", metavar="NAME",
               help="Encoding of a CSV file (default: detected, UTF-8 or Latin-1).")
 @click.option("--shapes/--no-shapes", "shapes", default=None,
               help="Run the data-quality shapes (default: on).")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, as_json):
+def import_(store_location, file, cluster, mapping, dry_run, show_triples, encoding, shapes,
+            as_json):
     """Import a member spreadsheet (CSV or .xlsx) as one named graph, with provenance.
 
     Every row is checked first (datatypes, ontology enumerations, NUTS codes, duplicates,
     data-quality shapes); any problem -> each is listed by row and column, nothing is
     written, exit code 1."""
+    if show_triples and not dry_run:
+        raise click.UsageError("--show-triples shows what a dry run would write: add --dry-run")
+    preview = (io.BytesIO() if as_json else sys.stdout.buffer) if show_triples else None
     with get_store(store_location) as store:
         # the row count is unknown until the file is read: a counter, not a percentage
         bar = row_counter("rows checked") if sys.stderr.isatty() else None
@@ -43,7 +52,7 @@ def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, a
             rep = import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
                                encoding=encoding, progress=bar.update if bar else None,
                                shapes="auto" if shapes is None else shapes,
-                               preview=sys.stdout.buffer if dry_run and not as_json else None)
+                               preview=preview)
         except ImportRejected as e:
             if as_json:
                 click.echo(json.dumps(e.to_dict(), indent=2))
@@ -53,18 +62,13 @@ def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, a
             if bar is not None:
                 bar.render_finish()
     if as_json:
-        click.echo(json.dumps(rep.to_dict(), indent=2))
+        body = rep.to_dict()
+        if show_triples:
+            body["nquads"] = preview.getvalue().decode("utf-8")
+        click.echo(json.dumps(body, indent=2))
         return
-    if rep.skipped:
-        click.echo(f"{rep.file}: already imported as {rep.import_id} (same file, cluster and "
-                   f"mapping); nothing to do", err=True)
-    elif dry_run:
-        click.echo(f"dry run: {rep.file} would be import {rep.import_id}: {rep.rows} rows, "
-                   f"{rep.organisations} organisations, {rep.triples} triples into "
-                   f"{rep.graph}; nothing written", err=True)
-    else:
-        click.echo(f"imported {rep.file} as {rep.import_id}: {rep.rows} rows, "
-                   f"{rep.organisations} organisations, {rep.triples} triples into {rep.graph}")
+    for line in rep.describe():  # after the N-Quads of --show-triples, the summary on stderr
+        click.echo(line, err=show_triples or rep.skipped)
 
 
 @click.command()

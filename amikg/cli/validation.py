@@ -10,16 +10,21 @@ import click
 from ..loader import Source
 from ..roadmap import render_text
 from ..roadmap import roadmap as build_roadmap
-from ..validate import render, validate_source, validate_store
+from ..validate import DEFAULT_PROFILE, render, validate_source, validate_store
 from .common import get_store, store_option
+
+#: ``amikg validate`` exit codes (pySHACL's 0, 1 and 2, and 3 for a run that checked nothing).
+EXIT_CONFORMS, EXIT_VIOLATIONS, EXIT_NOTHING_CHECKED = 0, 1, 3
 
 
 @click.command()
 @store_option
 @click.option("--cluster", default="all", show_default=True, metavar="IRI|SLUG|all",
               help="One cluster (IRI or slug such as filas) or all.")
-@click.option("--shapes", "profile", default="roadmap", show_default=True,
-              metavar="roadmap|data|FILE", help="A profile or a shapes file.")
+@click.option("--shapes", "profile", default=DEFAULT_PROFILE, show_default=True,
+              metavar="data|roadmap|FILE",
+              help="data (data quality), roadmap (a cluster's progress; see also amikg roadmap) "
+                   "or a shapes file.")
 @click.option("--data", "data_file", type=click.Path(allow_dash=True), default=None,
               help="Validate this RDF file (with the bundled ontology) instead of the store.")
 @click.option("--data-format", "data_format", default=None,
@@ -29,7 +34,10 @@ from .common import get_store, store_option
 @click.option("--engine", type=click.Choice(["auto", "sparql", "pyshacl"]), default="auto",
               show_default=True, help="SPARQL on the store, or plain pyshacl.")
 def validate(store_location, cluster, profile, data_file, data_format, fmt, engine):
-    """Validate the store (or a data file) with SHACL: exit 0 conforms, 1 violations, 2 error."""
+    """Validate the store (or a data file) with SHACL, by default its data quality.
+
+    Exit 0 conforms, 1 violations, 2 error, 3 nothing checked (no focus node of the shapes in
+    the data: the wrong profile or file?)."""
     if data_file:
         outcome = validate_source(Source.from_path(data_file, data_format), profile, cluster,
                                   engine)
@@ -37,7 +45,11 @@ def validate(store_location, cluster, profile, data_file, data_format, fmt, engi
         with get_store(store_location) as store:
             outcome = validate_store(store, profile, cluster, engine)
     click.echo(render(outcome, fmt), nl=False)
-    sys.exit(0 if outcome.conforms else 1)
+    if outcome.nothing_checked:
+        if fmt != "text":  # the text report says so on its first line
+            click.echo(f"nothing checked: {outcome.note()}", err=True)
+        sys.exit(EXIT_NOTHING_CHECKED)
+    sys.exit(EXIT_CONFORMS if outcome.conforms else EXIT_VIOLATIONS)
 
 
 @click.command()

@@ -26,8 +26,8 @@ Rows are numbered as a spreadsheet program shows them: the header is row 1.
 Modules, each importing only those before it: :mod:`.report` (Problem, ImportRejected,
 ImportReport), :mod:`.mapping` (the CSVW mapping), :mod:`.vocab` (the ontology's enumerations),
 :mod:`.tables` (reading CSV and XLSX), :mod:`.convert` (rows to quads), :mod:`.checks` (the shapes
-on each chunk), :mod:`.provenance` (import ids and the PROV-O record), :mod:`.importer`
-(:func:`import_table`), :mod:`.history` (history and undo), :mod:`.template` (empty spreadsheets).
+on each chunk), :mod:`.provenance` (import ids and the PROV-O record), :mod:`.history` (history
+and undo), :mod:`.importer` (:func:`import_table`), :mod:`.template` (empty spreadsheets).
 """
 
 from .convert import MAX_PROBLEMS, Converter

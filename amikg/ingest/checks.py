@@ -7,13 +7,14 @@ import rdflib
 
 from ..namespaces import AMI, RDF, SH
 from ..store import nn, scratch_store
-from ..validate import (CoreShapes, ShapesError, compile_shapes, format_message, ontology_graph, run_pyshacl,
-                        shapes_graph, to_ox, to_rdflib)
+from ..validate import (CoreShapes, ShapesError, compile_shapes, format_message, node_shape,
+                        ontology_graph, run_pyshacl, shapes_graph, to_ox, to_rdflib)
 
 
 def shape_checker(cluster: str):
     """The data-quality shapes (``amikg.validate``, profile ``data``) as one call:
-    quads -> [(focus, path, value, message)] for every sh:Violation. The chunk is validated with
+    quads -> [(focus, path, value, message, check)] for every sh:Violation (``check``: the
+    ``sh:name`` of the node shape, e.g. "Regions are NUTS codes"). The chunk is validated with
     the ontology and the cluster's type (the shapes check that memberships point at a cluster).
 
     The shapes run as SPARQL on an in-memory Oxigraph store holding the ontology and the chunk
@@ -40,7 +41,8 @@ def shape_checker(cluster: str):
         data = scratch_store()
         data.add(base + quads)
         return [(str(r.focus), str(r.path or ""), None if r.value is None else str(r.value),
-                 " ".join(r.messages) or "does not pass the data-quality shapes")
+                 " ".join(r.messages) or "does not pass the data-quality shapes",
+                 check_name(sg, r.shape))
                 for r in core.run(data) if r.severity == violation]
     return check
 
@@ -72,7 +74,8 @@ def _pyshacl_checker(cluster: str, sg):
         for q in quads:
             data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
         found = [(str(r.focus), str(r.path or ""), None if r.value is None else str(r.value),
-                  " ".join(r.messages) or "does not pass the data-quality shapes")
+                  " ".join(r.messages) or "does not pass the data-quality shapes",
+                  check_name(sg, r.shape))
                  for r in run_pyshacl(data, core) if r.severity == SH_VIOLATION]
         chunk = {to_rdflib(q.subject) for q in quads}
         for sh, query, cmsgs in prepared:
@@ -93,9 +96,16 @@ def _pyshacl_checker(cluster: str, sg):
                     path = d.get("path") or sh.path_text or ""
                     found.append((str(f), str(path), None if value is None else str(value),
                                   " ".join(sorted(set(msgs))) or
-                                  "does not pass the data-quality shapes"))
+                                  "does not pass the data-quality shapes",
+                                  check_name(sg, sh.node)))
         return found
     return check
+
+
+def check_name(sg, shape) -> str:
+    """What people call the check a shape is part of: its node shape's ``sh:name``."""
+    node = node_shape(sg, shape)
+    return str(sg.value(shape, SH.name) or sg.value(node, SH.name) or node)
 
 
 #: what a top-level shape keeps when it moves to the SPARQL engine (the rest stays with pyshacl)

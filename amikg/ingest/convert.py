@@ -15,7 +15,8 @@ from ..store import nn
 from ..util import slug
 from .mapping import MappedColumn, Mapping
 from .report import Problem
-from .vocab import nuts_of_country, ontology_enumerations
+from .vocab import (country_name_of_nuts, nuts_by_name, nuts_example, nuts_of_country,
+                    ontology_enumerations)
 
 #: Stop listing problems after this many (the count is still reported).
 MAX_PROBLEMS = 500
@@ -33,7 +34,8 @@ class Converter:
         self.problems: list[Problem] = []
         self.problem_count = 0
         self.cols: list[MappedColumn | None] = []
-        self.nodes: dict[str, tuple[int, dict]] = {}  # subject IRI -> (row, cells by column)
+        self.headers: dict[str, str] = {}  # column name -> its header as the sheet writes it
+        self.last_texts: dict[str, str] = {}  # the cells of the row converted last, by column
         self.country_col = next((c for c in mapping.real if c.enumeration == "country"), None)
 
     def problem(self, message, **kw):
@@ -59,14 +61,20 @@ class Converter:
             else:
                 seen[c.name] = h
             self.cols.append(c)
+        self.headers = dict(seen)
         for c in self.m.real:
             if c.required and c.name not in seen:
                 self.problem(f'the required column "{c.title}" is missing', row=1, column=c.title,
                              expected=f"a column named {c.title}")
 
+    def column(self, c: MappedColumn) -> str:
+        """The column as the sheet calls it (its header), else as the mapping does."""
+        return self.headers.get(c.name, c.title)
+
     def row(self, n: int, cells: list[str]) -> list[ox.Quad]:
         values: dict[str, object] = {}
         texts: dict[str, str] = {}
+        self.last_texts = texts
         bad = False
         for c, raw in zip(self.cols, cells):
             if c is None:
@@ -77,12 +85,11 @@ class Converter:
             except ValueError as e:
                 bad = True
                 if "required" in str(e):
-                    self.problem(f"the {c.title} is missing", row=n, column=c.title, value="",
-                                 expected=f"a value: the column {c.title} is required")
+                    self._missing(n, c)
+                elif c.enumeration == "nuts":
+                    self._not_nuts(n, c, raw, values)
                 else:
-                    self.problem(f'"{raw}" is not {c.expected}' if c.expected[:2] in ("a ", "an")
-                                 else f'"{raw}" is not valid', row=n, column=c.title, value=raw,
-                                 expected=None if c.expected[:2] in ("a ", "an") else c.expected)
+                    self._unreadable(n, c, raw)
                 continue
             if parsed is None or parsed == []:
                 continue
@@ -95,7 +102,7 @@ class Converter:
         for c in self.m.real:  # required columns absent from short rows
             if c.required and c.name not in texts and c.name in {x.name for x in self.cols if x}:
                 bad = True
-                self.problem(f"the {c.title} is missing", row=n, column=c.title, value="")
+                self._missing(n, c)
         if bad or "name" not in values and any(c.required for c in self.m.real):
             return []
         key = self._key(n, values, texts)
@@ -120,7 +127,8 @@ class Converter:
                                     f"{c.enumeration!r}; known: {', '.join(self.enums)}, nuts")
                 hit = enum.lookup(item)
                 if hit is None:
-                    self.problem(f'"{item}" is not {enum.what}', row=n, column=c.title, value=item,
+                    self.problem(f'"{item}" is not {enum.what}', row=n, column=self.column(c),
+                                 value=item,
                                  suggestion=enum.suggest(item),
                                  expected="one of " + ", ".join(enum.displays[:40]))
                     return None
@@ -130,24 +138,55 @@ class Converter:
             out.append(tok)
         return out if isinstance(parsed, list) else (out[0] if out else None)
 
+    def _missing(self, n: int, c: MappedColumn) -> None:
+        enum = self.enums.get(c.enumeration or "")
+        what = "one of " + ", ".join(enum.displays[:40]) if enum else "a value"
+        col = self.column(c)
+        self.problem(f"the {c.title} is missing", row=n, column=col, value="",
+                     expected=f"{what}: the column {col} is required")
+
+    def _unreadable(self, n: int, c: MappedColumn, raw: str) -> None:
+        """A cell its datatype does not read: what it should be, an example or a likely fix."""
+        described = c.expected[:2] in ("a ", "an")
+        fix = None
+        if c.format and c.format.startswith("^https?://") and "://" not in raw:
+            try:
+                fix = "https://" + raw if c.csvw_column.read("https://" + raw) else None
+            except ValueError:
+                pass
+        self.problem(f'"{raw}" is not {c.expected}' if described else f'"{raw}" is not valid',
+                     row=n, column=self.column(c), value=raw, suggestion=fix,
+                     expected=(f"one such as {c.example}" if c.example else None) if described
+                     else c.expected)
+
+    def _member_country(self, values) -> str | None:
+        """The NUTS code of the row's country (``ES``), when the row has given it by now."""
+        country = values.get(self.country_col.name) if self.country_col else None
+        return nuts_of_country().get(str(country)) if country else None
+
+    def _not_nuts(self, n, c, raw: str, values) -> None:
+        """A region cell that is no NUTS code: the code of the region it names, if it names one
+        (``Madrid`` -> ES30), else an example from the member's country."""
+        want = self._member_country(values)
+        hit = nuts_by_name(raw, want)
+        if hit is not None:
+            expected = f"a code such as {hit.code} ({hit.label})"
+        else:
+            expected = _nuts_hint(want)
+        self.problem(f'"{raw}" is not a NUTS code', row=n, column=self.column(c), value=raw,
+                     expected=expected)
+
     def _nuts(self, n, c, code: str, values) -> str | None:
         code = code.upper().replace(" ", "")
-        country_codes = set(nuts_of_country().values())
-        if code[:2] not in country_codes:
-            self.problem(f'"{code}" is not a NUTS region code', row=n, column=c.title, value=code,
-                         suggestion=None,
-                         expected="a code that starts with a country's NUTS code (e.g. DE91, "
-                                  "RO21, EL30)")
+        if code[:2] not in set(nuts_of_country().values()):
+            self._not_nuts(n, c, code, values)
             return None
-        country = values.get(self.country_col.name) if self.country_col else None
-        if country is None and self.country_col is not None:
-            # the country column may come later in the row: checked when the row is complete
-            pass
-        want = nuts_of_country().get(str(country)) if country else None
+        want = self._member_country(values)
         if want and code[:2] != want:
-            self.problem(f'"{code}" is not a NUTS region of the member\'s country', row=n,
-                         column=c.title, value=code,
-                         expected=f"a code starting with {want}")
+            names = country_name_of_nuts()
+            self.problem(f'"{code}" is a NUTS code of {names.get(code[:2], code[:2])}, not of '
+                         f"{names.get(want, want)} (the member's country)", row=n,
+                         column=self.column(c), value=code, expected=_nuts_hint(want))
             return None
         return code
 
@@ -162,9 +201,11 @@ class Converter:
             what, col = f'name "{name}" and country', "name"
         first = self.keys.get(key)
         if first is not None:
+            mapped = self.m.column_for(col)
             self.problem(f"duplicate row: same {what} as row {first}", row=n,
-                         column=self.m.column_for(col).title if self.m.column_for(col) else col,
-                         value=texts.get(col, ""), expected="each member once")
+                         column=self.column(mapped) if mapped else col, value=texts.get(col, ""),
+                         expected=f"each member once: delete this row or merge it into row "
+                                  f"{first}")
             return None
         self.keys[key] = n
         return key
@@ -195,6 +236,16 @@ class Converter:
                     self.shared.add(q)
                 out.append(q)
         return out
+
+
+def _nuts_hint(country_nuts: str | None) -> str:
+    """What to write in a region cell: a code of the member's country, with an example."""
+    if not country_nuts:
+        return "a code that starts with a country's NUTS code, such as DE91, RO21 or EL30"
+    name = country_name_of_nuts().get(country_nuts, country_nuts)
+    example = nuts_example(country_nuts)
+    return (f"a code of {name} such as {example}" if example
+            else f"a code of {name}, starting with {country_nuts}")
 
 
 def _literal(v, base: str | None, lang: str | None = None) -> ox.Literal:

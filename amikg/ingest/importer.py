@@ -20,10 +20,12 @@ import pyoxigraph as ox
 from ..errors import NotFound
 from ..loader import Progress, agent_iri, now_literal, provenance_quads
 from ..namespaces import AMID
+from ..sparql.binder import inject, values
 from ..store import Store, nn
 from ..util import slug
 from .checks import shape_checker
 from .convert import Converter
+from .history import history
 from .mapping import Mapping
 from .provenance import IMPORT_PREFIX, TabularSource, import_id_for, import_provenance
 from .report import ImportRejected, ImportReport, Problem
@@ -88,10 +90,13 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     rep = ImportReport(fname, cl, m.name, iid, graph, tf.sha256, tf.media_type,
                        tf.detected or ("xlsx" if tf.kind == "xlsx" else tf.encoding),
                        tf.delimiter if tf.kind == "csv" else "", dry_run=dry_run)
-    if store.graph_exists(graph) and not dry_run:
-        rep.skipped = True
+    if store.graph_exists(graph):  # a real import would do nothing: so says a dry run
+        rep.skipped, rep.change = True, "already imported"
         rep.triples = store.count(graph)
         return rep
+    rep.change = "new import"
+    rep.earlier_imports = [h["id"] for h in history(store)
+                           if h["file"] == fname and h["cluster"] == cl]
     started = now_literal()
     conv = Converter(m, fname, cl.rsplit("/", 1)[-1], nn(graph))
     shape_check = shape_checker(cl) if shapes else None
@@ -99,7 +104,8 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     spool = tempfile.TemporaryFile()
     try:
         marks: list[tuple[int, int]] = []  # (spool offset, quads so far) after each chunk
-        triples = _convert(tf, conv, spool, rep, progress, shape_check, marks)
+        triples = _convert(tf, conv, spool, rep, progress, shape_check, marks,
+                           members=_MemberCount(store, cl, rep))
         if conv.problem_count:
             raise ImportRejected(fname, conv.problems, conv.problem_count)
         if rep.rows == 0:
@@ -137,7 +143,7 @@ def _chain(*its: Iterable) -> Iterator:
 
 
 def _convert(tf: TableFile, conv: Converter, spool, rep: ImportReport, progress,
-             shape_check, marks: list | None = None) -> int:
+             shape_check, marks: list | None = None, members=None) -> int:
     rows = iter_rows(tf)
     try:
         first = next(rows, None)
@@ -155,10 +161,12 @@ def _convert(tf: TableFile, conv: Converter, spool, rep: ImportReport, progress,
             quads = conv.row(n, cells)
             if quads:
                 rep.organisations += 1
-                chunk_rows[quads[0].subject.value] = n
+                chunk_rows[quads[0].subject.value] = (n, conv.last_texts)
             chunk.extend(quads)
             done += 1
             if done >= CHUNK:
+                if members is not None:
+                    members.count(chunk_rows)
                 triples += _flush(chunk, spool, shape_check, chunk_rows, conv)
                 if marks is not None:
                     marks.append((spool.tell(), triples))
@@ -166,6 +174,8 @@ def _convert(tf: TableFile, conv: Converter, spool, rep: ImportReport, progress,
                 if progress:
                     progress(done)
                 done = 0
+        if members is not None:
+            members.count(chunk_rows)
         triples += _flush(chunk, spool, shape_check, chunk_rows, conv)
         if marks is not None:
             marks.append((spool.tell(), triples))
@@ -182,6 +192,27 @@ def _convert(tf: TableFile, conv: Converter, spool, rep: ImportReport, progress,
     except csv.Error as e:
         conv.problem(f"is not readable CSV ({e})", expected="CSV text")
         return 0
+
+
+class _MemberCount:
+    """Counts, chunk by chunk, the rows' organisations that are already members of the cluster in
+    the store (``org:hasMember`` or ``org:memberOf``) and those the import adds."""
+
+    _QUERY = ("SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE { "
+              "{ ?c <http://www.w3.org/ns/org#hasMember> ?o } UNION "
+              "{ ?o <http://www.w3.org/ns/org#memberOf> ?c } }")
+
+    def __init__(self, store: Store, cluster: str, rep: ImportReport):
+        self.store, self.cluster, self.rep = store, nn(cluster), rep
+
+    def count(self, chunk_rows: dict) -> None:
+        if not chunk_rows:
+            return
+        q = inject(self._QUERY, values("o", (nn(o) for o in chunk_rows)))
+        already = sum(int(s["n"].value) for s in
+                      self.store.query(q, substitutions={"c": self.cluster}))
+        self.rep.members_already += already
+        self.rep.members_added += len(chunk_rows) - already
 
 
 def _write_batches(marks: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -221,16 +252,32 @@ def _flush(chunk, spool, shape_check, chunk_rows, conv) -> int:
     if not chunk:
         return 0
     if shape_check is not None:  # also after other problems: every problem is reported
-        found = []
-        for subject, path, value, message in shape_check(chunk):
-            row = chunk_rows.get(subject.split("/membership/")[0])
-            if row is None:  # about a node this import does not describe (the cluster)
-                continue
-            path = path.strip("<>")
-            col = next((c for c in conv.m.real if c.prop == path), None)
-            found.append((row, col.title if col else path, value, message))
-        for row, col, value, message in sorted(found, key=lambda f: (f[0], f[1])):
-            conv.problem(message, row=row, column=col, value=value)
+        _shape_problems(shape_check(chunk), chunk_rows, conv)
     ox.serialize(chunk, spool, format=ox.RdfFormat.N_QUADS)
     return len(chunk)
 
+
+def _shape_problems(results, chunk_rows: dict, conv) -> None:
+    """The shapes' findings about the rows' nodes as problems in the sheet's terms: the row, the
+    column as the sheet calls it, the cell as written, the check and what it asks for. Two
+    constraints failing on one cell with one message (``sh:nodeKind`` and ``sh:pattern`` of a
+    region) are one problem."""
+    found = {}
+    for subject, path, value, message, check in results:
+        row = chunk_rows.get(subject.split("/membership/")[0])
+        if row is None:  # about a node this import does not describe (the cluster)
+            continue
+        row, texts = row
+        path = path.strip("<>")
+        col = next((c for c in conv.m.real if c.prop == path), None)
+        shown = texts.get(col.name) if col is not None else None  # a node's finding: no cell
+        found.setdefault((row, conv.column(col) if col else path, value, message),
+                         (shown, check, col is not None and col.separator is not None))
+    for (row, col, value, message), (shown, check, several) in sorted(
+            found.items(), key=lambda f: (f[0][0], f[0][1] or "")):
+        text = f'does not pass the data-quality check "{check}": {message}'
+        if shown is not None:
+            item = f" (its value {value})" if several and value is not None else ""
+            text = f'"{shown}"{item} {text}'
+        conv.problem(text, row=row, column=col or None, value=shown, check=check, term=value,
+                     detail=message)

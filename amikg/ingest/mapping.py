@@ -97,8 +97,10 @@ class MappedColumn:
     prop: str
     value: Callable[[dict], str] | None
     value_vars: list[str]
-    expected: str
+    expected: str             # what a cell must be ("a whole number (0 or more)")
     lang: str | None = None
+    example: str | None = None  # a cell that is (``amikg:example``), for "write one such as ..."
+    format: str | None = None   # the datatype's ``format`` pattern, if any
 
 
 class Mapping:
@@ -143,6 +145,7 @@ class Mapping:
             expected = props.get("dc:description") or _DATATYPE_TEXT.get(base or "", "text")
             if dt_ is not None and base not in _DATATYPE_TEXT and getattr(dt_, "format", None):
                 expected = props.get("dc:description") or f"text matching {dt_.format}"
+            expected = props.get("amikg:expects") or expected
             self.columns.append(MappedColumn(
                 name=c.name, title=(titles[0] if titles else c.name), titles=titles or [c.name],
                 virtual=c.virtual, required=bool(c.inherit("required")),
@@ -150,7 +153,9 @@ class Mapping:
                 description=props.get("dc:description", ""), csvw_column=c, datatype_base=base,
                 about=about_f, about_vars=about_vars, prop=_expand_prefix(str(c.propertyUrl.uri)),
                 value=value_f, value_vars=value_vars,
-                expected=_DATATYPE_TEXT.get(base or "", expected), lang=c.inherit("lang")))
+                expected=props.get("amikg:expects") or _DATATYPE_TEXT.get(base or "", expected),
+                lang=c.inherit("lang"), example=props.get("amikg:example"),
+                format=getattr(dt_, "format", None) if dt_ is not None else None))
         self.real = [c for c in self.columns if not c.virtual]
         self._by_title = {}
         for c in self.real:

@@ -22,8 +22,16 @@ class Problem:
     value: str | None = None
     expected: str | None = None
     suggestion: str | None = None
+    #: a finding of the data-quality shapes: the check (its shape's name), the RDF value the
+    #: shapes saw and the shape's own message
+    check: str | None = None
+    term: str | None = None
+    detail: str | None = None
 
     def __str__(self) -> str:
+        """``file row 4, column region: "Madrid" is not a NUTS code; write a code such as
+        ES30 (Community of Madrid)``: a cell's problem says what to write instead, a file's what
+        was expected."""
         where = self.file
         if self.row is not None:
             where += f" row {self.row}"
@@ -33,7 +41,8 @@ class Problem:
         if self.suggestion:
             text += f'; did you mean "{self.suggestion}"?'
         elif self.expected:
-            text += f"; expected {self.expected}"
+            cell = self.row is not None and self.column
+            text += f"; {'write' if cell else 'expected'} {self.expected}"
         return text
 
     def to_dict(self) -> dict:
@@ -75,6 +84,14 @@ class ImportReport:
     skipped: bool = False
     activity: str = ""
     shapes: str = ""
+    #: what the import changes (or, dry run, would change): ``new import`` or ``already imported``
+    change: str = ""
+    #: the rows' organisations that were not yet members of the cluster, and those that were
+    members_added: int = 0
+    members_already: int = 0
+    #: earlier imports of a file of the same name into the same cluster (they stay: an import
+    #: adds its graph beside them; undo one to replace it)
+    earlier_imports: list[str] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
     def to_dict(self) -> dict:
@@ -82,4 +99,26 @@ class ImportReport:
         d["import"] = d.pop("import_id")
         d["problems"] = [p.to_dict() for p in self.problems]
         return d
+
+    def describe(self) -> list[str]:
+        """The report for people, a few lines (what ``amikg import`` prints)."""
+        slug = self.cluster.rsplit("/", 1)[-1]
+        if self.skipped:
+            return [f"{self.file}: already imported as {self.import_id} (same file, cluster and "
+                    f"mapping); nothing {'would change' if self.dry_run else 'to do'}"]
+        if self.dry_run:
+            lines = [f"dry run: {self.file} would be imported as {self.import_id} (a "
+                     f"{self.change}); nothing was written"]
+            verb = "would be added"
+        else:
+            lines = [f"imported {self.file} as {self.import_id} (a {self.change})"]
+            verb = "added"
+        lines.append(f"  {self.rows} rows, {self.organisations} organisations, {self.triples} "
+                     f"triples into {self.graph}")
+        lines.append(f"  {self.members_added} members {verb} to {slug} "
+                     f"({self.members_already} already members)")
+        if self.earlier_imports:
+            lines.append(f"  beside the earlier import(s) of {self.file} into {slug}: "
+                         f"{', '.join(self.earlier_imports)} (amikg undo one to replace it)")
+        return lines
 

@@ -23,7 +23,8 @@ def template_columns(mapping: Mapping) -> list[tuple[MappedColumn, list[str]]]:
 
 def write_template(path: str | Path, mapping: str | Path | None = None) -> list[Path]:
     """Write an empty member spreadsheet: ``.xlsx`` (with an "allowed values" sheet and drop-down
-    lists) or ``.csv`` (header only, plus ``<name>-allowed-values.csv``). Returns the files."""
+    lists; a required column's note says "Required.") or ``.csv`` (header only, plus
+    ``<name>-allowed-values.csv``: column, required, allowed value, note). Returns the files."""
     path = Path(path)
     m = Mapping(mapping)
     cols = template_columns(m)
@@ -36,14 +37,15 @@ def write_template(path: str | Path, mapping: str | Path | None = None) -> list[
     side = path.with_name(path.stem + "-allowed-values.csv")
     with open(side, "w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["column", "allowed value", "note"])
+        w.writerow(["column", "required", "allowed value", "note"])
         for c, vals in cols:
+            required = "yes" if c.required else ""
             if vals:
                 for v in vals:
-                    w.writerow([c.title, v, ("several, separated by '" + c.separator + "'")
-                                if c.separator else ""])
+                    w.writerow([c.title, required, v, ("several, separated by '" + c.separator
+                                                       + "'") if c.separator else ""])
             else:
-                w.writerow([c.title, "", c.description])
+                w.writerow([c.title, required, "", c.description])
     return [path, side]
 
 

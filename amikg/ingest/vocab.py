@@ -108,6 +108,60 @@ def ontology_enumerations() -> dict[str, Enumeration]:
     return out
 
 
+@dataclass(frozen=True)
+class NutsRegion:
+    """A NUTS region of the bundled reference data."""
+
+    code: str
+    label: str
+    names: tuple[str, ...]  # every label, in the form of :func:`match_key`
+
+
+@lru_cache(maxsize=1)
+def nuts_regions() -> dict[str, NutsRegion]:
+    """The NUTS regions of the bundled reference data by code (``ES30``: Community of Madrid)."""
+    g = scratch_store()
+    with open(data_root() / "ontology" / "reference.ttl", "rb") as fh:
+        g.add(ox.parse(fh, format=ox.RdfFormat.TURTLE))
+    q = ("PREFIX skos: <http://www.w3.org/2004/02/skos/core#> "
+         "SELECT ?code (SAMPLE(?pref) AS ?label) (GROUP_CONCAT(?l; separator='|') AS ?names) "
+         "WHERE { ?r skos:inScheme <http://data.europa.eu/nuts> ; skos:notation ?code ; "
+         "skos:prefLabel ?pref . { ?r skos:prefLabel ?l } UNION { ?r skos:altLabel ?l } } "
+         "GROUP BY ?code")
+    return {s["code"].value: NutsRegion(s["code"].value, s["label"].value,
+                                        tuple(match_key(n) for n in s["names"].value.split("|")))
+            for s in g.query(q)}
+
+
+def nuts_example(country_nuts: str) -> str | None:
+    """A code of the country (its NUTS code, ``ES``) to show as an example: the deepest of the
+    reference data (``ES30``), or ``None``."""
+    codes = [c for c in nuts_regions() if c.startswith(country_nuts)]
+    return max(codes, key=lambda c: (len(c), c)) if codes else None
+
+
+def nuts_by_name(text: str, country_nuts: str | None) -> NutsRegion | None:
+    """The region a name such as "Madrid" means (a label, or words of one), in the member's
+    country when it is known: the deepest one (ES30 rather than ES3)."""
+    key = match_key(text)
+    if not key:
+        return None
+    regions = [r for c, r in nuts_regions().items()
+               if not country_nuts or c.startswith(country_nuts)]
+    for fits in (lambda n: n == key, lambda n: f" {key} " in f" {n} "):
+        hits = [r for r in regions if any(fits(n) for n in r.names)]
+        if hits:
+            return max(hits, key=lambda r: (len(r.code), r.code))
+    return None
+
+
+@lru_cache(maxsize=1)
+def country_name_of_nuts() -> dict[str, str]:
+    """NUTS country code -> the country's English name (``EL`` -> Greece)."""
+    with open(MAPPINGS_DIR / "countries.csv", encoding="utf-8", newline="") as f:
+        return {r["nuts"]: r["name"] for r in csv.DictReader(f)}
+
+
 @lru_cache(maxsize=1)
 def nuts_of_country() -> dict[str, str]:
     """Country authority IRI -> NUTS country code (``EL`` for Greece, ``UK``)."""

@@ -4,7 +4,8 @@
 it in this list:
 
 - :mod:`.terms`: RDF terms between pyoxigraph and rdflib (:func:`to_ox`, :func:`to_rdflib`);
-- :mod:`.profiles`: the built-in profiles (:data:`PROFILES`: ``roadmap``, ``data``) or any shapes
+- :mod:`.profiles`: the built-in profiles (:data:`PROFILES`: ``data``, the default
+  :data:`DEFAULT_PROFILE`, and ``roadmap``) or any shapes
   file read into an rdflib graph, the bundled ontology, SHACL paths as SPARQL text
   (:func:`path_key`), a SHACL-SPARQL constraint's text (:func:`sparql_select`), and
   :class:`ShapesError`;
@@ -26,17 +27,18 @@ from ..errors import LoadError
 from ..namespaces import SH
 from .core import CoreShapes
 from .engine import (CompiledShape, compile_shapes, focus_nodes, run_pyshacl, run_sparql,
-                     store_graph, validate_source, validate_store)
+                     store_graph, target_nodes, validate_source, validate_store)
 from .plans_exists import set_safe
-from .profiles import (ONTOLOGY_FILES, PROFILES, ShapesError, ontology_graph, parse_file, path_key,
-                       shapes_graph, sparql_select)
-from .report import (FORMATS, Outcome, Result, constraint_results, constraint_rows, format_message,
-                     render, results_from_report)
+from .profiles import (DEFAULT_PROFILE, ONTOLOGY_FILES, PROFILES, ShapesError, ontology_graph,
+                       parse_file, path_key, shapes_graph, sparql_select)
+from .report import (FORMATS, NOTHING_CHECKED, Outcome, Result, constraint_results,
+                     constraint_rows, format_message, node_shape, render, results_from_report)
 from .terms import to_ox, to_rdflib
 
-__all__ = ["PROFILES", "ONTOLOGY_FILES", "FORMATS", "ShapesError", "LoadError", "Result",
-           "Outcome", "CompiledShape", "CoreShapes", "SH", "shapes_graph", "ontology_graph",
-           "parse_file", "path_key", "compile_shapes", "sparql_select", "focus_nodes", "run_sparql",
-           "run_pyshacl", "store_graph", "set_safe", "results_from_report", "render",
-           "validate_store", "validate_source", "constraint_rows", "constraint_results",
-           "format_message", "to_ox", "to_rdflib", "resolve_cluster", "cluster_labels"]
+__all__ = ["PROFILES", "DEFAULT_PROFILE", "NOTHING_CHECKED", "ONTOLOGY_FILES", "FORMATS",
+           "ShapesError", "LoadError", "Result", "Outcome", "CompiledShape", "CoreShapes", "SH",
+           "shapes_graph", "ontology_graph", "parse_file", "path_key", "compile_shapes",
+           "sparql_select", "focus_nodes", "run_sparql", "run_pyshacl", "store_graph", "set_safe",
+           "results_from_report", "render", "validate_store", "validate_source",
+           "constraint_rows", "constraint_results", "format_message", "node_shape",
+           "target_nodes", "to_ox", "to_rdflib", "resolve_cluster", "cluster_labels"]

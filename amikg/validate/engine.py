@@ -40,7 +40,8 @@ from ..sparql.binder import inject, values
 from ..store import Store, scratch_store
 from .plans_actors import ActorPlan, NoPlan
 from .plans_exists import ExistsPlan, Unplanned, set_safe
-from .profiles import ShapesError, ontology_graph, path_key, shapes_graph, sparql_select
+from .profiles import (DEFAULT_PROFILE, ShapesError, ontology_graph, path_key, shapes_graph,
+                       sparql_select)
 from .report import Outcome, Result, constraint_results, results_from_report
 from .terms import to_ox, to_rdflib
 
@@ -293,9 +294,9 @@ def _sparql_constraint(store, sh: CompiledShape, c, text, cmsgs, batch,
 
 # -- entry points -------------------------------------------------------------------------------
 
-def validate_store(store: Store, profile: str = "roadmap", cluster: str | None = None,
+def validate_store(store: Store, profile: str = DEFAULT_PROFILE, cluster: str | None = None,
                    engine: str = "auto") -> Outcome:
-    """Validate the store with a profile or shapes file.
+    """Validate the store with a profile or shapes file (default: the data-quality shapes).
 
     :param cluster: ``None`` or ``"all"`` for every focus node, else a cluster IRI or slug; the
         roadmap shapes then run on that cluster only (data shapes: results about the cluster and
@@ -307,13 +308,14 @@ def validate_store(store: Store, profile: str = "roadmap", cluster: str | None =
     if cluster and cluster != "all":
         only = [resolve_cluster(store, cluster)]
     engine = _choose(engine, sg)
-    return Outcome(_run(store, sg, only, engine), sg, engine, cluster_labels(store))
+    results, checked = _run(store, sg, only, engine)
+    return Outcome(results, sg, engine, cluster_labels(store), profile, checked)
 
 
-def validate_source(source, profile: str = "roadmap", cluster: str | None = None,
+def validate_source(source, profile: str = DEFAULT_PROFILE, cluster: str | None = None,
                     engine: str = "auto") -> Outcome:
     """Validate one data file (a :class:`amikg.loader.Source`) together with the bundled
-    ontology; nothing is written to any store.
+    ontology (default: the data-quality shapes); nothing is written to any store.
 
     :raise LoadError: naming the file, line and column when the file does not parse."""
     quads = parse_source(source, "urn:x-amikg:upload")
@@ -325,20 +327,58 @@ def validate_source(source, profile: str = "roadmap", cluster: str | None = None
             for s, p, o in onto)
     mem.add(quads)
     only = [resolve_cluster(mem, cluster)] if cluster and cluster != "all" else None
-    return Outcome(_run(mem, sg, only, engine), sg, engine, cluster_labels(mem))
+    results, checked = _run(mem, sg, only, engine)
+    return Outcome(results, sg, engine, cluster_labels(mem), profile, checked)
 
 
-def _run(store: Store, sg: rdflib.Graph, only: list | None, engine: str) -> list[Result]:
-    """The results of the chosen engine; with ``only`` (one cluster), pyshacl's are kept for the
-    cluster and its listed members."""
+def _run(store: Store, sg: rdflib.Graph, only: list | None,
+         engine: str) -> tuple[list[Result], int]:
+    """The results of the chosen engine and the number of focus nodes checked; with ``only``
+    (one cluster), pyshacl's are kept for the cluster and its listed members."""
+    targets = target_nodes(store, sg)
     if engine == "sparql":
-        return run_sparql(store, sg, only)
+        checked = targets if only is None else targets & set(only)
+        return run_sparql(store, sg, only), len(checked)
     data = store_graph(store)
     results = run_pyshacl(data, sg)
-    if only is not None:
-        keep = set(only) | _members(data, only[0])
-        results = [r for r in results if r.focus in keep]
-    return results
+    if only is None:
+        return results, len(targets)
+    keep = set(only) | _members(data, only[0])
+    return [r for r in results if r.focus in keep], len(targets & keep)
+
+
+#: A shape's targets as the graph patterns that find their focus nodes (SHACL 2.1.3).
+_TARGET_PATTERNS = {
+    SH.targetClass: "?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
+                    "<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?t",
+    SH.targetSubjectsOf: "?this ?t ?any", SH.targetObjectsOf: "?any ?t ?this"}
+_IMPLICIT = (rdflib.RDFS.Class, rdflib.OWL.Class)
+
+
+def target_nodes(store: Store, sg: rdflib.Graph) -> set:
+    """The focus nodes of the active shapes of ``sg`` in the store: the instances of each
+    ``sh:targetClass`` (and of a shape that is itself a class), the subjects and objects of
+    ``sh:targetSubjectsOf`` / ``sh:targetObjectsOf``, every ``sh:targetNode``."""
+    asked: set = set()
+    out: set = set()
+    for pred, pattern in _TARGET_PATTERNS.items():
+        for shape, t in sg.subject_objects(pred):
+            asked.add((shape, pred, t))
+    for cls in _IMPLICIT:
+        for shape in sg.subjects(rdflib.RDF.type, cls):
+            if (shape, rdflib.RDF.type, SH.NodeShape) in sg:
+                asked.add((shape, SH.targetClass, shape))
+    seen: set = set()
+    for shape, pred, t in sorted(asked, key=str):
+        if sg.value(shape, SH.deactivated) == Literal(True) or (pred, t) in seen:
+            continue
+        seen.add((pred, t))
+        q = f"SELECT DISTINCT ?this WHERE {{ {_TARGET_PATTERNS[pred]} }}"
+        out.update(to_rdflib(s["this"]) for s in store.query(q, substitutions={"t": to_ox(t)}))
+    for shape, node in sg.subject_objects(SH.targetNode):
+        if sg.value(shape, SH.deactivated) != Literal(True):
+            out.add(node)
+    return out
 
 
 def _members(data: rdflib.Graph, c: URIRef) -> set:

@@ -1,8 +1,9 @@
 """The shapes: built-in profiles, shapes and ontology files read into rdflib graphs, SHACL paths
 as SPARQL text, the text of a SHACL-SPARQL constraint, and :class:`ShapesError`.
 
-Profiles: ``roadmap`` (``shapes/roadmap.ttl``: the checkpoints and activities of D2.2), ``data``
-(``shapes/data-quality.ttl``), or the path of any shapes file (any RDF format).
+Profiles: ``data`` (``shapes/data-quality.ttl``, the default, :data:`DEFAULT_PROFILE`),
+``roadmap`` (``shapes/roadmap.ttl``: the checkpoints and activities of D2.2), or the path of any
+shapes file (any RDF format).
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ from .terms import to_rdflib
 
 #: Built-in profiles: name -> shapes files under ``shapes/``.
 PROFILES = {"roadmap": ["roadmap.ttl"], "data": ["data-quality.ttl"]}
+#: The profile every interface uses when none is given: data quality, for files, uploads and the
+#: store alike (the roadmap is asked for by name, or with ``amikg roadmap``).
+DEFAULT_PROFILE = "data"
 ONTOLOGY_FILES = ["ontology/ami.ttl", "ontology/reference.ttl"]
 
 

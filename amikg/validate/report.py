@@ -9,6 +9,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from html import escape
+from pathlib import PurePath
 from typing import Iterable
 
 import rdflib
@@ -44,25 +45,49 @@ class Result:
 
 @dataclass
 class Outcome:
-    """A validation: the results, the shapes used, and how it was run."""
+    """A validation: the results, the shapes used, and how it was run.
+
+    ``checked`` is the number of focus nodes the shapes applied to (their targets in the data):
+    a run that checked none is neither conforming nor not (:attr:`status`)."""
 
     results: list[Result]
     shapes: rdflib.Graph
     engine: str
     labels: dict = field(default_factory=dict)
+    profile: str = ""
+    checked: int | None = None
 
     @property
     def conforms(self) -> bool:
+        """SHACL's answer (the report's ``sh:conforms``): no ``sh:Violation``."""
         return not any(r.severity == SH.Violation for r in self.results)
 
+    @property
+    def nothing_checked(self) -> bool:
+        return self.checked == 0
+
+    @property
+    def status(self) -> str:
+        """``conforms``, ``does not conform`` or ``nothing checked`` (no focus node)."""
+        if self.nothing_checked:
+            return NOTHING_CHECKED
+        return "conforms" if self.conforms else "does not conform"
+
     def report_graph(self) -> rdflib.Graph:
-        """The standard ``sh:ValidationReport``."""
+        """The standard ``sh:ValidationReport``: one result per constraint, as SHACL defines it.
+        A source shape that is a blank node (a shapes file of one's own) is described in the
+        report (its own triples, its path and the node shape it belongs to), so the result
+        still says which shape it comes from; a run that checked no focus node says so in an
+        ``rdfs:comment``."""
         g = rdflib.Graph()
         for p, ns in PREFIXES.items():
             g.bind(p, ns)
         rep = BNode()
         g.add((rep, RDF.type, SH.ValidationReport))
         g.add((rep, SH.conforms, Literal(self.conforms)))
+        if self.nothing_checked:
+            g.add((rep, RDFS.comment, Literal(self.note(), lang="en")))
+        described: set = set()
         for r in sorted(self.results, key=_sort_key):
             n = BNode()
             g.add((rep, SH.result, n))
@@ -79,42 +104,143 @@ class Outcome:
                 g.add((n, SH.resultPath, _path_node(g, r.path)))
             for m in r.messages:
                 g.add((n, SH.resultMessage, Literal(m)))
+            if isinstance(r.shape, BNode):
+                _describe_shape(g, self.shapes, r.shape, described)
         return g
 
+    def profile_name(self) -> str:
+        """How the shapes are called to people: ``data-quality``, ``roadmap`` or the file name."""
+        return {"data": "data-quality", "roadmap": "roadmap"}.get(
+            self.profile, PurePath(self.profile).name or "given")
+
+    def note(self) -> str:
+        """What a run that checked nothing tells (empty otherwise)."""
+        if not self.nothing_checked:
+            return ""
+        targets = "; ".join(target_texts(self.shapes)) or "no target"
+        return (f"no focus node of the {self.profile_name()} shapes in the data (they check "
+                f"{targets}); nothing was validated")
+
+    def findings(self) -> list[dict]:
+        """The results as people read them: one finding per focus node, severity, path, value
+        and message, however many constraints gave it (``constraints`` lists them; the
+        region given as text breaks both ``sh:nodeKind`` and ``sh:pattern`` of one shape), in
+        report order."""
+        sg = self.shapes
+        out: dict = {}
+        for r in sorted(self.results, key=_sort_key):
+            message = " ".join(r.messages)
+            key = (r.focus, r.severity, r.path, r.value, message)
+            if key in out:
+                f = out[key]
+                f["constraints"] = sorted({*f["constraints"], _short(r.component)})
+                continue
+            node = node_shape(sg, r.shape)
+            group = sg.value(r.shape, SH.group) or sg.value(node, SH.group)
+            out[key] = {
+                "focus": str(r.focus), "group": group,
+                "order": int(sg.value(r.shape, SH.order) or sg.value(node, SH.order) or 0),
+                "shape": str(r.shape), "node_shape": str(node),
+                "name": str(sg.value(r.shape, SH.name) or sg.value(node, SH.name) or ""),
+                "severity": _short(r.severity), "message": message,
+                "value": None if r.value is None else str(r.value), "path": r.path,
+                "constraints": [_short(r.component)]}
+        return list(out.values())
+
     def summary(self) -> dict:
-        """Results grouped by cluster (focus node) and phase (``sh:group``), in report order."""
+        """The findings (:meth:`findings`) grouped by focus node and phase (``sh:group``), in
+        report order, with the counts every interface shows: ``results`` counts findings (what
+        is listed), ``report_results`` the results of the standard report (one per
+        constraint); ``checked`` the focus nodes the shapes applied to, ``status`` and
+        ``conforms`` (``None`` when nothing was checked)."""
         sg = self.shapes
         by_focus: dict = {}
-        for r in sorted(self.results, key=_sort_key):
-            group = sg.value(r.shape, SH.group)
+        for r in self.findings():
+            group = r.pop("group")
             gkey = str(group) if group is not None else ""
-            f = by_focus.setdefault(str(r.focus), {"focus": str(r.focus),
-                                                   "label": self.labels.get(str(r.focus), ""),
-                                                   "violations": 0, "warnings": 0, "infos": 0,
-                                                   "phases": {}})
-            f[{SH.Violation: "violations", SH.Warning: "warnings"}.get(r.severity, "infos")] += 1
+            f = by_focus.setdefault(r["focus"], {"focus": r["focus"],
+                                                 "label": self.labels.get(r["focus"], ""),
+                                                 "violations": 0, "warnings": 0, "infos": 0,
+                                                 "phases": {}})
+            f[{"Violation": "violations", "Warning": "warnings"}.get(r["severity"], "infos")] += 1
             ph = f["phases"].setdefault(gkey, {
                 "phase": gkey or None,
                 "label": str(sg.value(group, RDFS.label) or "") if group is not None else "other",
                 "order": int(sg.value(group, SH.order) or 999) if group is not None else 999,
                 "results": []})
-            ph["results"].append({
-                "order": int(sg.value(r.shape, SH.order) or 0),
-                "shape": str(r.shape), "name": str(sg.value(r.shape, SH.name) or ""),
-                "severity": _short(r.severity), "message": " ".join(r.messages),
-                "value": None if r.value is None else str(r.value), "path": r.path})
+            del r["focus"]
+            ph["results"].append(r)
         clusters = []
         for f in by_focus.values():
             f["phases"] = sorted(f["phases"].values(), key=lambda p: p["order"])
             for ph in f["phases"]:
                 ph["results"].sort(key=lambda x: (x["order"], x["shape"], x["message"]))
             clusters.append(f)
-        return {"conforms": self.conforms, "engine": self.engine,
-                "results": len(self.results),
+        return {"status": self.status,
+                "conforms": None if self.nothing_checked else self.conforms,
+                "profile": self.profile, "engine": self.engine, "checked": self.checked,
+                "note": self.note(),
+                "results": sum(f["violations"] + f["warnings"] + f["infos"] for f in clusters),
+                "report_results": len(self.results),
                 "violations": sum(f["violations"] for f in clusters),
                 "warnings": sum(f["warnings"] for f in clusters),
                 "infos": sum(f["infos"] for f in clusters),
                 "focus_nodes": clusters}
+
+
+#: :attr:`Outcome.status` of a run whose shapes applied to no focus node.
+NOTHING_CHECKED = "nothing checked"
+
+_TARGET_WORDS = {SH.targetClass: "instances of", SH.targetSubjectsOf: "subjects of",
+                 SH.targetObjectsOf: "objects of", SH.targetNode: "the node"}
+
+
+def target_texts(sg: rdflib.Graph) -> list[str]:
+    """What the shapes apply to, for people: ``instances of ami:Cluster``, ...; sorted."""
+    out = set()
+    for pred, words in _TARGET_WORDS.items():
+        for s, o in sg.subject_objects(pred):
+            if sg.value(s, SH.deactivated) != Literal(True):
+                out.add(f"{words} {_compact(o)}")
+    return sorted(out)
+
+
+def node_shape(sg: rdflib.Graph, shape):
+    """The top-level shape a property shape belongs to (``sh:property``), else the shape."""
+    seen = {shape}
+    while True:
+        parent = sg.value(None, SH.property, shape)
+        if parent is None or parent in seen:
+            return shape
+        seen.add(parent)
+        shape = parent
+
+
+def _describe_shape(g: rdflib.Graph, sg: rdflib.Graph, shape, done: set) -> None:
+    """Copy a blank-node shape's description into the report: its triples (blank-node objects
+    such as a path or an ``sh:in`` list with theirs), and the shape it belongs to."""
+    todo = [shape]
+    while todo:
+        node = todo.pop()
+        if node in done:
+            continue
+        done.add(node)
+        for p, o in sg.predicate_objects(node):
+            g.add((node, p, o))
+            if isinstance(o, BNode):
+                todo.append(o)
+        for parent in sg.subjects(SH.property, node):
+            g.add((parent, SH.property, node))
+            if isinstance(parent, BNode):
+                todo.append(parent)
+
+
+def _compact(term) -> str:
+    text = str(term)
+    for p, ns in PREFIXES.items():
+        if text.startswith(str(ns)) and text != str(ns):
+            return f"{p}:{text[len(str(ns)):]}"
+    return text
 
 
 def _short(sev) -> str:
@@ -229,9 +355,17 @@ def render(outcome: Outcome, fmt: str) -> str:
     raise ShapesError(f"unknown report format {fmt!r}; use {', '.join(FORMATS)}")
 
 
+def _headline(s: dict) -> str:
+    """The first line every render shows: the status and the counts, or what was not checked."""
+    if s["status"] == NOTHING_CHECKED:
+        return f"nothing checked: {s['note']}"
+    checked = f" on {s['checked']} focus node(s) checked" if s["checked"] is not None else ""
+    return (f"{s['status']}: {s['violations']} violation(s), {s['warnings']} warning(s), "
+            f"{s['infos']} info(s){checked}")
+
+
 def _text(s: dict) -> str:
-    lines = [f"{'conforms' if s['conforms'] else 'does not conform'}: {s['violations']} "
-             f"violation(s), {s['warnings']} warning(s), {s['infos']} info(s)"]
+    lines = [_headline(s)]
     for f in s["focus_nodes"]:
         name = f" ({f['label']})" if f["label"] else ""
         lines.append(f"\n{f['focus']}{name}: {f['violations']} violation(s), "
@@ -244,11 +378,11 @@ def _text(s: dict) -> str:
 
 
 def _html(s: dict) -> str:
+    head = (f"nothing was checked: {s['note']}" if s["status"] == NOTHING_CHECKED
+            else _headline(s))
     out = ["<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">"
            "<title>amikg validation report</title></head><body>",
-           f"<h1>Validation report</h1><p>{'Conforms' if s['conforms'] else 'Does not conform'}"
-           f": {s['violations']} violation(s), {s['warnings']} warning(s), "
-           f"{s['infos']} info(s).</p>"]
+           f"<h1>Validation report</h1><p>{escape(head[:1].upper() + head[1:])}.</p>"]
     for f in s["focus_nodes"]:
         out.append(f"<h2>{escape(f['label'] or f['focus'])}</h2>")
         for ph in f["phases"]:
