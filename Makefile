@@ -4,7 +4,6 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
-export AMIKG_STORE ?= $(CURDIR)/data/store
 
 .PHONY: serve test install clean
 

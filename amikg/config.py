@@ -25,9 +25,11 @@ def data_root() -> Path:
     raise ConfigError("cannot find amikg's bundled data (ontology/ami.ttl); reinstall amikg")
 
 
-def default_store_dir() -> Path:
-    """The embedded store's default directory: ``$XDG_DATA_HOME/amikg/store``."""
-    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+def default_store_dir(env: dict | None = None) -> Path:
+    """The embedded store's default directory: ``$XDG_DATA_HOME/amikg/store`` (of ``env``, by
+    default the process's environment)."""
+    env = os.environ if env is None else env
+    base = env.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "amikg" / "store"
 
 
@@ -94,11 +96,13 @@ class Settings:
             else:
                 values[f.name] = raw
         values.update({k: v for k, v in overrides.items() if v is not None})
-        return cls(**values)
+        settings = cls(**values)
+        settings.default_store = str(default_store_dir(env))
+        return settings
 
     @property
     def store_location(self) -> str:
-        return self.store or str(default_store_dir())
+        return self.store or getattr(self, "default_store", "") or str(default_store_dir())
 
     def token(self) -> str:
         """The configured update token (from the setting or the token file), or ''."""

@@ -9,6 +9,8 @@ the item. The JSON of :func:`roadmap` is what the roadmap page's progress chart 
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph as ox
 from rdflib import URIRef
 from rdflib.namespace import RDFS
@@ -17,6 +19,17 @@ from .clusters import cluster_labels, resolve_cluster
 from .namespaces import SH
 from .store import Store
 from .validate import run_sparql, shapes_graph
+
+
+#: A parenthesised aside that names vocabulary terms (``(ami:actsAtStep)``): for data stewards.
+_VOCABULARY_ASIDE = re.compile(
+    r"\s*\((?:[^()]*?\b(?:ami|dcterms|org|skos|rdfs|foaf|vcard|schema|prov):[^()]*)\)")
+
+
+def plain_message(message: str) -> str:
+    """A roadmap message in a manager's words: without the asides that name vocabulary terms
+    (pages show this; the CLI and the JSON keep the whole message for data stewards)."""
+    return _VOCABULARY_ASIDE.sub("", message)
 
 
 def _assessments(store: Store, cluster: URIRef) -> dict:
@@ -73,7 +86,8 @@ def roadmap(store: Store, cluster: str) -> dict:
     items = [i for ph in out_phases for i in ph["items"]]
     done = sum(i["done"] for i in items)
     next_steps = [{"id": i["id"], "name": i["name"], "kind": i["kind"], "phase": ph["label"],
-                   "messages": i["messages"]}
+                   "messages": i["messages"],
+                   "advice": [plain_message(m) for m in i["messages"]]}
                   for ph in out_phases for i in ph["items"] if not i["done"]]
     recommendations.sort(key=lambda i: i["order"])
     return {"cluster": str(c), "label": cluster_labels(store).get(str(c), ""),

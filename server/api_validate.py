@@ -20,6 +20,7 @@ from flask import Blueprint, Response, jsonify, request
 from amikg.errors import FormatError, LoadError, ParameterError
 from amikg.loader import Source
 from amikg.roadmap import roadmap
+from amikg.summary import cluster_summary
 from amikg.store import format_for_path
 from amikg.validate import DEFAULT_PROFILE, FORMATS, PROFILES, render, validate_source
 
@@ -66,7 +67,7 @@ def post_validate():
     if not data:
         raise LoadError(f"{name}: the upload is empty", source=name)
     outcome = validate_source(Source(name, data, fmt), profile,
-                              request.values.get("cluster") or None)
+                              request.values.get("cluster") or None, store=current_store())
     out = _report_format()
     body = render(outcome, out)
     return Response(body, mimetype=FORMATS[out], headers=conformance_headers(outcome))
@@ -77,6 +78,13 @@ def conformance_headers(outcome) -> dict:
     conforms = ("nothing-checked" if outcome.nothing_checked
                 else "true" if outcome.conforms else "false")
     return {"X-Conforms": conforms, "X-Focus-Nodes": str(outcome.checked)}
+
+
+@bp.get("/api/clusters/<path:ident>")
+def get_cluster(ident: str):
+    """The cluster at a glance: :func:`amikg.summary.cluster_summary` (``amikg roadmap --json``)."""
+    require_read()
+    return jsonify(cluster_summary(current_store(), ident))
 
 
 @bp.get("/api/clusters/<path:ident>/roadmap")

@@ -15,7 +15,7 @@
 
 Every chart is drawn server-side as SVG (``templates/pages/_charts.html``) from the very JSON the
 API serves: :meth:`amikg.queries.QueryRun.result` (``/api/queries/<name>``) and
-:func:`amikg.roadmap.roadmap` (``amikg roadmap --json``). The library does the work (what the store
+:func:`amikg.summary.cluster_summary` (``amikg roadmap --json``, ``/api/clusters/<id>``). The library does the work (what the store
 holds, a cluster's identity, the form's choices, the printed counts and the marketing plan are
 questions in :mod:`amikg.overview`); this module only picks the calls and arranges their answers
 for the templates.
@@ -38,9 +38,10 @@ from amikg.overview import (cluster_choices, cluster_identity, cluster_slug, hol
                             marketing_plan, param_options, printed_counts)
 from amikg.publish import compact_iri
 from amikg.queries import RESERVED, get_query, query_params_from_multidict, run_query
-from amikg.roadmap import roadmap
+from amikg.summary import cluster_summary
 from amikg.store import EXTENSIONS, format_for_path
-from amikg.validate import DEFAULT_PROFILE, render, resolve_cluster, validate_source
+from amikg.clusters import resolve_cluster
+from amikg.validate import DEFAULT_PROFILE, render, validate_source
 
 from .context import current_settings, current_store
 from .linked_data import local_href
@@ -94,22 +95,22 @@ def cluster(slug: str):
     params = {"cluster": [iri]}
     overview = run_query(store, "cluster-overview", params).result()["rows"][0]
     stakeholders = run_query(store, "stakeholders-by-category", params).result()
-    coverage = run_query(store, "value-chain-coverage", params).result()
     marketing = run_query(store, "marketing-measures").result()
-    rm = roadmap(store, iri)
+    summary = cluster_summary(store, iri)  # the roadmap's answer, whole, with the value chain
     api = {name: url_for("api_queries.named_query", name=name, cluster=compact_iri(iri))
-           for name in ("cluster-overview", "stakeholders-by-category", "value-chain-coverage")}
+           for name in ("cluster-overview", "stakeholders-by-category", "cluster-value-chain")}
     api["marketing-measures"] = url_for("api_queries.named_query", name="marketing-measures")
     charts = {
         "categories": [{"label": r["category_label"], "value": r["count"]}
                        for r in stakeholders["rows"] if r["count"]],
         "phases": [{"label": ph["label"], "value": ph["percent"],
-                    "note": f"({ph['done']} of {ph['done'] + ph['open']})"} for ph in rm["phases"]],
-        "steps": [{"label": f"{r['step_order']}. {r['step_label']}", "value": r["actors"],
-                   "gap": not r["covered"]} for r in coverage["rows"]]}
+                    "note": f"({ph['done']} of {ph['done'] + ph['open']})"}
+                   for ph in summary["phases"]],
+        "steps": [{"label": f"{r['order']}. {r['label']}", "a": r["members"], "b": r["regional"],
+                   "gap": r["gap"]} for r in summary["value_chain"]]}
     return render_template(
         "pages/cluster.html", charts=charts, iri=iri, slug=slug, c=_cluster_row(overview),
-        ident=cluster_identity(store, iri), stakeholders=stakeholders["rows"], coverage=coverage["rows"], roadmap=rm,
+        ident=cluster_identity(store, iri), stakeholders=stakeholders["rows"], summary=summary, roadmap=summary,
         plan=marketing_plan(marketing["rows"], overview["name"]), api=api)
 
 

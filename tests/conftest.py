@@ -22,6 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
@@ -34,6 +35,11 @@ from amikg.cli.common import service_package
 from live import LiveService, free_port, wait_http
 
 service_package()  # `import amikg_server` finds this checkout's server/ (before any test module)
+
+# No test reads or writes the default store of the machine (or a store named in the developer's
+# environment): the default directory is a fresh one under the temporary directory.
+os.environ.pop("AMIKG_STORE", None)
+os.environ["XDG_DATA_HOME"] = tempfile.mkdtemp(prefix="amikg-tests-xdg-")
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"

@@ -249,11 +249,10 @@ def test_cluster_overview_rows(fx):
     assert rows(fx, "cluster-overview") == [
         {"cluster": ID + "cluster/fx-alpha", "name": "Alpha Cluster", "region": "North-East Region",
          "legal_form": "non profit organization", "charges_fees": False,
-         "member_counts": "Companies: 2", "members_in_graph": 2, "roadmap_done": 1,
-         "roadmap_assessed": 2},
+         "member_counts": "Companies: 2", "members_in_graph": 2},
         {"cluster": ID + "cluster/fx-beta", "name": "Beta Cluster", "region": "Northern Great Plain",
          "legal_form": "company with limited liability (Ltd.)", "charges_fees": True,
-         "member_counts": None, "members_in_graph": 0, "roadmap_done": 0, "roadmap_assessed": 0},
+         "member_counts": None, "members_in_graph": 1},  # its org:hasMember (one definition)
     ]
 
 

@@ -46,9 +46,8 @@ def site(bundled_store_dir, tmp_path_factory, runner):
     """``amikg serve`` on a free loopback port over the bundled data plus the fixture graph.
     Before the service opens the store, :data:`ROADMAP` gets FILAS's roadmap JSON from the library
     (what the page must draw)."""
-    from amikg.queries import run_query
-    from amikg.roadmap import roadmap
     from amikg.store import open_store
+    from amikg.summary import cluster_summary
 
     work = tmp_path_factory.mktemp("web")
     store = work / "store"
@@ -57,9 +56,8 @@ def site(bundled_store_dir, tmp_path_factory, runner):
                           "https://w3id.org/amikg/graph/test-fixture", "--store", str(store)])
     assert done.exit_code == 0, done.stderr
     with open_store(str(store)) as st:
-        ROADMAP["filas"] = roadmap(st, "filas")
-        ROADMAP["filas-coverage"] = run_query(st, "value-chain-coverage", {
-            "cluster": ["amid:cluster/filas"]}).result()["rows"]
+        ROADMAP["filas"] = cluster_summary(st, "filas")
+        ROADMAP["fx-alpha"] = cluster_summary(st, "fx-alpha")
     with LiveService(store, log_dir=work, token=None) as svc:  # no update token set
         yield svc.url
 
@@ -177,15 +175,20 @@ def test_cluster_page_shows_printed_counts_roadmap_next_steps_value_chain_market
     assert page.locator("#chart-roadmap rect.bar").count() == len(rm["phases"]) == 8
     first = page.locator("ol.steps > li").first.inner_text()
     step = rm["next_steps"][0]
-    assert first.startswith(step["name"]) and step["messages"][0] in first
+    assert first.startswith(step["name"]) and step["advice"][0] in first
+    assert "ami:" not in first                              # plain words on the page
     assert step["name"] == "Defining a value chain of the market in the region"
-    rows = ROADMAP["filas-coverage"]                        # the API's JSON, drawn as is
-    gaps = [r["step_label"] for r in rows if not r["covered"]]
+    rows = rm["value_chain"]                                # the library's JSON, drawn as is
+    gaps = rm["gaps"]
     section = page.locator("section:has(#value-chain)").inner_text()
-    assert f"{len(gaps)} of 7 steps have no actor: {', '.join(gaps)}." in section
+    verb = "has" if len(gaps) == 1 else "have"
+    assert (f"{len(gaps)} of 7 steps {verb} no actor among the members or in the region: "
+            f"{', '.join(gaps)}.") in section
     assert page.locator("#chart-value-chain .gap").count() == len(gaps)
-    assert page.locator("#chart-value-chain text.value").all_text_contents() == [
-        str(r["actors"]) for r in rows if r["covered"]]
+    assert page.locator("#chart-value-chain text.value.members").all_text_contents() == [
+        str(r["members"]) for r in rows]
+    assert page.locator("#chart-value-chain text.value.regional").all_text_contents() == [
+        str(r["regional"]) for r in rows]
     matrix = page.locator("table.matrix")
     assert "+++" in matrix.inner_text() and matrix.locator("tbody tr").count() >= 5
     page.get_by_text("more steps").click()   # the rest of the steps open by keyboard or click
@@ -196,7 +199,7 @@ def test_cluster_page_shows_printed_counts_roadmap_next_steps_value_chain_market
 def test_cluster_with_members_shows_covered_steps_and_gaps(page, site):
     page.goto(site + "/clusters/fx-alpha")
     chart = page.locator("#chart-value-chain")
-    assert chart.locator(".gap").count() == 5
+    assert chart.locator(".gap").count() == len(ROADMAP["fx-alpha"]["gaps"])
     covered = chart.locator("g.row:not(.gap)").all_text_contents()
     assert any("basic research" in t and "1" in t for t in covered)
     assert any("clinical use" in t for t in covered)

@@ -46,8 +46,15 @@ def store_option(f):
         help=LOCATION_HELP)(f)
 
 
-def get_store(store_location: str | None) -> Store:
-    return open_store(store_location, Settings.from_env())
+def get_store(store_location: str | None, say_if_empty: bool = True) -> Store:
+    """The store of ``--store`` (or ``AMIKG_STORE``, or the default directory). A command that
+    reads it says on stderr when it is empty, naming its location, so that a forgotten
+    ``AMIKG_STORE`` or ``amikg init`` is not mistaken for an answer."""
+    store = open_store(store_location, Settings.from_env())
+    if say_if_empty and store.is_empty():
+        click.echo(f"note: the store at {store.location} is empty; run `amikg init` to load the "
+                   "bundled data (or give --store / AMIKG_STORE)", err=True)
+    return store
 
 
 def store_location_or_default(store_location: str | None) -> str:

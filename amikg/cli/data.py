@@ -23,7 +23,7 @@ from .common import compact, echo_answer, echo_table, get_store, progress_bar, s
 @store_option
 def init(store_location):
     """Load the ontology, shapes and bundled data (idempotent)."""
-    with get_store(store_location) as store:
+    with get_store(store_location, say_if_empty=False) as store:
         for rep in init_store(store):
             state = "up to date" if rep.skipped else f"loaded {rep.triples} triples"
             click.echo(f"{rep.graphs[0]}: {state}")
@@ -43,7 +43,7 @@ def load(store_location, files, graph, fmt, append):
     written. Provenance (file, checksum, time, agent, triple count) goes to the metadata graph."""
     sources = [Source.from_path(f, fmt) for f in files]
     total = sum(len(s.data()) for s in sources)
-    with get_store(store_location) as store:
+    with get_store(store_location, say_if_empty=False) as store:
         # a store that sends large loads up in parts says how far it got (Store.upload_progress)
         store.upload_progress = lambda done, n: click.echo(
             f"uploaded {done:,} of {n:,} triples", err=True)

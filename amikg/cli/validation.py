@@ -7,9 +7,11 @@ import sys
 
 import click
 
+from ..errors import NotFound
 from ..loader import Source
 from ..roadmap import render_text
 from ..roadmap import roadmap as build_roadmap
+from ..summary import cluster_summary
 from ..validate import DEFAULT_PROFILE, render, validate_source, validate_store
 from .common import get_store, store_option
 
@@ -39,8 +41,14 @@ def validate(store_location, cluster, profile, data_file, data_format, fmt, engi
     Exit 0 conforms, 1 violations, 2 error, 3 nothing checked (no focus node of the shapes in
     the data: the wrong profile or file?)."""
     if data_file:
-        outcome = validate_source(Source.from_path(data_file, data_format), profile, cluster,
-                                  engine)
+        source = Source.from_path(data_file, data_format)
+        try:
+            outcome = validate_source(source, profile, cluster, engine)
+        except NotFound:  # a cluster the file does not describe: the store's, with the file
+            if cluster == "all":
+                raise
+            with get_store(store_location) as store:
+                outcome = validate_source(source, profile, cluster, engine, store=store)
     else:
         with get_store(store_location) as store:
             outcome = validate_store(store, profile, cluster, engine)
@@ -55,16 +63,19 @@ def validate(store_location, cluster, profile, data_file, data_format, fmt, engi
 @click.command()
 @store_option
 @click.argument("cluster")
-@click.option("--json", "as_json", is_flag=True, help="JSON (what the roadmap page draws).")
+@click.option("--json", "as_json", is_flag=True,
+              help="JSON: the roadmap with the value chain and members (what the cluster page "
+                   "draws).")
 @click.option("--all", "show_all", is_flag=True, help="List every next step, not the first 5.")
 def roadmap(store_location, cluster, as_json, show_all):
-    """Where CLUSTER (IRI or slug, e.g. filas) stands on the D2.2 roadmap, and what comes next."""
+    """Where CLUSTER (IRI, slug or name, e.g. filas) stands on the D2.2 roadmap, and what comes
+    next."""
     with get_store(store_location) as store:
+        if as_json:  # the cluster at a glance: what the page and GET /api/clusters/<id> show
+            click.echo(json.dumps(cluster_summary(store, cluster), indent=2))
+            return
         rm = build_roadmap(store, cluster)
-    if as_json:
-        click.echo(json.dumps(rm, indent=2))
-    else:
-        click.echo(render_text(rm, None if show_all else 5), nl=False)
+    click.echo(render_text(rm, None if show_all else 5), nl=False)
 
 
 COMMANDS = [validate, roadmap]

@@ -8,7 +8,6 @@ when there is no problem, *write* (the spool and its PROV-O record in one transa
 from __future__ import annotations
 
 import csv
-import difflib
 import io
 import os
 import tempfile
@@ -17,6 +16,7 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from ..clusters import resolve_cluster
 from ..errors import NotFound
 from ..loader import Progress, agent_iri, now_literal, provenance_quads
 from ..namespaces import AMID
@@ -52,13 +52,18 @@ def known_clusters(store: Store) -> list[str]:
     return sorted(s["c"].value for s in res)
 
 
-def _check_cluster(store: Store, cluster: str) -> None:
-    clusters = known_clusters(store)
-    if clusters and cluster not in clusters:
-        slugs = [c.rsplit("/", 1)[-1] for c in clusters]
-        hit = difflib.get_close_matches(cluster.rsplit("/", 1)[-1], slugs, n=1)
-        raise NotFound(f"unknown cluster {cluster}" + (f'; did you mean "{hit[0]}"?' if hit else "")
-                       + f" (known: {', '.join(slugs)})", cluster=cluster)
+def import_cluster(store: Store, cluster: str) -> str:
+    """The IRI of the cluster an import's rows are members of, found by the one resolver
+    (:func:`amikg.clusters.resolve_cluster`); in a store that holds no cluster yet, the IRI the
+    slug or IRI names.
+
+    :raise NotFound: an unknown cluster (with the nearest match)."""
+    try:
+        return str(resolve_cluster(store, cluster))
+    except NotFound:
+        if known_clusters(store):
+            raise
+        return cluster_iri(cluster)
 
 
 def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str | Path | None = None,
@@ -78,8 +83,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     :raise NotFound: an unknown cluster
     """
     m = Mapping(mapping)
-    cl = cluster_iri(cluster)
-    _check_cluster(store, cl)
+    cl = import_cluster(store, cluster)
     tf, problems = inspect_file(path, name, encoding)
     fname = name or Path(path).name
     if problems:

@@ -124,6 +124,10 @@ class Store(ABC):
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         """Every quad of one graph (``graph``), or of the whole dataset."""
 
+    def is_empty(self) -> bool:
+        """Whether the store holds no triple at all (one cheap look, whatever its size)."""
+        return not bool(self.query("ASK { GRAPH ?g { ?s ?p ?o } }"))
+
     def graph_exists(self, graph: str) -> bool:
         return bool(self.query("ASK { GRAPH ?g { ?s ?p ?o } }",
                                substitutions={"g": nn(graph)}))

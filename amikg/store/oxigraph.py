@@ -236,6 +236,9 @@ class OxigraphStore(Store):
         return sorted(g.value for g in self._store.named_graphs()
                       if isinstance(g, ox.NamedNode) and self.graph_exists(g.value))
 
+    def is_empty(self):
+        return next(iter(self._store.quads_for_pattern(None, None, None)), None) is None
+
     def graph_exists(self, graph):
         return next(iter(self._store.quads_for_pattern(None, None, None, nn(graph))), None) \
             is not None

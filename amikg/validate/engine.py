@@ -33,7 +33,7 @@ import rdflib
 from rdflib import Literal, URIRef
 
 from ..clusters import cluster_labels, resolve_cluster
-from ..errors import QueryError
+from ..errors import NotFound, QueryError
 from ..loader import parse_source
 from ..namespaces import SH
 from ..sparql.binder import inject, values
@@ -313,11 +313,16 @@ def validate_store(store: Store, profile: str = DEFAULT_PROFILE, cluster: str | 
 
 
 def validate_source(source, profile: str = DEFAULT_PROFILE, cluster: str | None = None,
-                    engine: str = "auto") -> Outcome:
+                    engine: str = "auto", store: Store | None = None) -> Outcome:
     """Validate one data file (a :class:`amikg.loader.Source`) together with the bundled
     ontology (default: the data-quality shapes); nothing is written to any store.
 
-    :raise LoadError: naming the file, line and column when the file does not parse."""
+    ``cluster`` limits the run to one cluster: one the file describes, or else one of ``store``
+    (the service's, the CLI's), whose own description is then validated with the file (the file
+    adds to what the store says of the cluster).
+
+    :raise LoadError: naming the file, line and column when the file does not parse.
+    :raise NotFound: a cluster neither the file nor ``store`` has."""
     quads = parse_source(source, "urn:x-amikg:upload")
     sg = shapes_graph(profile)
     engine = _choose(engine, sg)
@@ -326,9 +331,31 @@ def validate_source(source, profile: str = DEFAULT_PROFILE, cluster: str | None 
     mem.add(ox.Quad(to_ox(s), to_ox(p), to_ox(o), ox.NamedNode("urn:x-amikg:ontology"))
             for s, p, o in onto)
     mem.add(quads)
-    only = [resolve_cluster(mem, cluster)] if cluster and cluster != "all" else None
+    only = [_file_cluster(mem, source.name, cluster, store)] \
+        if cluster and cluster != "all" else None
     results, checked = _run(mem, sg, only, engine)
     return Outcome(results, sg, engine, cluster_labels(mem), profile, checked)
+
+
+def _file_cluster(mem: Store, name: str, cluster: str, store: Store | None):
+    """The cluster ``cluster`` names in the file's scratch store ``mem``, else in ``store``
+    (its description copied into ``mem``)."""
+    try:
+        return resolve_cluster(mem, cluster)
+    except NotFound as e:
+        if store is None:
+            raise NotFound(e.message.replace(f"the store at {mem.location}", name, 1),
+                           cluster=cluster)
+    try:
+        found = resolve_cluster(store, cluster)
+    except NotFound:
+        raise NotFound(f"no cluster {cluster!r} in {name} nor in the store at {store.location} "
+                       "(give its IRI, slug or name, e.g. filas)", cluster=cluster)
+    c = ox.NamedNode(str(found))
+    g = ox.NamedNode("urn:x-amikg:cluster")
+    mem.add([ox.Quad(c, t.predicate, t.object, g) for t in store.query(
+        "CONSTRUCT { ?c ?p ?o } WHERE { ?c ?p ?o }", substitutions={"c": c})])
+    return found
 
 
 def _run(store: Store, sg: rdflib.Graph, only: list | None,
