@@ -9,7 +9,7 @@ rendered text; the pure reshaping of named-query answers (:func:`printed_counts`
 
 from __future__ import annotations
 
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 import pyoxigraph as ox
 
@@ -18,11 +18,12 @@ from .errors import FormatError
 from .namespaces import AMID, GRAPH_META, PREFIXES
 from .publish import CatalogInfo, catalog_graph, compact_iri, rdflib_to_triples, serialize
 from .queries import Param
+from .sparql.binder import values_block
 from .store import Store
 
 #: The prefixes the questions below are written with (from :data:`amikg.namespaces.PREFIXES`).
 _PROLOGUE = "".join(f"PREFIX {p}: <{PREFIXES[p]}> "
-                    for p in ("ami", "org", "rdfs", "skos", "dcterms", "prov"))
+                    for p in ("ami", "org", "rdfs", "skos", "dcterms", "prov", "foaf"))
 
 #: Clusters, and organisations that are neither a cluster nor a unit of one.
 _COUNTS = ("SELECT (COUNT(DISTINCT ?c) AS ?clusters) (COUNT(DISTINCT ?o) AS ?orgs) WHERE { "
@@ -34,10 +35,10 @@ _COUNTS = ("SELECT (COUNT(DISTINCT ?c) AS ?clusters) (COUNT(DISTINCT ?o) AS ?org
 CATALOG_FORMATS = ("turtle", "ntriples", "jsonld", "xml")
 
 
-def _rows(store: Store, sparql: str, **subs: str) -> list[dict]:
+def _rows(store: Store, sparql: str, _prologue: bool = True, **subs: str) -> list[dict]:
     """The solutions of ``sparql`` (prefixes added; ``subs`` bound as IRIs) as dicts of strings
     (``None`` for unbound)."""
-    res = store.query(_PROLOGUE + sparql, substitutions={
+    res = store.query((_PROLOGUE if _prologue else "") + sparql, substitutions={
         k: ox.NamedNode(v) for k, v in subs.items()})
     names = [v.value for v in res.variables]
     return [{n: (s[n].value if s[n] is not None else None) for n in names} for s in res]
@@ -164,15 +165,47 @@ def marketing_plan(rows: list[dict], label: str) -> dict:
             "top": sum(1 for c in cells if c["importance"] == 3)}
 
 
+# -- organisations --------------------------------------------------------------------------------
+
+#: An organisation's location and its public way in (its web site). Personal contact data
+#: (e-mail, telephone, natural persons) is never part of it.
+_WHERE_AND_WEB = ("SELECT ?o (GROUP_CONCAT(DISTINCT ?rl; separator=', ') AS ?region) "
+                  "(SAMPLE(?cl) AS ?country) (SAMPLE(?web) AS ?website) WHERE { "
+                  "VALUES ?o { } "
+                  "OPTIONAL { ?o ami:region ?r . OPTIONAL { ?r skos:prefLabel|rdfs:label ?rl0 "
+                  "FILTER(LANG(?rl0) IN ('en', '')) } OPTIONAL { ?r skos:notation ?rn } "
+                  "BIND(IF(BOUND(?rn), CONCAT(COALESCE(STR(?rl0), STR(?r)), ' (', STR(?rn), ')'), "
+                  "COALESCE(STR(?rl0), STR(?r))) AS ?rl) } "
+                  "OPTIONAL { ?o ami:country ?c . OPTIONAL { ?c skos:prefLabel|rdfs:label ?cl0 "
+                  "FILTER(LANG(?cl0) IN ('en', '')) } BIND(COALESCE(STR(?cl0), STR(?c)) AS ?cl) } "
+                  "OPTIONAL { ?o foaf:homepage ?web } } GROUP BY ?o")
+
+
+def where_and_web(store: Store, organisations: list[str]) -> dict:
+    """Organisation IRI -> ``{"region", "country", "website"}`` (each may be None): where a
+    partner is, and its public web site, for the partner search's results."""
+    if not organisations:
+        return {}
+    block = values_block(["o"], [[ox.NamedNode(o)] for o in organisations])
+    text = _PROLOGUE + _WHERE_AND_WEB.replace("VALUES ?o { }", block, 1)
+    return {r["o"]: {"region": r["region"] or None, "country": r["country"],
+                     "website": r["website"]} for r in _rows(store, text, _prologue=False)}
+
+
 # -- named-query parameters -----------------------------------------------------------------------
 
 def param_options(store: Store, param: Param) -> list[tuple[str, str]]:
     """(compact IRI, label) choices for an ``enum`` parameter (instances of its class) or a
-    ``class`` parameter (sub-classes of its roots) of a named query, by label."""
+    ``class`` parameter (sub-classes of its roots) of a named query, by label. Choices that
+    would read the same (a NUTS level-1 region and its one level-2 region, both "Community of
+    Madrid") say what tells them apart: their notation and note ("ES30, NUTS level 2")."""
     if param.type == "enum":
-        rows = _rows(store, "SELECT DISTINCT ?x (SAMPLE(?l) AS ?label) WHERE { "
+        rows = _rows(store, "SELECT DISTINCT ?x (SAMPLE(?l) AS ?label) (SAMPLE(?n) AS ?notation) "
+                            "(SAMPLE(?nt) AS ?note) WHERE { "
                             "?x a/rdfs:subClassOf* ?root . OPTIONAL { ?x skos:prefLabel|rdfs:label "
-                            "?l FILTER(LANG(?l) IN ('en', '')) } } GROUP BY ?x", root=param.cls)
+                            "?l FILTER(LANG(?l) IN ('en', '')) } OPTIONAL { ?x skos:notation ?n } "
+                            "OPTIONAL { ?x skos:note ?nt FILTER(LANG(?nt) IN ('en', '')) } "
+                            "} GROUP BY ?x", root=param.cls)
     else:
         rows = []
         for root in param.roots:
@@ -185,5 +218,14 @@ def param_options(store: Store, param: Param) -> list[tuple[str, str]]:
         if r["x"] in seen:
             continue
         seen.add(r["x"])
-        out.append((compact_iri(r["x"]), r["label"] or compact_iri(r["x"])))
-    return sorted(out, key=lambda o: o[1].lower())
+        out.append((compact_iri(r["x"]), r["label"] or compact_iri(r["x"]), r))
+    shared = Counter(label.casefold() for _, label, _ in out)
+    named = [(value, label if shared[label.casefold()] < 2 else _told_apart(label, value, r))
+             for value, label, r in out]
+    return sorted(named, key=lambda o: o[1].lower())
+
+
+def _told_apart(label: str, value: str, row: dict) -> str:
+    """``label (notation, note)`` for a choice whose label another choice has too."""
+    extra = [x for x in (row.get("notation"), row.get("note")) if x] or [value]
+    return f"{label} ({', '.join(extra)})"

@@ -40,6 +40,13 @@ def members(store: Store, cluster: str) -> list[dict]:
     return [{"iri": s["m"].value, "label": s["label"].value} for s in res]
 
 
+def regions(store: Store, cluster: str) -> list[str]:
+    """The IRIs of the cluster's regions (``ami:region``), sorted."""
+    res = store.query(f"SELECT ?r WHERE {{ ?c <{PREFIXES['ami']}region> ?r }}",
+                      substitutions={"c": ox.NamedNode(cluster)})
+    return sorted(s["r"].value for s in res if isinstance(s["r"], ox.NamedNode))
+
+
 def value_chain(store: Store, cluster: str) -> list[dict]:
     """Every value-chain step for the cluster IRI ``cluster``: ``step``, ``order``, ``label``,
     ``members`` and ``regional`` (actors), and ``gap`` (neither has one)."""
@@ -70,5 +77,6 @@ def cluster_summary(store: Store, cluster: str) -> dict:
             "member_counts": printed_counts(row.get("member_counts")),
             "members_in_graph": row.get("members_in_graph", 0),
             "members": members(store, iri),
+            "regions": regions(store, iri),
             "members_by_category": [{"category": r["category"], "label": r["category_label"],
                                      "count": r["count"]} for r in categories if r["count"]]}

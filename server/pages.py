@@ -35,7 +35,7 @@ from amikg.errors import (AmikgError, AuthenticationRequired, ForbiddenOperation
 from amikg.ingest import ImportRejected, import_table
 from amikg.loader import Source
 from amikg.overview import (cluster_choices, cluster_identity, cluster_slug, holdings,
-                            marketing_plan, param_options, printed_counts)
+                            marketing_plan, param_options, printed_counts, where_and_web)
 from amikg.publish import compact_iri
 from amikg.queries import RESERVED, get_query, query_params_from_multidict, run_query
 from amikg.summary import cluster_summary
@@ -61,7 +61,12 @@ SEVERITIES = ["Violation", "Warning", "Info"]
 
 @bp.app_context_processor
 def _page_helpers():
-    return {"nav": NAV, "amikg_version": __version__, "href": local_href}
+    return {"nav": NAV, "amikg_version": __version__, "href": local_href, "compact": compact_iri}
+
+
+@bp.app_template_filter("compact")
+def _compact_filter(iri: str) -> str:
+    return compact_iri(iri)
 
 
 # -- home -----------------------------------------------------------------------------------------
@@ -136,17 +141,24 @@ def partners():
     given = {k: [v for v in vs if v.strip()] for k, vs in query_params_from_multidict(
         (k, v) for k, v in request.args.items(multi=True) if k not in RESERVED).items()}
     given = {k: v for k, v in given.items() if v}
-    fields = [{"name": p.name, "type": p.type, "multiple": p.multiple,
-               "description": p.description, "options": param_options(store, p),
-               "selected": set(given.get(p.name, []))} for p in query.params]
+    selected = {k: set(v) for k, v in given.items()}
     results, error, status = None, None, 200
     if given:
         try:
             run = run_query(store, "partner-search", given)
-            results = [{**r, "href": local_href(r["candidate"]), "reason_list": _reasons(r)}
-                       for r in run.result()["rows"]]
+            # every value as the library resolved it (a slug, notation or label is the choice's
+            # IRI), so the form shows what was searched for and a second search keeps it
+            for name, terms in run.params.items():
+                selected.setdefault(name, set()).update(compact_iri(t.value) for t in terms)
+            rows = run.result()["rows"]
+            where = where_and_web(store, [r["candidate"] for r in rows])
+            results = [{**r, **where.get(r["candidate"], {}), "href": local_href(r["candidate"]),
+                        "reason_list": _reasons(r)} for r in rows]
         except ParameterError as e:
             error, status = e.message, 400
+    fields = [{"name": p.name, "type": p.type, "multiple": p.multiple,
+               "description": p.description, "options": param_options(store, p),
+               "selected": selected.get(p.name, set())} for p in query.params]
     api_url = url_for("api_queries.named_query", name="partner-search", **{
         k: v for k, v in request.args.lists() if k in {p.name for p in query.params}})
     return render_template("pages/partners.html", query=query, fields=fields, results=results,

@@ -287,3 +287,49 @@ def test_cluster_summary_is_what_the_cli_and_the_api_answer(app_store, client, r
     r = runner.invoke(["roadmap", "filas", "--json", "--store", str(bundled_store_dir)])
     with open_store(str(bundled_store_dir)) as st:
         assert json.loads(r.stdout) == json.loads(json.dumps(cluster_summary(st, "filas")))
+
+
+# -- the cluster manager's partner search (issue 18) ----------------------------------------------
+
+def test_each_gap_links_a_partner_search_prefilled_for_it(client):
+    import html as html_
+
+    page = client.get("/clusters/imago-mol").get_data(as_text=True)
+    links = re.search(r'<ul class="gap-links".*?</ul>', page, re.S).group(0)
+    hrefs = [html_.unescape(h) for h in re.findall(r'href="([^"]+)"', links)]
+    assert hrefs == ["/partners?step=ami:step-manufacturing&region=nuts:RO21"
+                     "&for_cluster=imago-mol"]
+    form = client.get(hrefs[0]).get_data(as_text=True)
+    assert re.findall(r'<option value="([^"]*)" selected>', form) == [
+        "ami:step-manufacturing", "nuts:RO21", "amid:cluster/imago-mol"]
+
+
+def test_the_partner_form_keeps_short_form_values_and_results_say_where(client):
+    """`step=clinical-validation&region=RO21&for_cluster=imago-mol` showed "(any)" for all three,
+    so a second search dropped them; results named no place."""
+    page = client.get("/partners?step=clinical-validation&region=RO21&for_cluster=imago-mol")
+    html = page.get_data(as_text=True)
+    assert re.findall(r'<option value="([^"]*)" selected>', html) == [
+        "ami:step-clinical-validation", "nuts:RO21", "amid:cluster/imago-mol"]
+    where = re.findall(r'class="where">([^<]*)', html)
+    assert "North-East Region (RO21), Romania" in where
+    assert "@" not in " ".join(where)                      # no personal e-mail on the page
+
+
+def test_regions_that_read_the_same_are_told_apart(client):
+    html = client.get("/partners").get_data(as_text=True)
+    region = html[html.index('name="region"'):]
+    region = region[:region.index("</select>")]
+    madrid = re.findall(r'<option value="[^"]*">(Community of Madrid[^<]*)<', region)
+    assert madrid == ["Community of Madrid (ES3, NUTS level 1)",
+                      "Community of Madrid (ES30, NUTS level 2)"]
+
+
+def test_next_steps_on_the_page_speak_plain_language(client):
+    page = client.get("/clusters/filas").get_data(as_text=True)
+    steps = page[page.index('id="next-steps"'):page.index('id="value-chain"')]
+    assert "ami:" not in steps and "amikg roadmap" not in steps
+    assert "acts at this step." in steps
+    members = page[page.index('id="members"'):page.index('id="roadmap"')]
+    assert "BioLazio Imaging Probes" in members
+    assert "add up to more than the" in members
