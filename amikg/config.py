@@ -74,6 +74,8 @@ class Settings:
     gsp_url: str = ""
     store_user: str = ""
     store_password: str = ""
+    #: Who loads and imports are recorded as (the PROV-O agent ``amid:agent/<slug>`` and its label).
+    agent: str = "amikg"
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":

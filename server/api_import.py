@@ -18,7 +18,7 @@ from flask import Blueprint, jsonify, request
 from amikg.errors import ParameterError
 from amikg.ingest import ImportRejected, history, import_table, undo
 
-from .context import current_store
+from .context import current_settings, current_store
 from .errors import error_response
 from .safety import require_read, require_write
 
@@ -48,7 +48,8 @@ def post_import():
         try:
             rep = import_table(current_store(), path, cluster, name=name,
                                dry_run=_flag(request.values.get("dry_run")),
-                               encoding=request.values.get("encoding") or None)
+                               encoding=request.values.get("encoding") or None,
+                               agent=current_settings().agent)
         except ImportRejected as e:  # the one error shape, with the problems list kept
             return error_response(e.http_status, type(e).__name__, e.message, e.details)
     status = 201 if not rep.dry_run and not rep.skipped else 200

@@ -20,7 +20,7 @@ from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
 from amikg.store import RDF_FORMATS, format_name, nn, quad_text, rdf_format
 
-from .context import current_store
+from .context import current_settings, current_store
 from .safety import require_read, require_write
 from .sparql import negotiate
 
@@ -102,7 +102,7 @@ def graph_write():
     src, _ = _body_quads(graph)
     existed = store.graph_exists(graph)
     load_sources(store, [src], graph, replace=replace,
-                 label=f"graph store {request.method} {graph}")
+                 label=f"graph store {request.method} {graph}", agent=current_settings().agent)
     resp = Response(status=204 if existed else 201)
     if not existed:
         resp.headers["Location"] = request.url

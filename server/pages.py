@@ -273,7 +273,7 @@ def import_spreadsheet():
             path = Path(tmp) / ("upload" + Path(name).suffix.lower())
             upload.save(str(path))
             rep = import_table(current_store(), path, ctx["imp_cluster"], name=name,
-                               dry_run=ctx["imp_dry"])
+                               dry_run=ctx["imp_dry"], agent=current_settings().agent)
         ctx["imp"] = rep.to_dict()
         status = 201 if not rep.dry_run and not rep.skipped else 200
     except ImportRejected as e:

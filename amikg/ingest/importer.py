@@ -18,7 +18,7 @@ from typing import Iterable, Iterator
 import pyoxigraph as ox
 
 from ..errors import NotFound
-from ..loader import Progress, agent_iri, now_literal, provenance_quads
+from ..loader import Progress, now_literal, provenance_quads
 from ..namespaces import AMID
 from ..store import Store, nn
 from ..util import slug
@@ -113,7 +113,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
                     preview.write(block)
             return rep
         src = TabularSource(fname, b"", "csv", size=tf.size, sha=tf.sha256, media=tf.media_type)
-        act, prov = provenance_quads(graph, [src], triples, started, agent or agent_iri(),
+        act, prov = provenance_quads(graph, [src], triples, started, agent,
                                      f"import {fname} into {cl.rsplit('/', 1)[-1]}",
                                      import_provenance(graph, cl, m, rep))
         rep.activity = act
