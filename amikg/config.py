@@ -76,6 +76,8 @@ class Settings:
     store_password: str = ""
     #: Who loads and imports are recorded as (the PROV-O agent ``amid:agent/<slug>`` and its label).
     agent: str = "amikg"
+    #: List spreadsheet imports in the DCAT catalogue (with dumps) unless the import says otherwise.
+    publish_imports: bool = False
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":

@@ -1,7 +1,7 @@
 """``POST /api/import``: a member spreadsheet over HTTP, the same import as ``amikg import``.
 
 Send the file as multipart form field ``file`` (with ``cluster``, and optionally ``dry_run``,
-``encoding``), or as the raw request body with ``?cluster=...&filename=members.csv``. Credentials
+``encoding``, ``publish``), or as the raw request body with ``?cluster=...&filename=members.csv``. Credentials
 as for every write (see safety.py). Answers the import report as JSON (201 written, 200 dry run
 or already imported); a rejected spreadsheet is a 422 whose ``problems`` list every problem with
 row, column, value and what was expected. ``GET /api/imports`` lists imports;
@@ -29,6 +29,12 @@ def _flag(v: str | None) -> bool:
     return (v or "").strip().lower() in ("1", "true", "yes", "on")
 
 
+def _publish() -> bool:
+    """The form field ``publish`` (true/false), else the ``AMIKG_PUBLISH_IMPORTS`` setting."""
+    given = request.values.get("publish")
+    return current_settings().publish_imports if given is None else _flag(given)
+
+
 @bp.post("/api/import")
 def post_import():
     require_write()
@@ -49,7 +55,7 @@ def post_import():
             rep = import_table(current_store(), path, cluster, name=name,
                                dry_run=_flag(request.values.get("dry_run")),
                                encoding=request.values.get("encoding") or None,
-                               agent=current_settings().agent)
+                               agent=current_settings().agent, publish=_publish())
         except ImportRejected as e:  # the one error shape, with the problems list kept
             return error_response(e.http_status, type(e).__name__, e.message, e.details)
     status = 201 if not rep.dry_run and not rep.skipped else 200

@@ -231,7 +231,9 @@ def validate():
 def _import_ctx() -> dict:
     return {"clusters_choice": cluster_choices(current_store()), "imp": None, "imp_error": None,
             "imp_problems": [], "imp_cluster": request.form.get("cluster", ""),
-            "imp_dry": request.method != "POST" or request.form.get("dry_run") == "on"}
+            "imp_dry": request.method != "POST" or request.form.get("dry_run") == "on",
+            "imp_publish": request.form.get("publish") == "on" if request.method == "POST"
+            else current_settings().publish_imports}
 
 
 def _check_form_token(given: str) -> None:
@@ -273,7 +275,8 @@ def import_spreadsheet():
             path = Path(tmp) / ("upload" + Path(name).suffix.lower())
             upload.save(str(path))
             rep = import_table(current_store(), path, ctx["imp_cluster"], name=name,
-                               dry_run=ctx["imp_dry"], agent=current_settings().agent)
+                               dry_run=ctx["imp_dry"], agent=current_settings().agent,
+                               publish=ctx["imp_publish"])
         ctx["imp"] = rep.to_dict()
         status = 201 if not rep.dry_run and not rep.skipped else 200
     except ImportRejected as e:

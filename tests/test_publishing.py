@@ -16,6 +16,7 @@ from __future__ import annotations
 import getpass
 import io
 import re
+import shutil
 import socket
 
 import pyoxigraph as ox
@@ -103,3 +104,92 @@ def test_sparql_on_the_service_shows_no_user_or_host_for_loads_and_imports(make_
     # `amikg init` (in the fixture) ran as the default agent; the service's writes as its own
     assert seen == {AGENT + "amikg", AGENT + "lazio-open-data"}, seen
     assert exposes_machine(resp.get_data(as_text=True)) == []
+
+
+# -- (1) publishing an import is opt-in; its title names the cluster, the content, the date -------
+
+def catalogue_titles(client) -> dict[str, str]:
+    """Dataset IRI -> English title, from the catalogue a harvester reads."""
+    import rdflib
+
+    resp = client.get("/catalog", headers={"Accept": "text/turtle"})
+    assert resp.status_code == 200
+    g = rdflib.Graph().parse(data=resp.get_data(), format="turtle")
+    return {str(d): str(g.value(d, rdflib.DCTERMS.title))
+            for d in g.subjects(rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/dcat#Dataset"))}
+
+
+def post_import(client, path, **form):
+    with open(path, "rb") as f:
+        return client.post("/api/import", headers=AUTH, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(f.read()), path.name), "cluster": "filas",
+                                 **form})
+
+
+def test_an_import_is_a_public_dataset_only_when_published(make_app, bundled_store):
+    from datetime import datetime, timezone
+
+    client = make_app(bundled_store, update_token="s3cret").test_client()
+    private = post_import(client, EXAMPLES / "members.csv")
+    assert private.status_code == 201 and private.json["published"] is False
+    titles = catalogue_titles(client)
+    assert not [t for d, t in titles.items() if "/dataset/import-" in d], titles
+    assert client.get(f"/download/import-{private.json['import']}.ttl").status_code == 404
+    void = client.get("/.well-known/void", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert f"import-{private.json['import']}.ttl" not in void
+
+    public = post_import(client, EXAMPLES / "members.xlsx", publish="true")
+    assert public.status_code == 201 and public.json["published"] is True
+    today = datetime.now(timezone.utc).date().isoformat()
+    titles = catalogue_titles(client)
+    assert titles[f"https://w3id.org/amikg/id/dataset/import-{public.json['import']}"] == \
+        f"FILAS members (spreadsheet import, {today})"
+    assert not any("Spreadsheet import members-" in t for t in titles.values())
+    assert client.get(f"/download/import-{public.json['import']}.ttl").status_code == 200
+    # the data is in the store either way, for SPARQL users
+    assert client.get("/api/imports").json[0]["id"] == private.json["import"]
+
+
+def test_cli_import_publishes_with_publish_or_the_setting(tmp_path, bundled_store_dir):
+    location = tmp_path / "store"
+    shutil.copytree(bundled_store_dir, location)
+
+    def imports_listed() -> list[str]:
+        import rdflib
+
+        res = run_cli("export", "--store", str(location), "--dcat")
+        assert res.returncode == 0, res.stderr.decode()
+        g = rdflib.Graph().parse(data=res.stdout, format="turtle")
+        return [str(g.value(d, rdflib.DCTERMS.title)) for d in g.subjects(
+            rdflib.RDF.type, rdflib.URIRef("http://www.w3.org/ns/dcat#Dataset"))
+            if "/dataset/import-" in str(d)]
+
+    res = run_cli("import", "--store", str(location), str(EXAMPLES / "members.csv"),
+                  "--cluster", "FILAS")
+    assert res.returncode == 0, res.stderr.decode()
+    assert "not published" in res.stdout.decode() + res.stderr.decode()
+    assert imports_listed() == []
+    res = run_cli("import", "--store", str(location), str(EXAMPLES / "members.xlsx"),
+                  "--cluster", "filas", "--publish")
+    assert res.returncode == 0, res.stderr.decode()
+    assert [t[:35] for t in imports_listed()] == ["FILAS members (spreadsheet import, "]
+    other = tmp_path / "other.csv"
+    other.write_bytes((EXAMPLES / "members.csv").read_bytes().replace(b"(example)", b"(other)"))
+    res = run_cli("import", "--store", str(location), str(other), "--cluster", "filas",
+                  env={"AMIKG_PUBLISH_IMPORTS": "true"})
+    assert res.returncode == 0, res.stderr.decode()
+    assert len(imports_listed()) == 2
+
+
+def test_the_import_form_has_a_publish_box_off_by_default(make_app, bundled_store):
+    client = make_app(bundled_store, update_token="s3cret").test_client()
+    page = client.get("/validate").get_data(as_text=True)
+    box = re.search(r'<input[^>]*name="publish"[^>]*>', page)
+    assert box and "checked" not in box.group(0)
+    with open(EXAMPLES / "members.csv", "rb") as f:
+        r = client.post("/validate/import", content_type="multipart/form-data", data={
+            "file": (io.BytesIO(f.read()), "members.csv"), "cluster": "filas",
+            "token": "s3cret", "publish": "on"})
+    assert r.status_code == 201, r.get_data(as_text=True)
+    assert any(t.startswith("FILAS members (spreadsheet import, ")
+               for t in catalogue_titles(client).values())

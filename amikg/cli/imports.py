@@ -29,8 +29,11 @@ from .common import echo_answer, echo_table, get_store, row_counter, store_optio
               help="Encoding of a CSV file (default: detected, UTF-8 or Latin-1).")
 @click.option("--shapes/--no-shapes", "shapes", default=None,
               help="Run the data-quality shapes (default: on).")
+@click.option("--publish/--no-publish", "publish", default=None,
+              help="List the import in the DCAT catalogue, with its dumps (default: "
+                   "AMIKG_PUBLISH_IMPORTS, off).")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
-def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, as_json):
+def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, publish, as_json):
     """Import a member spreadsheet (CSV or .xlsx) as one named graph, with provenance.
 
     Every row is checked first (datatypes, ontology enumerations, NUTS codes, duplicates,
@@ -42,7 +45,7 @@ def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, a
         try:
             rep = import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
                                encoding=encoding, progress=bar.update if bar else None,
-                               shapes="auto" if shapes is None else shapes,
+                               shapes="auto" if shapes is None else shapes, publish=publish,
                                preview=sys.stdout.buffer if dry_run and not as_json else None)
         except ImportRejected as e:
             if as_json:
@@ -64,7 +67,10 @@ def import_(store_location, file, cluster, mapping, dry_run, encoding, shapes, a
                    f"{rep.graph}; nothing written", err=True)
     else:
         click.echo(f"imported {rep.file} as {rep.import_id}: {rep.rows} rows, "
-                   f"{rep.organisations} organisations, {rep.triples} triples into {rep.graph}")
+                   f"{rep.organisations} organisations, {rep.triples} triples into {rep.graph}; "
+                   + ("published in the catalogue" if rep.published else
+                      "not published (in the store for SPARQL users; --publish lists it in the "
+                      "catalogue)"))
 
 
 @click.command()

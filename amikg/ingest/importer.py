@@ -17,6 +17,7 @@ from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
+from ..config import Settings
 from ..errors import NotFound
 from ..loader import Progress, now_literal, provenance_quads
 from ..namespaces import AMID
@@ -25,7 +26,8 @@ from ..util import slug
 from .checks import shape_checker
 from .convert import Converter
 from .mapping import Mapping
-from .provenance import IMPORT_PREFIX, TabularSource, import_id_for, import_provenance
+from .provenance import (IMPORT_PREFIX, TabularSource, import_id_for, import_provenance,
+                         is_published)
 from .report import ImportRejected, ImportReport, Problem
 from .tables import TableFile, Unreadable, inspect_file, iter_rows
 
@@ -63,7 +65,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
                  dry_run: bool = False, encoding: str | None = None, name: str | None = None,
                  progress: Progress | None = None, agent: str | None = None,
                  preview: io.RawIOBase | None = None,
-                 shapes: bool | str = "auto") -> ImportReport:
+                 shapes: bool | str = "auto", publish: bool | None = None) -> ImportReport:
     """Check a member spreadsheet and, when it has no problem, write it as one import.
 
     :param path: a CSV or ``.xlsx`` file; ``name`` is how it is called in reports (default: its name)
@@ -72,6 +74,9 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     :param progress: called with the number of rows done since the last call
     :param shapes: run the data-quality shapes chunk by chunk (default; ``"auto"`` is kept as a
         synonym of True), or False to skip them
+    :param publish: list the import in the DCAT catalogue, with its dumps (default: the
+        ``AMIKG_PUBLISH_IMPORTS`` setting, off); unpublished imports are in the store for SPARQL
+        users only
     :raise ImportRejected: listing every problem (nothing is written)
     :raise NotFound: an unknown cluster
     """
@@ -87,9 +92,12 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     graph = IMPORT_PREFIX + iid
     rep = ImportReport(fname, cl, m.name, iid, graph, tf.sha256, tf.media_type,
                        tf.detected or ("xlsx" if tf.kind == "xlsx" else tf.encoding),
-                       tf.delimiter if tf.kind == "csv" else "", dry_run=dry_run)
+                       tf.delimiter if tf.kind == "csv" else "", dry_run=dry_run,
+                       published=Settings.from_env().publish_imports if publish is None
+                       else bool(publish))
     if store.graph_exists(graph) and not dry_run:
         rep.skipped = True
+        rep.published = is_published(store, graph)
         rep.triples = store.count(graph)
         return rep
     started = now_literal()

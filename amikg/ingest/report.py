@@ -73,6 +73,8 @@ class ImportReport:
     triples: int = 0
     dry_run: bool = False
     skipped: bool = False
+    #: listed in the DCAT catalogue with its dumps (``--publish``, ``AMIKG_PUBLISH_IMPORTS``)
+    published: bool = False
     activity: str = ""
     shapes: str = ""
     problems: list[Problem] = field(default_factory=list)

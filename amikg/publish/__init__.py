@@ -21,7 +21,8 @@ from ..namespaces import AMIS, ONTOLOGY_IRI
 from .catalog import AUTHORITY_LABELS, REPORT_PERIOD, THEMES, CatalogInfo, catalog_graph
 from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, DumpInfo, dataset_for_graph, datasets,
                        dump_info, find_dataset, graph_modified, graph_state, parse_dump_name,
-                       parse_time, stream_dump, write_dump)
+                       parse_time, published_dataset, published_imports, stream_dump,
+                       write_dump)
 from .rdf import (FORMAT_ALIASES, RDF_MEDIA, compact_iri, jsonld_context, local_name,
                   rdflib_to_triples, select_rows, serialize)
 from .views import (LABEL_PROPERTIES, ResourceView, Value, describe, graph_provenance,
@@ -37,4 +38,4 @@ __all__ = ["Dataset", "DumpFormat", "DUMP_FORMATS", "DumpInfo", "CatalogInfo", "
            "local_name", "FORMAT_ALIASES", "RDF_MEDIA", "AMIS", "ONTOLOGY_IRI",
            "AUTHORITY_LABELS", "LABEL_PROPERTIES", "REPORT_PERIOD", "THEMES", "Value",
            "dataset_for_graph", "graph_modified", "graph_state", "parse_time", "resource_exists",
-           "select_rows"]
+           "select_rows", "published_dataset", "published_imports"]

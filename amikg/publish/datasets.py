@@ -15,7 +15,7 @@ from typing import BinaryIO, Iterator
 import pyoxigraph as ox
 
 from ..errors import FormatError, NotFound
-from ..namespaces import AMIG, DCTERMS, GRAPH_META, PREFIXES
+from ..namespaces import AMIG, DCTERMS, EU_AUTHORITY, GRAPH_META, PREFIXES, PROV, RDFS, VOID
 from ..store import Store, nn
 
 
@@ -77,7 +77,9 @@ _FIXED = {
 
 
 def dataset_for_graph(graph: str) -> Dataset | None:
-    """The dataset a named graph is published as, or None (metadata, foreign graphs)."""
+    """The dataset a named graph is published as, or None (metadata, foreign graphs). An import
+    graph gets a placeholder title here; whether it is published, and its title, come from its
+    record (:func:`published_dataset`, :func:`datasets`)."""
     base = str(AMIG)
     if not graph.startswith(base) or graph == GRAPH_META:
         return None
@@ -99,10 +101,69 @@ def dataset_for_graph(graph: str) -> Dataset | None:
     return Dataset(name, graph, f"Graph {rest}", f"The named graph {graph}.", "other")
 
 
+#: The record of every published import: its cluster (and the cluster's label), the time of the
+#: import, the mapping, the spreadsheet and the organisation count.
+_PUBLISHED_IMPORTS = """SELECT ?g ?cluster (SAMPLE(?l) AS ?label) (MAX(?end) AS ?when)
+    (SAMPLE(?plan) AS ?mapping) (SAMPLE(?name) AS ?file) (SAMPLE(?n) AS ?orgs) WHERE {
+  GRAPH ?meta { ?g ?access ?public ; <%ssubject> ?cluster ; <%swasGeneratedBy> ?a .
+    ?a <%sendedAtTime> ?end .
+    OPTIONAL { ?g <%swasInfluencedBy>/<%stitle> ?plan }
+    OPTIONAL { ?g <%swasDerivedFrom>/<%stitle> ?name }
+    OPTIONAL { ?g <%sentities> ?n } }
+  OPTIONAL { ?cluster <%slabel> ?l FILTER(LANG(?l) IN ("en", "")) }
+} GROUP BY ?g ?cluster""" % (DCTERMS, PROV, PROV, PROV, DCTERMS, PROV, DCTERMS, VOID, RDFS)
+
+
+def _content(mapping: str | None) -> str:
+    """What a mapping imports, from its file name: ``members.csv-metadata.json`` -> members."""
+    stem = re.sub(r"(\.csv)?-metadata\.json$|\.json$", "", mapping or "") or "members"
+    return re.sub(r"[-_]+", " ", stem).strip()
+
+
+def published_imports(store: Store) -> dict[str, Dataset]:
+    """Import graph -> its dataset, for the imports published (``--publish``): titled by the
+    cluster, the content and the day, e.g. "FILAS members (spreadsheet import, 2026-12-02)"."""
+    out = {}
+    for s in store.query(_PUBLISHED_IMPORTS, substitutions={
+            "meta": nn(GRAPH_META), "access": nn(str(DCTERMS.accessRights)),
+            "public": nn(str(EU_AUTHORITY["access-right/PUBLIC"]))}):
+        graph, cluster = s["g"].value, s["cluster"].value
+        base = dataset_for_graph(graph)
+        if base is None or base.kind != "import":
+            continue
+        label = s["label"].value if s["label"] else cluster.rstrip("/").rsplit("/", 1)[-1]
+        day = s["when"].value[:10]
+        content = _content(s["mapping"].value if s["mapping"] else None)
+        orgs = f"{s['orgs'].value} organisations" if s["orgs"] else "organisations"
+        title = f"{label} {content} (spreadsheet import, {day})"
+        file = f"the spreadsheet {s['file'].value}" if s["file"] else "a spreadsheet"
+        desc = (f"The {content} of the cluster {label} ({cluster}), imported from {file} on "
+                f"{day}: {orgs} (graph {graph}).")
+        out[graph] = Dataset(base.name, graph, title, desc, "import")
+    return out
+
+
+def published_dataset(store: Store, graph: str) -> Dataset | None:
+    """The dataset ``graph`` is published as, or None (metadata, foreign graphs, an import
+    that was not published)."""
+    ds = dataset_for_graph(graph)
+    if ds is None or ds.kind != "import":
+        return ds
+    return published_imports(store).get(graph)
+
+
 def datasets(store: Store) -> list[Dataset]:
-    """Every published dataset in the store (fixed ones first, then the rest by name)."""
+    """Every published dataset in the store (fixed ones first, then the rest by name); an import
+    only when it was published."""
     order = {k: i for i, k in enumerate(_FIXED)}
-    out = [d for d in (dataset_for_graph(g) for g in store.named_graphs()) if d]
+    imports = published_imports(store)
+    out = []
+    for g in store.named_graphs():
+        d = dataset_for_graph(g)
+        if d is not None and d.kind == "import":
+            d = imports.get(g)
+        if d is not None:
+            out.append(d)
     return sorted(out, key=lambda d: (order.get(d.name, len(order)), d.name))
 
 

@@ -13,7 +13,7 @@ from ..namespaces import (AMI, DCAT, DCTERMS, FOAF, GRAPH_META, GRAPH_ONTOLOGY, 
                           PROV, RDF, RDFS, SH, SKOS, SPDX, VCARD, XSD)
 from ..sparql.binder import values_block
 from ..store import Store, nn
-from .datasets import dataset_for_graph
+from .datasets import published_dataset
 from .rdf import compact_iri, local_name, select_rows
 
 #: Properties whose value names a resource, best first.
@@ -162,7 +162,7 @@ def resource_graphs(store: Store, iri: str) -> list[dict]:
 
 def graph_provenance(store: Store, graph: str) -> dict:
     """The last load of a graph: time, activity label, files (name, size, SHA-256)."""
-    ds = dataset_for_graph(graph)
+    ds = published_dataset(store, graph)
     out = {"graph": graph, "dataset": ds.name if ds else None, "title": ds.title if ds else graph,
            "triples": store.count(graph), "loaded": None, "activity": None, "files": []}
     res = store.query(
