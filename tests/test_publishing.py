@@ -193,3 +193,124 @@ def test_the_import_form_has_a_publish_box_off_by_default(make_app, bundled_stor
     assert r.status_code == 201, r.get_data(as_text=True)
     assert any(t.startswith("FILAS members (spreadsheet import, ")
                for t in catalogue_titles(client).values())
+
+
+# -- (2) personal contact data stays out of the public outputs ------------------------------------
+
+#: A loaded source with a natural person (a researcher) and an organisation, both with contact data.
+CONTACTS_TTL = b"""
+@prefix ami: <https://w3id.org/amikg/ontology#> . @prefix org: <http://www.w3.org/ns/org#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> . @prefix foaf: <http://xmlns.com/foaf/0.1/> .
+@prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+<https://w3id.org/amikg/id/person/p-0001> a ami:Researcher ;
+    rdfs:label "Maria Rossi" ; foaf:givenName "Maria" ; foaf:familyName "Rossi" ;
+    vcard:hasEmail <mailto:maria.rossi@uniroma-example.it> ;
+    vcard:hasTelephone <tel:+39-06-5550101> ;
+    org:memberOf <https://w3id.org/amikg/id/cluster/filas> ;
+    ami:region <http://data.europa.eu/nuts/code/ITI4> .
+<https://w3id.org/amikg/id/org/clinica-prova> a org:Organization , ami:Hospital , ami:EndUser ;
+    rdfs:label "Clinica Prova" ; ami:region <http://data.europa.eu/nuts/code/ITI4> ;
+    vcard:hasEmail <mailto:direzione@clinica-prova.example.it> ;
+    vcard:hasTelephone [ vcard:hasValue "tel:+39-06-5550199" ] ;
+    org:memberOf <https://w3id.org/amikg/id/cluster/filas> .
+"""
+PERSON = "https://w3id.org/amikg/id/person/p-0001"
+EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+PRIVATE = ["Maria Rossi", "Rossi", "5550101", "5550199"]
+
+
+@pytest.fixture
+def published_store(bundled_store):
+    """The bundled data, a published import of examples/members.csv and the contacts source."""
+    from amikg.ingest import import_table
+    from amikg.loader import Source, load_sources
+
+    import_table(bundled_store, EXAMPLES / "members.csv", "filas", publish=True)
+    load_sources(bundled_store, [Source("contacts.ttl", CONTACTS_TTL, "turtle")])
+    return bundled_store
+
+
+def contact_data(store) -> list[str]:
+    """Every e-mail address the store holds (with the ``mailto:`` dropped)."""
+    res = store.query("SELECT DISTINCT ?m WHERE { ?s <http://www.w3.org/2006/vcard/ns#hasEmail> "
+                      "?m }")
+    return sorted(s["m"].value.removeprefix("mailto:") for s in res)
+
+
+def public_outputs(client, store) -> dict[str, str]:
+    """What a harvester or a visitor gets: the catalogue (RDF and HTML), every dump it lists,
+    VoID, and the /doc pages (HTML, Turtle, JSON-LD) of everything that has contact data."""
+    import gzip
+
+    import rdflib
+
+    out = {}
+    cat = client.get("/catalog", headers={"Accept": "text/turtle"}).get_data()
+    out["/catalog"] = cat.decode()
+    out["/catalog (html)"] = client.get("/catalog", headers={"Accept": "text/html"}).get_data(
+        as_text=True)
+    g = rdflib.Graph().parse(data=cat, format="turtle")
+    urls = sorted(str(u) for u in g.objects(None, rdflib.URIRef("http://www.w3.org/ns/dcat#downloadURL")))
+    assert any("/download/import-" in u for u in urls) and any("source-contacts" in u for u in urls)
+    for url in urls:
+        resp = client.get("/" + url.split("/", 3)[3])
+        assert resp.status_code == 200, url
+        body = resp.get_data()
+        out[url] = (gzip.decompress(body) if url.endswith(".gz") else body).decode()
+    out["void"] = client.get("/.well-known/void", headers={"Accept": "text/turtle"}).get_data(
+        as_text=True)
+    res = store.query("SELECT DISTINCT ?s WHERE { ?s <http://www.w3.org/2006/vcard/ns#hasEmail> "
+                      "?m }")
+    for s in sorted(r["s"].value for r in res):
+        rest = s.split("/id/", 1)[1]
+        for fmt in ("html", "ttl", "jsonld"):
+            resp = client.get(f"/doc/{rest}?format={fmt}")
+            assert resp.status_code == 200, (s, fmt)
+            out[f"/doc/{rest}?format={fmt}"] = resp.get_data(as_text=True)
+    out["/doc/cluster/filas"] = client.get("/doc/cluster/filas").get_data(as_text=True)
+    return out
+
+
+def test_no_contact_data_or_person_names_in_catalogue_dumps_void_doc_or_provenance(
+        make_app, published_store):
+    store = published_store
+    emails = contact_data(store)
+    assert "info@tiberina-imaging.example.eu" in emails and len(emails) >= 6
+    client = make_app(store).test_client()
+    leaks = {}
+    for where, text in public_outputs(client, store).items():
+        allowed = {"amikg@example.org"} if where.startswith("/catalog") else set()
+        found = sorted(set(EMAIL.findall(text)) - allowed)
+        found += [p for p in PRIVATE if p in text] + exposes_machine(text)
+        if found:
+            leaks[where] = found
+    prov = meta_nquads(store)
+    if EMAIL.findall(prov) or exposes_machine(prov):
+        leaks["PROV records"] = EMAIL.findall(prov) + exposes_machine(prov)
+    assert leaks == {}
+    # the data stays in the store for SPARQL users
+    q = "SELECT ?m WHERE { <%s> <http://www.w3.org/2006/vcard/ns#hasEmail> ?m }" % PERSON
+    resp = client.get("/sparql", query_string={"query": q},
+                      headers={"Accept": "application/sparql-results+json"})
+    assert "maria.rossi@uniroma-example.it" in resp.get_data(as_text=True)
+
+
+def test_the_operator_can_publish_contact_data(make_app, published_store):
+    client = make_app(published_store, publish_contacts=True).test_client()
+    outputs = public_outputs(client, published_store)
+    dumps = "".join(t for k, t in outputs.items() if "/download/" in k)
+    assert "info@tiberina-imaging.example.eu" in dumps and "Maria Rossi" in dumps
+    assert "maria.rossi@uniroma-example.it" in outputs["/doc/person/p-0001?format=html"]
+
+
+def test_the_catalogue_says_what_the_dumps_leave_out(make_app, published_store):
+    import rdflib
+
+    client = make_app(published_store).test_client()
+    g = rdflib.Graph().parse(data=client.get("/catalog?format=ttl").get_data(), format="turtle")
+    desc = str(g.value(rdflib.URIRef("https://w3id.org/amikg/id/dataset/source-contacts"),
+                       rdflib.DCTERMS.description))
+    assert "e-mail" in desc and "left out" in desc and "SPARQL" in desc
+    report = str(g.value(rdflib.URIRef("https://w3id.org/amikg/id/dataset/report"),
+                         rdflib.DCTERMS.description))
+    assert "left out" not in report

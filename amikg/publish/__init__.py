@@ -12,7 +12,8 @@ except the metadata graph: ``report``, ``ontology``, ``shapes``, ``demo``, ``sou
 ``import-<id>``.
 
 Modules, each importing only those before it: :mod:`.rdf` (formats, serialising, prefixed names,
-the JSON-LD context), :mod:`.datasets` (datasets and their dumps), :mod:`.views` (resource
+the JSON-LD context), :mod:`.privacy` (personal contact data, left out of the public outputs),
+:mod:`.datasets` (datasets and their dumps), :mod:`.views` (resource
 descriptions, labels, provenance, ontology and shapes views), :mod:`.catalog` (DCAT-AP),
 :mod:`.void` (VoID).
 """
@@ -23,6 +24,7 @@ from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, DumpInfo, dataset_for_
                        dump_info, find_dataset, graph_modified, graph_state, parse_dump_name,
                        parse_time, published_dataset, published_imports, stream_dump,
                        write_dump)
+from .privacy import CONTACT_PROPERTIES, NAME_PROPERTIES, has_personal_data, natural_persons, redact
 from .rdf import (FORMAT_ALIASES, RDF_MEDIA, compact_iri, jsonld_context, local_name,
                   rdflib_to_triples, select_rows, serialize)
 from .views import (LABEL_PROPERTIES, ResourceView, Value, describe, graph_provenance,
@@ -38,4 +40,5 @@ __all__ = ["Dataset", "DumpFormat", "DUMP_FORMATS", "DumpInfo", "CatalogInfo", "
            "local_name", "FORMAT_ALIASES", "RDF_MEDIA", "AMIS", "ONTOLOGY_IRI",
            "AUTHORITY_LABELS", "LABEL_PROPERTIES", "REPORT_PERIOD", "THEMES", "Value",
            "dataset_for_graph", "graph_modified", "graph_state", "parse_time", "resource_exists",
-           "select_rows", "published_dataset", "published_imports"]
+           "select_rows", "published_dataset", "published_imports", "CONTACT_PROPERTIES",
+           "NAME_PROPERTIES", "has_personal_data", "natural_persons", "redact"]

@@ -17,7 +17,9 @@ from ..errors import ConfigError
 from ..namespaces import (AMI, DCAT, DCATAP, DCTERMS, EU_AUTHORITY, FOAF, IANA_MEDIA, PREFIXES, PROV,
                           RDF, RDFS, REPORT_IRI, SKOS, SPDX, VCARD, VOID, XSD)
 from ..store import Store, nn
-from .datasets import DUMP_FORMATS, Dataset, DumpFormat, datasets, dump_info, parse_time
+from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, datasets, dump_info, graph_state,
+                       parse_time)
+from .privacy import has_personal_data
 from .rdf import local_name, select_rows
 from .views import graph_provenance
 
@@ -88,8 +90,8 @@ class _Catalog:
     """The graph being built, its base IRIs, and the nodes every part of the catalogue refers to
     (publisher, contact point, licence, access right, language, themes, availability)."""
 
-    def __init__(self, base_url: str, base_iri: str, info: CatalogInfo):
-        self.info = info
+    def __init__(self, base_url: str, base_iri: str, info: CatalogInfo, contacts: bool = False):
+        self.info, self.contacts = info, contacts
         self.base_url = base_url.rstrip("/") + "/"
         self.base_iri = base_iri = base_iri.rstrip("/") + "/"
         self.g = g = Graph()
@@ -129,14 +131,16 @@ class _Catalog:
 
 
 def catalog_graph(store: Store, base_url: str, base_iri: str,
-                  info: CatalogInfo | None = None) -> Graph:
+                  info: CatalogInfo | None = None, contacts: bool = False) -> Graph:
     """The DCAT-AP 3 catalogue of the store as an rdflib graph.
 
     :param base_url: where the service answers (download and endpoint URLs), ends with ``/``.
     :param base_iri: the IRI base of the published resources (``AMIKG_BASE_IRI``).
+    :param contacts: the dumps include personal contact data (``AMIKG_PUBLISH_CONTACTS``); by
+        default they leave it out, and a dataset that holds some says so in its description.
     Every IRI that DCAT-AP's range shapes check carries its ``rdf:type`` (the authority tables
     cannot be fetched offline), and authority concepts carry ``skos:inScheme``."""
-    c = _Catalog(base_url, base_iri, info or CatalogInfo.from_env())
+    c = _Catalog(base_url, base_iri, info or CatalogInfo.from_env(), contacts)
     _agents(c)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     _catalog(c)
@@ -215,7 +219,7 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
     c.add(c.service, DCAT.servesDataset, d)
     c.add(d, RDF.type, DCAT.Dataset)
     c.add(d, DCTERMS.title, _en(ds.title))
-    c.add(d, DCTERMS.description, _en(ds.description))
+    c.add(d, DCTERMS.description, _en(ds.description + _withheld(c, store, ds)))
     c.add(d, DCTERMS.identifier, Literal(ds.name))
     c.add(d, DCTERMS.publisher, c.publisher)
     c.add(d, DCAT.contactPoint, c.contact)
@@ -257,7 +261,7 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
 
 def _distribution(c: _Catalog, store: Store, ds: Dataset, d: URIRef, fmt: DumpFormat) -> None:
     """One dump of a dataset as a distribution: download URL, media type, size and checksum."""
-    dinfo = dump_info(store, ds, fmt)
+    dinfo = dump_info(store, ds, fmt, c.contacts)
     dist = URIRef(f"{c.base_iri}id/dataset/{ds.name}/{fmt.ext}")
     url = URIRef(f"{c.base_url}download/{ds.name}.{fmt.ext}")
     c.add(d, DCAT.distribution, dist)
@@ -289,6 +293,23 @@ def _distribution(c: _Catalog, store: Store, ds: Dataset, d: URIRef, fmt: DumpFo
     c.add(dist, DCTERMS.license, c.licence)
     c.add(dist, DCTERMS.accessRights, c.access)
     c.add(dist, DCTERMS.modified, Literal(dinfo.modified.isoformat(), datatype=XSD.dateTime))
+
+
+_personal: dict[tuple, bool] = {}
+
+
+def _withheld(c: _Catalog, store: Store, ds: Dataset) -> str:
+    """What the dumps of a dataset that holds personal data leave out (cached by graph state)."""
+    if c.contacts:
+        return ""
+    key = (store.location, ds.graph, graph_state(store, ds.graph))
+    if key not in _personal:
+        _personal[key] = has_personal_data(store, ds.graph)
+    if not _personal[key]:
+        return ""
+    return (" Personal contact data (e-mail addresses, telephone numbers) and the names of "
+            "natural persons are left out of the downloads; they are in the store, for SPARQL "
+            "users of the endpoint.")
 
 
 def _spatial(store: Store, ds: Dataset) -> list[str]:

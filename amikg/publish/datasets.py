@@ -17,6 +17,7 @@ import pyoxigraph as ox
 from ..errors import FormatError, NotFound
 from ..namespaces import AMIG, DCTERMS, EU_AUTHORITY, GRAPH_META, PREFIXES, PROV, RDFS, VOID
 from ..store import Store, nn
+from .privacy import natural_persons, redact
 
 
 @dataclass(frozen=True)
@@ -207,22 +208,28 @@ def graph_state(store: Store, graph: str) -> tuple[int, str]:
     return store.count(graph), graph_modified(store, graph) or ""
 
 
-def write_dump(store: Store, graph: str, fmt: DumpFormat, output: BinaryIO) -> None:
+def write_dump(store: Store, graph: str, fmt: DumpFormat, output: BinaryIO,
+               contacts: bool = False) -> None:
     """Write one dataset's dump to ``output``, streaming (never the whole dump in memory).
 
-    N-Quads keep the graph name so the dump can be loaded back as the same graph."""
+    N-Quads keep the graph name so the dump can be loaded back as the same graph. Unless
+    ``contacts`` (``AMIKG_PUBLISH_CONTACTS``), personal contact data and the names of natural
+    persons are left out (:mod:`.privacy`)."""
     if fmt.gzip:
         with gzip.GzipFile(fileobj=output, mode="wb", mtime=0, filename="") as gz:
-            _serialize_graph(store, graph, fmt.rdf, gz)
+            _serialize_graph(store, graph, fmt.rdf, gz, contacts)
     else:
-        _serialize_graph(store, graph, fmt.rdf, output)
+        _serialize_graph(store, graph, fmt.rdf, output, contacts)
 
 
-def _serialize_graph(store: Store, graph: str, rdf: str, output) -> None:
+def _serialize_graph(store: Store, graph: str, rdf: str, output, contacts: bool) -> None:
+    quads = store.quads(graph)
+    if not contacts:
+        quads = redact(quads, natural_persons(store, graph))
     if rdf == "nquads":
-        ox.serialize(store.quads(graph), output, format=ox.RdfFormat.N_QUADS)
+        ox.serialize(quads, output, format=ox.RdfFormat.N_QUADS)
         return
-    triples = (q.triple for q in store.quads(graph))
+    triples = (q.triple for q in quads)
     if rdf == "turtle":
         ox.serialize(triples, output, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
     elif rdf == "ntriples":
@@ -264,19 +271,20 @@ _cache: dict[tuple, tuple[tuple, DumpInfo]] = {}
 _cache_lock = threading.Lock()
 
 
-def dump_info(store: Store, ds: Dataset, fmt: DumpFormat) -> DumpInfo:
+def dump_info(store: Store, ds: Dataset, fmt: DumpFormat, contacts: bool = False) -> DumpInfo:
     """Byte size and SHA-256 of the dump as it would be served now, from the actual bytes.
 
     Computed by one streaming pass and cached by graph state (triple count and recorded load
-    time), so the catalogue, the download headers and the file agree until the graph changes."""
+    time), so the catalogue, the download headers and the file agree until the graph changes.
+    ``contacts`` as for :func:`write_dump`."""
     state = graph_state(store, ds.graph)
-    key = (store.location, ds.graph, fmt.ext)
+    key = (store.location, ds.graph, fmt.ext, contacts)
     with _cache_lock:
         hit = _cache.get(key)
     if hit and hit[0] == state:
         return hit[1]
     sink = _HashSink()
-    write_dump(store, ds.graph, fmt, sink)
+    write_dump(store, ds.graph, fmt, sink, contacts)
     modified = parse_time(state[1]) or datetime.now(timezone.utc).replace(microsecond=0)
     info = DumpInfo(ds.name, fmt.ext, sink.size, sink.sha.hexdigest(), modified, fmt.media_type)
     with _cache_lock:
@@ -327,7 +335,8 @@ class _QueueWriter:
             self.buf.clear()
 
 
-def stream_dump(store: Store, ds: Dataset, fmt: DumpFormat, chunk: int = 1 << 16) -> Iterator[bytes]:
+def stream_dump(store: Store, ds: Dataset, fmt: DumpFormat, chunk: int = 1 << 16,
+                contacts: bool = False) -> Iterator[bytes]:
     """The dump as an iterator of byte chunks; a writer thread serialises into a bounded queue,
     so memory stays at a few chunks whatever the size of the graph."""
     q: queue.Queue = queue.Queue(maxsize=8)
@@ -337,7 +346,7 @@ def stream_dump(store: Store, ds: Dataset, fmt: DumpFormat, chunk: int = 1 << 16
     def run():
         writer = _QueueWriter(q, stop, chunk)
         try:
-            write_dump(store, ds.graph, fmt, writer)
+            write_dump(store, ds.graph, fmt, writer, contacts)
             writer.close()
             writer._push(done)
         except BrokenPipeError:
