@@ -18,6 +18,7 @@ from werkzeug.exceptions import UnsupportedMediaType
 from amikg.errors import FormatError, NotFound, QueryError
 from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
+from amikg.publish import serialize
 from amikg.store import RDF_FORMATS, format_name, nn, quad_text, rdf_format
 
 from .context import current_settings, current_store
@@ -78,6 +79,8 @@ def graph_store():
         quads = list(store.quads(graph))
     if fmt in ("nquads", "trig"):
         body = ox.serialize(quads, format=RDF_FORMATS[fmt])
+    elif fmt == "turtle":
+        body = serialize([q.triple for q in quads], "turtle")
     else:
         body = ox.serialize([q.triple for q in quads], format=RDF_FORMATS[fmt])
     resp = Response(body, mimetype=RDF_MEDIA[fmt])

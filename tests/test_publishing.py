@@ -314,3 +314,94 @@ def test_the_catalogue_says_what_the_dumps_leave_out(make_app, published_store):
     report = str(g.value(rdflib.URIRef("https://w3id.org/amikg/id/dataset/report"),
                          rdflib.DCTERMS.description))
     assert "left out" not in report
+
+
+# -- (7) Turtle: sorted by subject, only the prefixes used, readable names ------------------------
+
+PREFIX_LINE = re.compile(r"^@prefix ([A-Za-z][\w.-]*)?: <([^>]*)> \.$")
+
+
+def outside_strings(text: str) -> str:
+    """``text`` with every string literal blanked (a prefix in a literal is no use)."""
+    return re.sub(r'"(?:[^"\\\n]|\\.)*"', '""', text)
+
+
+def turtle_problems(text: str) -> list[str]:
+    """What makes a Turtle document hard to read: unused prefixes, ``\\/``-style escapes in
+    prefixed names, subjects out of order."""
+    problems = []
+    lines = text.splitlines()
+    prefixes = {}
+    for line in lines:
+        m = PREFIX_LINE.match(line)
+        if m:
+            prefixes[m.group(1) or ""] = m.group(2)
+    body = outside_strings("\n".join(line for line in lines if not line.startswith("@prefix")))
+    unused = sorted(p for p in prefixes if not re.search(rf"(?<![\w<\"#/.:-]){re.escape(p)}:",
+                                                           body))
+    if unused:
+        problems.append(f"{len(prefixes)} prefixes declared, unused: {unused}")
+    escaped = re.findall(r"[\w-]*:[\w.-]*\\[^\s]*", body)
+    if escaped:
+        problems.append(f"escaped names: {escaped[:3]}")
+
+    def expand(token: str) -> tuple:
+        if token.startswith("<"):
+            return (0, token[1:-1])
+        if token.startswith("_:") or token.startswith("["):
+            return (1, token)
+        p, _, local = token.partition(":")
+        return (0, prefixes.get(p, "?") + local)
+
+    subjects = [line.split()[0] for line in body.splitlines()
+                if line and not line[0].isspace() and line.split()[0] not in ("]", ".")]
+    keys = [expand(s) for s in subjects]
+    if keys != sorted(keys):
+        first = next(i for i in range(len(keys) - 1) if keys[i] > keys[i + 1])
+        problems.append(f"subjects out of order: {subjects[first]} before {subjects[first + 1]}")
+    return problems
+
+
+TURTLE_OUTPUTS = {
+    "catalogue": "/catalog?format=ttl",
+    "VoID": "/.well-known/void",
+    "DESCRIBE": "/sparql?query=DESCRIBE%20%3Chttps%3A%2F%2Fw3id.org%2Famikg%2Fid%2Fcluster%2Ffilas%3E",
+    "CONSTRUCT": "/sparql?query=CONSTRUCT%20WHERE%20%7B%20%3Fs%20a%20%3Chttps%3A%2F%2Fw3id.org"
+                 "%2Famikg%2Fontology%23Cluster%3E%20%3B%20%3Fp%20%3Fo%20%7D",
+    "/doc": "/doc/cluster/filas?format=ttl",
+    "/ontology": "/ontology?format=ttl",
+    "dump": "/download/report.ttl",
+    "dump of an import": None,  # its URL comes from the import
+}
+
+
+@pytest.mark.parametrize("what", TURTLE_OUTPUTS)
+def test_turtle_is_sorted_declares_only_the_prefixes_used_and_has_no_escapes(
+        what, make_app, published_store):
+    from amikg.publish import datasets
+
+    client = make_app(published_store).test_client()
+    url = TURTLE_OUTPUTS[what] or next(
+        f"/download/{d.name}.ttl" for d in datasets(published_store) if d.kind == "import")
+    resp = client.get(url, headers={"Accept": "text/turtle"})
+    assert resp.status_code == 200 and resp.mimetype == "text/turtle", resp.get_data()[:300]
+    text = resp.get_data(as_text=True)
+    assert turtle_problems(text) == []
+    triples = list(ox.parse(resp.get_data(), format=ox.RdfFormat.TURTLE))
+    assert triples
+    if what.startswith("dump"):  # the same triples as the N-Quads dump
+        nq = [q.triple for q in ox.parse(client.get(url[:-len("ttl")] + "nq").get_data(),
+                                          format=ox.RdfFormat.N_QUADS)]
+
+        def ground(ts):
+            return {str(t) for t in ts if "_:" not in str(t)}
+        assert len(triples) == len(nq) and ground(triples) == ground(nq)
+    assert client.get(url, headers={"Accept": "text/turtle"}).get_data() == resp.get_data(), \
+        "the same request gave other bytes"
+
+
+def test_cli_catalogue_turtle_is_readable(tmp_path, bundled_store_dir):
+    res = run_cli("export", "--store", str(bundled_store_dir), "--dcat")
+    assert res.returncode == 0, res.stderr.decode()
+    assert turtle_problems(res.stdout.decode()) == []
+    assert "amid:dataset/" not in res.stdout.decode()  # a name that needs an escape: full IRI

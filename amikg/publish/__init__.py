@@ -26,7 +26,7 @@ from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, DumpInfo, dataset_for_
                        write_dump)
 from .privacy import CONTACT_PROPERTIES, NAME_PROPERTIES, has_personal_data, natural_persons, redact
 from .rdf import (FORMAT_ALIASES, RDF_MEDIA, compact_iri, jsonld_context, local_name,
-                  rdflib_to_triples, select_rows, serialize)
+                  rdflib_to_triples, select_rows, serialize, write_turtle)
 from .views import (LABEL_PROPERTIES, ResourceView, Value, describe, graph_provenance,
                     graph_triples, label_of, ontology_header, ontology_view, resource_exists,
                     resource_graphs, resource_view, shapes_view)
@@ -41,4 +41,4 @@ __all__ = ["Dataset", "DumpFormat", "DUMP_FORMATS", "DumpInfo", "CatalogInfo", "
            "AUTHORITY_LABELS", "LABEL_PROPERTIES", "REPORT_PERIOD", "THEMES", "Value",
            "dataset_for_graph", "graph_modified", "graph_state", "parse_time", "resource_exists",
            "select_rows", "published_dataset", "published_imports", "CONTACT_PROPERTIES",
-           "NAME_PROPERTIES", "has_personal_data", "natural_persons", "redact"]
+           "NAME_PROPERTIES", "has_personal_data", "natural_persons", "redact", "write_turtle"]

@@ -15,9 +15,10 @@ from typing import BinaryIO, Iterator
 import pyoxigraph as ox
 
 from ..errors import FormatError, NotFound
-from ..namespaces import AMIG, DCTERMS, EU_AUTHORITY, GRAPH_META, PREFIXES, PROV, RDFS, VOID
+from ..namespaces import AMIG, DCTERMS, EU_AUTHORITY, GRAPH_META, PROV, RDFS, VOID
 from ..store import Store, nn
 from .privacy import natural_persons, redact
+from .rdf import write_turtle
 
 
 @dataclass(frozen=True)
@@ -230,8 +231,8 @@ def _serialize_graph(store: Store, graph: str, rdf: str, output, contacts: bool)
         ox.serialize(quads, output, format=ox.RdfFormat.N_QUADS)
         return
     triples = (q.triple for q in quads)
-    if rdf == "turtle":
-        ox.serialize(triples, output, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    if rdf == "turtle":  # sorted on disk: memory stays bounded
+        write_turtle(triples, output, inline=False)
     elif rdf == "ntriples":
         ox.serialize(triples, output, format=ox.RdfFormat.N_TRIPLES)
     elif rdf == "jsonld":
