@@ -145,6 +145,17 @@ def test_an_import_is_a_public_dataset_only_when_published(make_app, bundled_sto
     assert titles[f"https://w3id.org/amikg/id/dataset/import-{public.json['import']}"] == \
         f"FILAS members (spreadsheet import, {today})"
     assert not any("Spreadsheet import members-" in t for t in titles.values())
+    # what a portal shows of it: a period from the earliest membership start to the import, the
+    # keywords of its content
+    import rdflib
+
+    g = rdflib.Graph().parse(data=client.get("/catalog?format=ttl").get_data(), format="turtle")
+    d = rdflib.URIRef(f"https://w3id.org/amikg/id/dataset/import-{public.json['import']}")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    period = g.value(d, rdflib.DCTERMS.temporal)
+    assert (str(g.value(period, dcat.startDate)), str(g.value(period, dcat.endDate))) == \
+        ("2010-10-01", today)
+    assert {"cluster members", "hospital"} <= {str(k) for k in g.objects(d, dcat.keyword)}
     assert client.get(f"/download/import-{public.json['import']}.ttl").status_code == 200
     # the data is in the store either way, for SPARQL users
     assert client.get("/api/imports").json[0]["id"] == private.json["import"]

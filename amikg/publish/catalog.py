@@ -10,12 +10,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .. import __version__
 from ..errors import ConfigError
-from ..namespaces import (AMI, DCAT, DCATAP, DCTERMS, EU_AUTHORITY, FOAF, IANA_MEDIA, PREFIXES, PROV,
-                          RDF, RDFS, REPORT_IRI, SKOS, SPDX, VCARD, VOID, XSD)
+from ..namespaces import (AMI, DCAT, DCATAP, DCTERMS, EU_AUTHORITY, FOAF, GRAPH_ONTOLOGY, IANA_MEDIA,
+                          ONTOLOGY_IRI, PREFIXES, PROV, RDF, RDFS, REPORT_IRI, SKOS, SPDX, VCARD,
+                          VOID, XSD)
 from ..store import Store, nn
 from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, datasets, dump_info, graph_state,
                        parse_time)
@@ -25,6 +27,8 @@ from .views import graph_provenance
 
 #: The ADMS publisher-type vocabulary (SEMIC).
 PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
+#: The ADMS licence-type vocabulary (SEMIC).
+ADMS_LICENCE_TYPES = "http://purl.org/adms/licencetype/"
 
 
 @dataclass
@@ -75,11 +79,28 @@ AUTHORITY_LABELS = {
     f"{PUBLISHER_TYPES}1.0": "Publisher type",
     f"{PUBLISHER_TYPES}NonProfitOrganisation": "Non-Profit Organisation",
     f"{PUBLISHER_TYPES}Academia-ScientificOrganisation": "Academia/Scientific organisation",
+    f"{ADMS_LICENCE_TYPES}1.0": "Licence type",
+    f"{ADMS_LICENCE_TYPES}Attribution": "Attribution",
+    f"{ADMS_LICENCE_TYPES}PublicDomain": "Public domain",
 }
 #: Report facts cover the project's run up to the report (start 1 October 2010, written May 2013).
 REPORT_PERIOD = ("2010-10-01", "2013-05-31")
 #: DCAT-AP data themes (EU data-theme table) of every dataset.
 THEMES = ("HEAL", "TECH")
+#: The ADMS licence type (``dct:type`` of the licence) of the EU licence codes amikg knows.
+LICENCE_TYPES = {"CC_BY_4_0": "Attribution", "CC0": "PublicDomain"}
+#: Keywords of every dataset and of the SPARQL service (what the catalogue is about).
+KEYWORDS = ("advanced medical imaging", "medical imaging clusters", "AMI-4Europe")
+#: Keywords by kind of dataset, before the ontology classes its data instantiates.
+KIND_KEYWORDS = {"ontology": ("ontology", "OWL", "SKOS", "value chain", "cluster roadmap"),
+                 "shapes": ("SHACL", "data quality", "cluster roadmap"),
+                 "report": ("cluster", "EU report"), "demo": ("synthetic data",),
+                 "import": ("cluster members",)}
+#: At most this many class labels as keywords per dataset (the most instantiated first).
+CLASS_KEYWORDS = 8
+#: What each kind of dataset conforms to (``dct:conformsTo``): the data follow the ontology.
+STANDARDS = {"ontology": ("http://www.w3.org/TR/owl2-overview/", "OWL 2 Web Ontology Language"),
+             "shapes": ("http://www.w3.org/TR/shacl/", "Shapes Constraint Language (SHACL)")}
 
 
 def _en(text: str) -> Literal:
@@ -102,6 +123,9 @@ class _Catalog:
         self.publisher = URIRef(base_iri + "id/agent/publisher")
         self.contact = URIRef(base_iri + "id/agent/publisher#contact")
         self.licence = self.authority("licence", info.licence, DCTERMS.LicenseDocument)
+        if info.licence in LICENCE_TYPES:  # a code amikg does not know: no type (docs)
+            self.add(self.licence, DCTERMS.type, self.concept(
+                ADMS_LICENCE_TYPES + LICENCE_TYPES[info.licence], ADMS_LICENCE_TYPES + "1.0"))
         self.access = self.authority("access-right", "PUBLIC", DCTERMS.RightsStatement)
         self.english = self.authority("language", "ENG", DCTERMS.LinguisticSystem)
         europe = URIRef(f"{EU_AUTHORITY}continent/EUROPE")
@@ -145,11 +169,10 @@ def catalog_graph(store: Store, base_url: str, base_iri: str,
     now = datetime.now(timezone.utc).replace(microsecond=0)
     _catalog(c)
     _service(c)
-    latest = None
-    for ds in datasets(store):
-        when = _dataset(c, store, ds, now)
-        latest = max(latest or when, when)
-    c.add(c.catalog, DCTERMS.modified, Literal((latest or now).isoformat(), datatype=XSD.dateTime))
+    loads = [_dataset(c, store, ds, now) for ds in datasets(store)] or [now]
+    # issued: the first dataset's load; modified: the last change to any dataset
+    c.add(c.catalog, DCTERMS.issued, Literal(min(loads).isoformat(), datatype=XSD.dateTime))
+    c.add(c.catalog, DCTERMS.modified, Literal(max(loads).isoformat(), datatype=XSD.dateTime))
     return c.g
 
 
@@ -209,6 +232,8 @@ def _service(c: _Catalog) -> None:
     c.add(conforms, RDF.type, DCTERMS.Standard)
     for t in c.themes:
         c.add(service, DCAT.theme, t)
+    for k in ("SPARQL", "linked data", *KEYWORDS):
+        c.add(service, DCAT.keyword, _en(k))
 
 
 def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
@@ -232,13 +257,20 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
         node = URIRef(sp)
         c.add(d, DCTERMS.spatial, node)
         c.add(node, RDF.type, DCTERMS.Location)
-    if ds.kind == "report":
-        period = URIRef(f"{c.base_iri}id/dataset/{ds.name}#period")
-        c.add(d, DCTERMS.temporal, period)
-        c.add(period, RDF.type, DCTERMS.PeriodOfTime)
-        c.add(period, DCAT.startDate, Literal(REPORT_PERIOD[0], datatype=XSD.date))
-        c.add(period, DCAT.endDate, Literal(REPORT_PERIOD[1], datatype=XSD.date))
     prov = graph_provenance(store, ds.graph)
+    period = _period(store, ds, prov["loaded"])
+    if period:
+        node = URIRef(f"{c.base_iri}id/dataset/{ds.name}#period")
+        c.add(d, DCTERMS.temporal, node)
+        c.add(node, RDF.type, DCTERMS.PeriodOfTime)
+        c.add(node, DCAT.startDate, Literal(period[0], datatype=XSD.date))
+        c.add(node, DCAT.endDate, Literal(period[1], datatype=XSD.date))
+    for k in _keywords(store, ds):
+        c.add(d, DCAT.keyword, _en(k))
+    iri, title = STANDARDS.get(ds.kind, (ONTOLOGY_IRI, "AMI cluster ontology"))
+    c.add(d, DCTERMS.conformsTo, URIRef(iri))
+    c.add(URIRef(iri), RDF.type, DCTERMS.Standard)
+    c.add(URIRef(iri), DCTERMS.title, _en(title))
     when = parse_time(prov["loaded"] or "") or now
     stamp = Literal(when.isoformat(), datatype=XSD.dateTime)
     c.add(d, DCTERMS.issued, stamp)
@@ -293,6 +325,38 @@ def _distribution(c: _Catalog, store: Store, ds: Dataset, d: URIRef, fmt: DumpFo
     c.add(dist, DCTERMS.license, c.licence)
     c.add(dist, DCTERMS.accessRights, c.access)
     c.add(dist, DCTERMS.modified, Literal(dinfo.modified.isoformat(), datatype=XSD.dateTime))
+
+
+def _period(store: Store, ds: Dataset, loaded: str | None) -> tuple[str, str] | None:
+    """The time the dataset's data cover, as (start, end) dates, or None when they state none:
+    the report's own period; for an import, from the earliest membership start (or the day of
+    the import) to the day of the import (the members as of that day); for other data, the
+    earliest and latest dates they state. The ontology and the shapes cover no period."""
+    if ds.kind == "report":
+        return REPORT_PERIOD
+    if ds.kind in ("ontology", "shapes"):
+        return None
+    rows = select_rows(store, """SELECT (MIN(?d) AS ?start) (MAX(?d) AS ?end) WHERE {
+        GRAPH ?g { ?s ?p ?v FILTER(isLiteral(?v) && DATATYPE(?v) IN (<%sdate>, <%sdateTime>))
+        BIND(SUBSTR(STR(?v), 1, 10) AS ?d) } }""" % (XSD, XSD), g=nn(ds.graph))
+    start, end = (rows[0]["start"], rows[0]["end"]) if rows else (None, None)
+    if ds.kind == "import" and loaded:
+        return (min(start or loaded[:10], loaded[:10]), loaded[:10])
+    return (start, end) if start and end else None
+
+
+def _keywords(store: Store, ds: Dataset) -> list[str]:
+    """The catalogue's keywords, the kind's, and the labels of the ontology classes the dataset
+    instantiates most (from the ontology graph, in English)."""
+    rows = select_rows(store, """SELECT ?c (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?x) AS ?n)
+        WHERE { GRAPH ?g { ?x a ?c } GRAPH ?onto { ?c <%slabel> ?l FILTER(LANG(?l) IN ("en", "")) }
+        FILTER(STRSTARTS(STR(?c), STR(?ns))) } GROUP BY ?c ORDER BY DESC(?n) ?c""" % RDFS,
+                       g=nn(ds.graph), onto=nn(GRAPH_ONTOLOGY), ns=ox.Literal(str(AMI)))
+    out = [*KEYWORDS, *KIND_KEYWORDS.get(ds.kind, ())]
+    for r in rows[:CLASS_KEYWORDS]:
+        if r["label"] and r["label"].lower() not in {k.lower() for k in out}:
+            out.append(r["label"])
+    return out
 
 
 _personal: dict[tuple, bool] = {}
