@@ -235,11 +235,9 @@ def catalog():
     doc_url = url_for("linked_data.catalog")
     contacts = current_settings().publish_contacts
     if fmt == "html":
-        rows = []
-        for ds in publish.datasets(store):
-            rows.append((ds, [(fmt_, publish.dump_info(store, ds, fmt_, contacts))
-                              for fmt_ in publish.DUMP_FORMATS.values()]))
-        return _decorate(Response(render_template("ld/catalog.html", rows=rows)), doc_url)
+        view = publish.catalog_view(store, request.url_root, base_iri(),
+                                    publish.CatalogInfo.from_env(), contacts)
+        return _decorate(Response(render_template("ld/catalog.html", catalog=view)), doc_url)
     g = publish.catalog_graph(store, request.url_root, base_iri(),
                               publish.CatalogInfo.from_env(), contacts)
     return rdf_response(publish.rdflib_to_triples(g), fmt, doc_url)

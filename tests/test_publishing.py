@@ -416,3 +416,67 @@ def test_cli_catalogue_turtle_is_readable(tmp_path, bundled_store_dir):
     assert res.returncode == 0, res.stderr.decode()
     assert turtle_problems(res.stdout.decode()) == []
     assert "amid:dataset/" not in res.stdout.decode()  # a name that needs an escape: full IRI
+
+
+# -- (5) the /catalog page: licence, publisher, modified date, readable sizes ---------------------
+
+SIZE = re.compile(r"^(\d+(?:\.\d)?) (B|kB|MB|GB)$")
+UNIT = {"B": 1, "kB": 1e3, "MB": 1e6, "GB": 1e9}
+
+
+def test_catalog_page_shows_licence_publisher_modified_and_readable_sizes(make_app,
+                                                                        published_store):
+    from html.parser import HTMLParser
+
+    import rdflib
+
+    client = make_app(published_store).test_client()
+    g = rdflib.Graph().parse(data=client.get("/catalog?format=ttl").get_data(), format="turtle")
+    dcat = rdflib.Namespace("http://www.w3.org/ns/dcat#")
+    html = client.get("/catalog", headers={"Accept": "text/html"}).get_data(as_text=True)
+
+    class Cells(HTMLParser):
+        """Text per dataset section, and the (download, size cell) pairs of its table."""
+
+        def __init__(self):
+            super().__init__()
+            self.section, self.text, self.rows, self.cell, self.href = None, {}, {}, None, None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "section" and "dataset" in (a.get("class") or ""):
+                self.section = a["id"]
+                self.text[self.section], self.rows[self.section] = "", []
+            if tag == "a" and self.section and "/download/" in (a.get("href") or ""):
+                self.href = a["href"]
+            if tag == "td" and "size" in (a.get("class") or "").split():
+                self.cell = (self.href, a.get("data-bytes"))
+
+        def handle_data(self, data):
+            if self.section:
+                self.text[self.section] += data
+            if self.cell:
+                self.rows[self.section].append((*self.cell, data.strip()))
+                self.cell = None
+
+    p = Cells()
+    p.feed(html)
+    datasets = list(g.objects(next(g.subjects(rdflib.RDF.type, dcat.Catalog)), dcat.dataset))
+    assert len(p.text) == len(datasets) > 4
+    for d in datasets:
+        name = str(d).rsplit("/", 1)[1]
+        text = " ".join(p.text[name].split())
+        licence = g.value(d, rdflib.DCTERMS.license)
+        assert str(g.value(licence, rdflib.URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"))) in text
+        publisher = g.value(d, rdflib.DCTERMS.publisher)
+        assert str(g.value(publisher, rdflib.FOAF.name)) in text
+        assert str(g.value(d, rdflib.DCTERMS.modified))[:10] in text
+        sizes = {str(g.value(x, dcat.downloadURL)).rsplit("/", 1)[1]: int(g.value(x, dcat.byteSize))
+                 for x in g.objects(d, dcat.distribution)}
+        assert len(p.rows[name]) == 4
+        for href, exact, shown in p.rows[name]:
+            m = SIZE.match(shown)
+            assert m, f"{href}: size {shown!r} is not readable"
+            size = sizes[href.rsplit("/", 1)[1]]
+            assert int(exact) == size
+            assert abs(float(m.group(1)) * UNIT[m.group(2)] - size) <= 0.05 * size + 50, (shown, size)

@@ -19,7 +19,8 @@ descriptions, labels, provenance, ontology and shapes views), :mod:`.catalog` (D
 """
 
 from ..namespaces import AMIS, ONTOLOGY_IRI
-from .catalog import AUTHORITY_LABELS, REPORT_PERIOD, THEMES, CatalogInfo, catalog_graph
+from .catalog import (AUTHORITY_LABELS, REPORT_PERIOD, THEMES, CatalogInfo, catalog_graph,
+                      catalog_view, readable_size)
 from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, DumpInfo, dataset_for_graph, datasets,
                        dump_info, find_dataset, graph_modified, graph_state, parse_dump_name,
                        parse_time, published_dataset, published_imports, stream_dump,
@@ -41,4 +42,5 @@ __all__ = ["Dataset", "DumpFormat", "DUMP_FORMATS", "DumpInfo", "CatalogInfo", "
            "AUTHORITY_LABELS", "LABEL_PROPERTIES", "REPORT_PERIOD", "THEMES", "Value",
            "dataset_for_graph", "graph_modified", "graph_state", "parse_time", "resource_exists",
            "select_rows", "published_dataset", "published_imports", "CONTACT_PROPERTIES",
-           "NAME_PROPERTIES", "has_personal_data", "natural_persons", "redact", "write_turtle"]
+           "NAME_PROPERTIES", "has_personal_data", "natural_persons", "redact", "write_turtle",
+           "catalog_view", "readable_size"]

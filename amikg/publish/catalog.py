@@ -388,3 +388,64 @@ def _spatial(store: Store, ds: Dataset) -> list[str]:
                        % (AMI, AMI, EU_AUTHORITY), g=nn(ds.graph))
     return [r["v"] for r in rows] or [f"{EU_AUTHORITY}continent/EUROPE"]
 
+
+
+# -- the catalogue for people ---------------------------------------------------------------------
+
+def readable_size(n: int) -> str:
+    """A byte count as people read it: ``812 B``, ``4.5 kB``, ``1.2 MB`` (SI units)."""
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} B"
+
+
+def catalog_view(store: Store, base_url: str, base_iri: str, info: CatalogInfo | None = None,
+                 contacts: bool = False) -> dict:
+    """What the ``/catalog`` page shows, read from :func:`catalog_graph` (so the page and the
+    RDF agree): the catalogue's publisher, licence and dates, and per dataset its title,
+    description, licence, publisher, issued and modified dates, keywords, period and downloads
+    (file name, media type, byte size, readable size, SHA-256)."""
+    g = catalog_graph(store, base_url, base_iri, info, contacts)
+    cat = next(g.subjects(RDF.type, DCAT.Catalog))
+
+    def text(s, p):
+        v = g.value(s, p)
+        return str(v) if v is not None else None
+
+    def licence(s):
+        lic = g.value(s, DCTERMS.license)
+        return {"iri": str(lic), "label": text(lic, SKOS.prefLabel) or str(lic)}
+
+    def publisher(s):
+        return text(g.value(s, DCTERMS.publisher), FOAF.name)
+
+    out = []
+    for d in g.objects(cat, DCAT.dataset):
+        period = g.value(d, DCTERMS.temporal)
+        dists = []
+        for x in g.objects(d, DCAT.distribution):
+            size = int(g.value(x, DCAT.byteSize))
+            url = text(x, DCAT.downloadURL)
+            dists.append({"file": url.rsplit("/", 1)[1], "url": url,
+                          "media_type": text(x, DCAT.mediaType).removeprefix(IANA_MEDIA),
+                          "gzip": g.value(x, DCAT.compressFormat) is not None,
+                          "byte_size": size, "size": readable_size(size),
+                          "sha256": text(g.value(x, SPDX.checksum), SPDX.checksumValue)})
+        out.append({"name": text(d, DCTERMS.identifier), "title": text(d, DCTERMS.title),
+                    "description": text(d, DCTERMS.description), "licence": licence(d),
+                    "publisher": publisher(d), "issued": text(d, DCTERMS.issued),
+                    "modified": text(d, DCTERMS.modified),
+                    "keywords": sorted(str(k) for k in g.objects(d, DCAT.keyword)),
+                    "period": (text(period, DCAT.startDate), text(period, DCAT.endDate))
+                    if period is not None else None,
+                    "distributions": sorted(dists, key=lambda x: _EXT_ORDER.get(
+                        x["file"].split(".", 1)[1], 9))})
+    order = {ds.name: i for i, ds in enumerate(datasets(store))}
+    return {"title": text(cat, DCTERMS.title), "publisher": publisher(cat),
+            "licence": licence(cat), "issued": text(cat, DCTERMS.issued),
+            "modified": text(cat, DCTERMS.modified),
+            "datasets": sorted(out, key=lambda d: order.get(d["name"], len(order)))}
+
+
+_EXT_ORDER = {ext: i for i, ext in enumerate(DUMP_FORMATS)}
