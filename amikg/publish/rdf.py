@@ -170,10 +170,17 @@ class _Names:
 
 
 def _lines(triples: Iterable[ox.Triple], batch: int = 4096) -> Iterator[str]:
-    """The triples as N-Triples lines (escaped as Turtle reads them)."""
+    """The triples as N-Triples lines (escaped as Turtle reads them; split at ``\n`` only, since
+    a literal may hold U+2028 and the like unescaped).
+
+    :raise FormatError: for a quoted triple (RDF-star), which this writer does not write."""
     it = iter(triples)
     while chunk := list(islice(it, batch)):
-        yield from ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode("utf-8").splitlines()
+        if any(isinstance(t.subject, ox.Triple) or isinstance(t.object, ox.Triple) for t in chunk):
+            raise FormatError("quoted triples (RDF-star) cannot be written as Turtle here; ask "
+                              "for N-Triples", format="turtle")
+        text = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+        yield from text.rstrip("\n").split("\n")
 
 
 def _statements(rows: Iterable[tuple[str, str, str]], names: _Names,
@@ -257,7 +264,7 @@ def write_turtle(triples: Iterable[ox.Triple], output: BinaryIO, inline: bool = 
     try:
         lines = _lines(triples)
         while chunk := sorted({_split(x) for x in islice(lines, SORT_CHUNK)}, key=_key):
-            run = tempfile.TemporaryFile(mode="w+", encoding="utf-8")
+            run = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="\n")
             for s, p, o in chunk:  # the prefixes used, for the header
                 names.term(s), names.predicate(p), names.term(o)
                 run.write(f"{s} {p} {o} .\n")
