@@ -480,3 +480,21 @@ def test_catalog_page_shows_licence_publisher_modified_and_readable_sizes(make_a
             size = sizes[href.rsplit("/", 1)[1]]
             assert int(exact) == size
             assert abs(float(m.group(1)) * UNIT[m.group(2)] - size) <= 0.05 * size + 50, (shown, size)
+
+
+def test_a_dump_sorted_on_disk_in_many_runs_is_the_same_turtle(bundled_store):
+    """The dumps are sorted in runs on disk and merged: the result does not depend on the run
+    size, and reads back as the graph."""
+    from amikg.publish import write_turtle
+
+    triples = [q.triple for q in bundled_store.quads("https://w3id.org/amikg/graph/report")]
+    outs = []
+    for chunk in (10**6, 97, 7):
+        out = io.BytesIO()
+        write_turtle(reversed(triples), out, inline=False, chunk=chunk)
+        outs.append(out.getvalue())
+    assert outs[0] == outs[1] == outs[2]
+    assert turtle_problems(outs[0].decode()) == []
+    back = ox.parse(outs[0], format=ox.RdfFormat.TURTLE)
+    assert sorted(str(q.triple) for q in back if "_:" not in str(q)) == \
+        sorted(str(t) for t in triples if "_:" not in str(t))

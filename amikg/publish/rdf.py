@@ -249,10 +249,11 @@ def _inlinable(rows: list[tuple[str, str, str]]) -> dict[str, list]:
     return {b: r for b, r in out.items() if b in reached}
 
 
-def write_turtle(triples: Iterable[ox.Triple], output: BinaryIO, inline: bool = True) -> None:
+def write_turtle(triples: Iterable[ox.Triple], output: BinaryIO, inline: bool = True,
+                 chunk: int = SORT_CHUNK) -> None:
     """Write ``triples`` to ``output`` as readable Turtle (see the module doc). With ``inline``
     the triples are held and sorted in memory; without, they are sorted on disk in runs of
-    :data:`SORT_CHUNK` lines and merged, so memory stays bounded whatever their number."""
+    ``chunk`` lines and merged, so memory stays bounded whatever their number."""
     names = _Names()
     if inline:
         rows = sorted({_split(line) for line in _lines(triples)}, key=_key)
@@ -263,9 +264,9 @@ def write_turtle(triples: Iterable[ox.Triple], output: BinaryIO, inline: bool = 
     runs = []
     try:
         lines = _lines(triples)
-        while chunk := sorted({_split(x) for x in islice(lines, SORT_CHUNK)}, key=_key):
+        while rows := sorted({_split(x) for x in islice(lines, chunk)}, key=_key):
             run = tempfile.TemporaryFile(mode="w+", encoding="utf-8", newline="\n")
-            for s, p, o in chunk:  # the prefixes used, for the header
+            for s, p, o in rows:  # the prefixes used, for the header
                 names.term(s), names.predicate(p), names.term(o)
                 run.write(f"{s} {p} {o} .\n")
             run.seek(0)
