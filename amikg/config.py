@@ -76,6 +76,13 @@ class Settings:
     gsp_url: str = ""
     store_user: str = ""
     store_password: str = ""
+    #: Who loads and imports are recorded as (the PROV-O agent ``amid:agent/<slug>`` and its label).
+    agent: str = "amikg"
+    #: List spreadsheet imports in the DCAT catalogue (with dumps) unless the import says otherwise.
+    publish_imports: bool = False
+    #: Publish personal contact data (e-mail, telephone, names of natural persons) in the dumps
+    #: and /doc pages; off: left out there, kept in the store for SPARQL users.
+    publish_contacts: bool = False
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":

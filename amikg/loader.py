@@ -12,11 +12,9 @@ transaction. The provenance lives in the metadata graph (``amig:meta``):
 from __future__ import annotations
 
 import functools
-import getpass
 import gzip
 import hashlib
 import io
-import socket
 import sys
 import uuid
 from dataclasses import dataclass, field
@@ -27,9 +25,11 @@ from typing import Callable, Iterable
 import pyoxigraph as ox
 
 from . import __version__
+from .config import Settings
 from .errors import FormatError, LoadError
 from .namespaces import AMID, DCAT, DCTERMS, GRAPH_META, PROV, RDF, RDFS, SPDX, VOID, XSD, source_graph
 from .store import Store, ViewReader, format_for_path, nn, rdf_format
+from .util import slug
 
 Progress = Callable[[int], None]
 
@@ -185,13 +185,16 @@ def now_literal() -> ox.Literal:
                       datatype=nn(str(XSD.dateTime)))
 
 
-def agent_iri() -> str:
-    """The software agent recorded in provenance: amikg, run by this user on this host."""
-    try:
-        user = getpass.getuser()
-    except (KeyError, OSError):
-        user = "unknown"
-    return str(AMID[f"agent/amikg/{user}@{socket.gethostname()}"])
+def agent_name(name: str | None = None) -> str:
+    """Who a load is recorded as: ``name``, else the ``AMIKG_AGENT`` setting (``amikg``)."""
+    name = (name if name is not None else Settings.from_env().agent).strip()
+    return name or "amikg"
+
+
+def agent_iri(name: str | None = None) -> str:
+    """The agent recorded in provenance: ``amid:agent/<slug of the name>`` (:func:`agent_name`).
+    Never the user or the host that ran the load, which anyone with ``/sparql`` could read."""
+    return str(AMID["agent/" + slug(agent_name(name))])
 
 
 def recorded_checksums(store: Store, graph: str) -> set[str]:
@@ -205,11 +208,14 @@ def recorded_checksums(store: Store, graph: str) -> set[str]:
 
 
 def provenance_quads(graph: str, sources: list[Source], triples: int, started: ox.Literal,
-                     agent: str, label: str, extra: Iterable[tuple] = ()) -> tuple[str, list[ox.Quad]]:
-    """The PROV-O record of one load (returns the activity IRI and the quads)."""
+                     agent: str | None, label: str,
+                     extra: Iterable[tuple] = ()) -> tuple[str, list[ox.Quad]]:
+    """The PROV-O record of one load (returns the activity IRI and the quads); ``agent`` is the
+    name the load is recorded under (:func:`agent_name`)."""
     meta = nn(GRAPH_META)
     act = nn(str(AMID[f"load/{uuid.uuid4()}"]))
-    g, ag = nn(graph), nn(agent)
+    name = agent_name(agent)
+    g, ag = nn(graph), nn(agent_iri(name))
     L = ox.Literal
 
     def q(s, p, o):
@@ -222,7 +228,8 @@ def provenance_quads(graph: str, sources: list[Source], triples: int, started: o
         q(act, PROV.endedAtTime, now_literal()),
         q(act, PROV.wasAssociatedWith, ag),
         q(ag, RDF.type, nn(str(PROV.SoftwareAgent))),
-        q(ag, RDFS.label, L(f"amikg {__version__} ({ag.value.rsplit('/', 1)[-1]})")),
+        q(ag, RDFS.label, L(f"amikg {__version__}" if name == "amikg"
+                            else f"{name} (amikg {__version__})")),
         q(g, RDF.type, nn(str(PROV.Entity))),
         q(g, PROV.wasGeneratedBy, act),
         q(g, VOID.triples, L(str(triples), datatype=nn(str(XSD.integer)))),
@@ -257,7 +264,8 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
 
     Quad formats (N-Quads, TriG) keep their own graphs; their default-graph triples go to ``graph``.
     With ``skip_unchanged``, nothing happens when the graph was last loaded from files with the
-    same checksums (``amikg init`` is idempotent this way).
+    same checksums (``amikg init`` is idempotent this way). ``agent`` is the name the load is
+    recorded under (default: the ``AMIKG_AGENT`` setting).
     """
     if not sources:
         raise LoadError("nothing to load")
@@ -285,7 +293,7 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
             def record() -> list[ox.Quad]:  # after the write: the triple count is known
                 done["triples"] = _count(store, graphs)
                 done["act"], prov = provenance_quads(graph, sources, done["triples"], started,
-                                                     agent or agent_iri(), label,
+                                                     agent, label,
                                                      extra_provenance)
                 return prov
 
@@ -304,8 +312,8 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
     graphs = sorted({q.graph_name.value for q in quads
                      if isinstance(q.graph_name, ox.NamedNode)} | {graph})
     triples = len(quads)
-    act, prov = provenance_quads(graph, sources, triples, started, agent or agent_iri(),
-                                 label, extra_provenance)
+    act, prov = provenance_quads(graph, sources, triples, started, agent, label,
+                                 extra_provenance)
     existing = [g for g in graphs if store.graph_exists(g)]
     retract = (f"DELETE WHERE {{ GRAPH {nn(GRAPH_META)} {{ {nn(graph)} "
                f"<{VOID.triples}> ?n ; <{DCTERMS.modified}> ?m }} }} ;\n"

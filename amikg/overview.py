@@ -103,7 +103,7 @@ def dcat_catalogue(store: Store, fmt: str | None = None, base_url: str | None = 
     fmt = catalog_format(fmt)
     settings = settings or Settings.from_env()
     g = catalog_graph(store, base_url or settings.base_iri, settings.base_iri,
-                      CatalogInfo.from_env())
+                      CatalogInfo.from_env(), settings.publish_contacts)
     return serialize(rdflib_to_triples(g), fmt)
 
 

@@ -1,11 +1,12 @@
 """``POST /api/import``: a member spreadsheet over HTTP, the same import as ``amikg import``.
 
 Send the file as multipart form field ``file`` (with ``cluster``, and optionally ``dry_run``,
-``triples``, ``encoding``), or as the raw request body with ``?cluster=...&filename=members.csv``.
-Credentials as for every write (see safety.py); a dry run writes nothing and needs only what a read
-needs. Answers the import report as JSON (201 written, 200 dry run or already imported; a dry run
-with ``triples=1`` adds the N-Quads it would write as ``nquads``); a rejected spreadsheet is a 422
-whose ``problems`` list every problem with row, column, value and what to write instead. ``GET /api/imports`` lists imports;
+``triples``, ``encoding``, ``publish``), or as the raw request body with
+``?cluster=...&filename=members.csv``. Credentials as for every write (see safety.py); a dry run
+writes nothing and needs only what a read needs. Answers the import report as JSON (201 written,
+200 dry run or already imported; a dry run with ``triples=1`` adds the N-Quads it would write as
+``nquads``); a rejected spreadsheet is a 422 whose ``problems`` list every problem with row, column,
+value and what to write instead. ``GET /api/imports`` lists imports;
 ``DELETE /api/imports/<id>`` undoes one.
 """
 
@@ -20,7 +21,7 @@ from flask import Blueprint, jsonify, request
 from amikg.errors import ParameterError
 from amikg.ingest import ImportRejected, history, import_table, undo
 
-from .context import current_store
+from .context import current_settings, current_store
 from .errors import error_response
 from .safety import require_read, require_write
 
@@ -29,6 +30,12 @@ bp = Blueprint("api_import", __name__)
 
 def _flag(v: str | None) -> bool:
     return (v or "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def _publish() -> bool:
+    """The form field ``publish`` (true/false), else the ``AMIKG_PUBLISH_IMPORTS`` setting."""
+    given = request.values.get("publish")
+    return current_settings().publish_imports if given is None else _flag(given)
 
 
 @bp.post("/api/import")
@@ -54,7 +61,8 @@ def post_import():
         path.write_bytes(data)
         try:
             rep = import_table(current_store(), path, cluster, name=name, dry_run=dry_run,
-                               encoding=request.values.get("encoding") or None, preview=preview)
+                               encoding=request.values.get("encoding") or None, preview=preview,
+                               agent=current_settings().agent, publish=_publish())
         except ImportRejected as e:  # the one error shape, with the problems list kept
             return error_response(e.http_status, type(e).__name__, e.message, e.details)
     status = 201 if not rep.dry_run and not rep.skipped else 200

@@ -18,9 +18,10 @@ from werkzeug.exceptions import UnsupportedMediaType
 from amikg.errors import FormatError, NotFound, QueryError
 from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
+from amikg.publish import serialize
 from amikg.store import RDF_FORMATS, format_name, nn, quad_text, rdf_format
 
-from .context import current_store
+from .context import current_settings, current_store
 from .safety import require_read, require_write
 from .sparql import negotiate
 
@@ -78,6 +79,8 @@ def graph_store():
         quads = list(store.quads(graph))
     if fmt in ("nquads", "trig"):
         body = ox.serialize(quads, format=RDF_FORMATS[fmt])
+    elif fmt == "turtle":
+        body = serialize([q.triple for q in quads], "turtle")
     else:
         body = ox.serialize([q.triple for q in quads], format=RDF_FORMATS[fmt])
     resp = Response(body, mimetype=RDF_MEDIA[fmt])
@@ -102,7 +105,7 @@ def graph_write():
     src, _ = _body_quads(graph)
     existed = store.graph_exists(graph)
     load_sources(store, [src], graph, replace=replace,
-                 label=f"graph store {request.method} {graph}")
+                 label=f"graph store {request.method} {graph}", agent=current_settings().agent)
     resp = Response(status=204 if existed else 201)
     if not existed:
         resp.headers["Location"] = request.url

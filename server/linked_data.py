@@ -159,9 +159,11 @@ def doc(rest):
     fmt = negotiate()
     doc_url = url_for("linked_data.doc", rest=rest)
     store = current_store()
+    contacts = current_settings().publish_contacts
     if fmt != "html":
-        return _decorate(rdf_response(publish.describe(store, iri), fmt, doc_url), doc_url, iri)
-    view = publish.resource_view(store, iri)
+        return _decorate(rdf_response(publish.describe(store, iri, contacts), fmt, doc_url),
+                         doc_url, iri)
+    view = publish.resource_view(store, iri, contacts=contacts)
     resp = Response(render_template("ld/resource.html", view=view, doc_url=doc_url))
     return _decorate(resp, doc_url, iri)
 
@@ -231,14 +233,13 @@ def catalog():
     store = current_store()
     fmt = negotiate()
     doc_url = url_for("linked_data.catalog")
+    contacts = current_settings().publish_contacts
     if fmt == "html":
-        rows = []
-        for ds in publish.datasets(store):
-            rows.append((ds, [(fmt_, publish.dump_info(store, ds, fmt_))
-                              for fmt_ in publish.DUMP_FORMATS.values()]))
-        return _decorate(Response(render_template("ld/catalog.html", rows=rows)), doc_url)
+        view = publish.catalog_view(store, request.url_root, base_iri(),
+                                    publish.CatalogInfo.from_env(), contacts)
+        return _decorate(Response(render_template("ld/catalog.html", catalog=view)), doc_url)
     g = publish.catalog_graph(store, request.url_root, base_iri(),
-                              publish.CatalogInfo.from_env())
+                              publish.CatalogInfo.from_env(), contacts)
     return rdf_response(publish.rdflib_to_triples(g), fmt, doc_url)
 
 
@@ -261,7 +262,8 @@ def download(filename):
     name, fmt = publish.parse_dump_name(filename)
     store = current_store()
     ds = publish.find_dataset(store, name)
-    info = publish.dump_info(store, ds, fmt)
+    contacts = current_settings().publish_contacts
+    info = publish.dump_info(store, ds, fmt, contacts)
     headers = {"ETag": f'"{info.sha256}"', "Cache-Control": "no-cache",
                "Last-Modified": http_date(info.modified)}
     inm = request.if_none_match
@@ -269,7 +271,7 @@ def download(filename):
             not inm and request.if_modified_since is not None
             and info.modified.replace(microsecond=0) <= request.if_modified_since):
         return Response(status=304, headers=headers)
-    body = publish.stream_dump(store, ds, fmt) if request.method == "GET" else b""
+    body = publish.stream_dump(store, ds, fmt, contacts=contacts) if request.method == "GET" else b""
     resp = Response(body, mimetype=fmt.media_type, headers=headers)
     resp.headers["Content-Length"] = str(info.byte_size)
     resp.headers["Content-Disposition"] = f'attachment; filename="{ds.name}.{fmt.ext}"'

@@ -243,7 +243,9 @@ def _import_ctx(import_form: bool = False) -> dict:
     return {"clusters_choice": cluster_choices(current_store()), "imp": None, "imp_error": None,
             "imp_problems": [],
             "imp_cluster": request.form.get("cluster", "") if import_form else "",
-            "imp_dry": not import_form or request.form.get("dry_run") == "on"}
+            "imp_dry": not import_form or request.form.get("dry_run") == "on",
+            "imp_publish": request.form.get("publish") == "on" if import_form
+            else current_settings().publish_imports}
 
 
 def _check_form_token(given: str) -> None:
@@ -285,7 +287,8 @@ def import_spreadsheet():
             path = Path(tmp) / ("upload" + Path(name).suffix.lower())
             upload.save(str(path))
             rep = import_table(current_store(), path, ctx["imp_cluster"], name=name,
-                               dry_run=ctx["imp_dry"])
+                               dry_run=ctx["imp_dry"], agent=current_settings().agent,
+                               publish=ctx["imp_publish"])
         ctx["imp"] = rep.to_dict()
         status = 201 if not rep.dry_run and not rep.skipped else 200
     except ImportRejected as e:

@@ -17,7 +17,8 @@ from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMedi
 
 from amikg.config import data_root
 from amikg.errors import ConfigError, QueryError
-from amikg.executor import RDF_MEDIA
+from amikg.executor import RDF_MEDIA, Answer
+from amikg.publish import serialize
 from amikg.sparql.guard import inspect
 
 from .context import current_executor, current_settings, current_store
@@ -151,8 +152,13 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
     kind = "graph" if info.form in ("CONSTRUCT", "DESCRIBE") else "results"
     # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
     fmt = negotiate(kind) if info.form else "json"
-    answer = current_executor().query(text, fmt, default_graph=default_graph,
-                                      named_graphs=named_graphs)
+    # Turtle is written by the one Turtle writer (sorted, only the prefixes used), from the
+    # N-Triples the executor answers
+    answer = current_executor().query(text, "ntriples" if fmt == "turtle" else fmt,
+                                      default_graph=default_graph, named_graphs=named_graphs)
+    if fmt == "turtle" and answer.kind == "graph":
+        body = serialize(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES), "turtle")
+        answer = Answer("graph", body, "text/turtle", answer.count, "turtle")
     resp = Response(answer.body, mimetype=answer.media_type)
     if answer.media_type.startswith("text/") or answer.media_type.endswith("json"):
         resp.charset = "utf-8"

@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from ..config import Settings
 from ..errors import AmikgError, FormatError
 from ..namespaces import PREFIXES
+from ..publish import write_turtle
 from ..store import LOCATION_HELP, RESULT_FORMATS, Store, open_store, rdf_format
 
 #: The import name of the Flask service (the ``server/`` folder of the source checkout).
@@ -145,7 +146,10 @@ def print_results(result, fmt: str | None) -> None:
     rfmt = rdf_format(fmt or "turtle")
     if rfmt in (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG):
         rfmt = ox.RdfFormat.TURTLE if rfmt == ox.RdfFormat.TRIG else ox.RdfFormat.N_TRIPLES
-    kw = {"prefixes": PREFIXES} if rfmt in (ox.RdfFormat.TURTLE, ox.RdfFormat.RDF_XML) else {}
+    if rfmt == ox.RdfFormat.TURTLE:  # the one Turtle writer: sorted, only the prefixes used
+        write_turtle(result, out)
+        return
+    kw = {"prefixes": PREFIXES} if rfmt == ox.RdfFormat.RDF_XML else {}
     out.write(result.serialize(format=rfmt, **kw))
 
 

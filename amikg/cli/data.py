@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from ..errors import NotFound
 from ..generate import write_synthetic
 from ..loader import Source, load_sources
 from ..overview import catalog_format, dcat_catalogue, graph_listing, store_stats
+from ..publish import write_turtle
 from ..store import RDF_FORMATS
 from .common import compact, echo_answer, echo_table, get_store, progress_bar, store_option
 
@@ -81,11 +83,11 @@ def export(store_location, graph, fmt, output, dcat, base_url):
     with get_store(store_location) as store:
         if graph and not store.graph_exists(graph):
             raise NotFound(f"no graph {graph} in the store", graph=graph)
-        if output:
-            with open(output, "wb") as f:
-                store.dump(f, fmt, graph)
-        else:
-            store.dump(sys.stdout.buffer, fmt, graph)
+        with (open(output, "wb") if output else nullcontext(sys.stdout.buffer)) as out:
+            if graph and fmt == "turtle":  # the one Turtle writer, sorted on disk
+                write_turtle((q.triple for q in store.quads(graph)), out, inline=False)
+            else:
+                store.dump(out, fmt, graph)
 
 
 @click.command()

@@ -34,9 +34,12 @@ from .common import echo_answer, echo_table, get_store, row_counter, store_optio
               help="Encoding of a CSV file (default: detected, UTF-8 or Latin-1).")
 @click.option("--shapes/--no-shapes", "shapes", default=None,
               help="Run the data-quality shapes (default: on).")
+@click.option("--publish/--no-publish", "publish", default=None,
+              help="List the import in the DCAT catalogue, with its dumps (default: "
+                   "AMIKG_PUBLISH_IMPORTS, off).")
 @click.option("--json", "as_json", is_flag=True, help="The report as JSON.")
 def import_(store_location, file, cluster, mapping, dry_run, show_triples, encoding, shapes,
-            as_json):
+            publish, as_json):
     """Import a member spreadsheet (CSV or .xlsx) as one named graph, with provenance.
 
     Every row is checked first (datatypes, ontology enumerations, NUTS codes, duplicates,
@@ -51,7 +54,7 @@ def import_(store_location, file, cluster, mapping, dry_run, show_triples, encod
         try:
             rep = import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
                                encoding=encoding, progress=bar.update if bar else None,
-                               shapes="auto" if shapes is None else shapes,
+                               shapes="auto" if shapes is None else shapes, publish=publish,
                                preview=preview)
         except ImportRejected as e:
             if as_json:

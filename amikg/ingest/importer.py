@@ -17,8 +17,9 @@ from typing import Iterable, Iterator
 import pyoxigraph as ox
 
 from ..clusters import resolve_cluster
+from ..config import Settings
 from ..errors import NotFound
-from ..loader import Progress, agent_iri, now_literal, provenance_quads
+from ..loader import Progress, now_literal, provenance_quads
 from ..namespaces import AMID
 from ..sparql.binder import inject, values
 from ..store import Store, nn
@@ -27,7 +28,8 @@ from .checks import shape_checker
 from .convert import Converter
 from .history import history
 from .mapping import Mapping
-from .provenance import IMPORT_PREFIX, TabularSource, import_id_for, import_provenance
+from .provenance import (IMPORT_PREFIX, TabularSource, import_id_for, import_provenance,
+                         is_published)
 from .report import ImportRejected, ImportReport, Problem
 from .tables import TableFile, Unreadable, inspect_file, iter_rows
 
@@ -70,7 +72,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
                  dry_run: bool = False, encoding: str | None = None, name: str | None = None,
                  progress: Progress | None = None, agent: str | None = None,
                  preview: io.RawIOBase | None = None,
-                 shapes: bool | str = "auto") -> ImportReport:
+                 shapes: bool | str = "auto", publish: bool | None = None) -> ImportReport:
     """Check a member spreadsheet and, when it has no problem, write it as one import.
 
     :param path: a CSV or ``.xlsx`` file; ``name`` is how it is called in reports (default: its name)
@@ -79,6 +81,9 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     :param progress: called with the number of rows done since the last call
     :param shapes: run the data-quality shapes chunk by chunk (default; ``"auto"`` is kept as a
         synonym of True), or False to skip them
+    :param publish: list the import in the DCAT catalogue, with its dumps (default: the
+        ``AMIKG_PUBLISH_IMPORTS`` setting, off); unpublished imports are in the store for SPARQL
+        users only
     :raise ImportRejected: listing every problem (nothing is written)
     :raise NotFound: an unknown cluster
     """
@@ -93,9 +98,12 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     graph = IMPORT_PREFIX + iid
     rep = ImportReport(fname, cl, m.name, iid, graph, tf.sha256, tf.media_type,
                        tf.detected or ("xlsx" if tf.kind == "xlsx" else tf.encoding),
-                       tf.delimiter if tf.kind == "csv" else "", dry_run=dry_run)
+                       tf.delimiter if tf.kind == "csv" else "", dry_run=dry_run,
+                       published=Settings.from_env().publish_imports if publish is None
+                       else bool(publish))
     if store.graph_exists(graph):  # a real import would do nothing: so says a dry run
         rep.skipped, rep.change = True, "already imported"
+        rep.published = is_published(store, graph)
         rep.triples = store.count(graph)
         return rep
     rep.change = "new import"
@@ -123,7 +131,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
                     preview.write(block)
             return rep
         src = TabularSource(fname, b"", "csv", size=tf.size, sha=tf.sha256, media=tf.media_type)
-        act, prov = provenance_quads(graph, [src], triples, started, agent or agent_iri(),
+        act, prov = provenance_quads(graph, [src], triples, started, agent,
                                      f"import {fname} into {cl.rsplit('/', 1)[-1]}",
                                      import_provenance(graph, cl, m, rep))
         rep.activity = act

@@ -82,6 +82,8 @@ class ImportReport:
     triples: int = 0
     dry_run: bool = False
     skipped: bool = False
+    #: listed in the DCAT catalogue with its dumps (``--publish``, ``AMIKG_PUBLISH_IMPORTS``)
+    published: bool = False
     activity: str = ""
     shapes: str = ""
     #: what the import changes (or, dry run, would change): ``new import`` or ``already imported``
@@ -120,5 +122,8 @@ class ImportReport:
         if self.earlier_imports:
             lines.append(f"  beside the earlier import(s) of {self.file} into {slug}: "
                          f"{', '.join(self.earlier_imports)} (amikg undo one to replace it)")
+        lines.append("  published in the catalogue" if self.published else
+                     "  not published (in the store for SPARQL users; --publish lists it in the "
+                     "catalogue)")
         return lines
 

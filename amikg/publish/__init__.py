@@ -12,18 +12,22 @@ except the metadata graph: ``report``, ``ontology``, ``shapes``, ``demo``, ``sou
 ``import-<id>``.
 
 Modules, each importing only those before it: :mod:`.rdf` (formats, serialising, prefixed names,
-the JSON-LD context), :mod:`.datasets` (datasets and their dumps), :mod:`.views` (resource
+the JSON-LD context), :mod:`.privacy` (personal contact data, left out of the public outputs),
+:mod:`.datasets` (datasets and their dumps), :mod:`.views` (resource
 descriptions, labels, provenance, ontology and shapes views), :mod:`.catalog` (DCAT-AP),
 :mod:`.void` (VoID).
 """
 
 from ..namespaces import AMIS, ONTOLOGY_IRI
-from .catalog import AUTHORITY_LABELS, REPORT_PERIOD, THEMES, CatalogInfo, catalog_graph
+from .catalog import (AUTHORITY_LABELS, REPORT_PERIOD, THEMES, CatalogInfo, catalog_graph,
+                      catalog_view, readable_size)
 from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, DumpInfo, dataset_for_graph, datasets,
                        dump_info, find_dataset, graph_modified, graph_state, parse_dump_name,
-                       parse_time, stream_dump, write_dump)
+                       parse_time, published_dataset, published_imports, stream_dump,
+                       write_dump)
+from .privacy import CONTACT_PROPERTIES, NAME_PROPERTIES, has_personal_data, natural_persons, redact
 from .rdf import (FORMAT_ALIASES, RDF_MEDIA, compact_iri, jsonld_context, local_name,
-                  rdflib_to_triples, select_rows, serialize)
+                  rdflib_to_triples, select_rows, serialize, write_turtle)
 from .views import (LABEL_PROPERTIES, ResourceView, Value, describe, graph_provenance,
                     graph_triples, label_of, ontology_header, ontology_view, resource_exists,
                     resource_graphs, resource_view, shapes_view)
@@ -37,4 +41,6 @@ __all__ = ["Dataset", "DumpFormat", "DUMP_FORMATS", "DumpInfo", "CatalogInfo", "
            "local_name", "FORMAT_ALIASES", "RDF_MEDIA", "AMIS", "ONTOLOGY_IRI",
            "AUTHORITY_LABELS", "LABEL_PROPERTIES", "REPORT_PERIOD", "THEMES", "Value",
            "dataset_for_graph", "graph_modified", "graph_state", "parse_time", "resource_exists",
-           "select_rows"]
+           "select_rows", "published_dataset", "published_imports", "CONTACT_PROPERTIES",
+           "NAME_PROPERTIES", "has_personal_data", "natural_persons", "redact", "write_turtle",
+           "catalog_view", "readable_size"]

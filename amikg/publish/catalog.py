@@ -10,19 +10,25 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
+import pyoxigraph as ox
 from rdflib import BNode, Graph, Literal, URIRef
 
 from .. import __version__
 from ..errors import ConfigError
-from ..namespaces import (AMI, DCAT, DCATAP, DCTERMS, EU_AUTHORITY, FOAF, IANA_MEDIA, PREFIXES, PROV,
-                          RDF, RDFS, REPORT_IRI, SKOS, SPDX, VCARD, VOID, XSD)
+from ..namespaces import (AMI, DCAT, DCATAP, DCTERMS, EU_AUTHORITY, FOAF, GRAPH_ONTOLOGY, IANA_MEDIA,
+                          ONTOLOGY_IRI, PREFIXES, PROV, RDF, RDFS, REPORT_IRI, SKOS, SPDX, VCARD,
+                          VOID, XSD)
 from ..store import Store, nn
-from .datasets import DUMP_FORMATS, Dataset, DumpFormat, datasets, dump_info, parse_time
+from .datasets import (DUMP_FORMATS, Dataset, DumpFormat, datasets, dump_info, graph_state,
+                       parse_time)
+from .privacy import has_personal_data
 from .rdf import local_name, select_rows
 from .views import graph_provenance
 
 #: The ADMS publisher-type vocabulary (SEMIC).
 PUBLISHER_TYPES = "http://purl.org/adms/publishertype/"
+#: The ADMS licence-type vocabulary (SEMIC).
+ADMS_LICENCE_TYPES = "http://purl.org/adms/licencetype/"
 
 
 @dataclass
@@ -73,11 +79,28 @@ AUTHORITY_LABELS = {
     f"{PUBLISHER_TYPES}1.0": "Publisher type",
     f"{PUBLISHER_TYPES}NonProfitOrganisation": "Non-Profit Organisation",
     f"{PUBLISHER_TYPES}Academia-ScientificOrganisation": "Academia/Scientific organisation",
+    f"{ADMS_LICENCE_TYPES}1.0": "Licence type",
+    f"{ADMS_LICENCE_TYPES}Attribution": "Attribution",
+    f"{ADMS_LICENCE_TYPES}PublicDomain": "Public domain",
 }
 #: Report facts cover the project's run up to the report (start 1 October 2010, written May 2013).
 REPORT_PERIOD = ("2010-10-01", "2013-05-31")
 #: DCAT-AP data themes (EU data-theme table) of every dataset.
 THEMES = ("HEAL", "TECH")
+#: The ADMS licence type (``dct:type`` of the licence) of the EU licence codes amikg knows.
+LICENCE_TYPES = {"CC_BY_4_0": "Attribution", "CC0": "PublicDomain"}
+#: Keywords of every dataset and of the SPARQL service (what the catalogue is about).
+KEYWORDS = ("advanced medical imaging", "medical imaging clusters", "AMI-4Europe")
+#: Keywords by kind of dataset, before the ontology classes its data instantiates.
+KIND_KEYWORDS = {"ontology": ("ontology", "OWL", "SKOS", "value chain", "cluster roadmap"),
+                 "shapes": ("SHACL", "data quality", "cluster roadmap"),
+                 "report": ("cluster", "EU report"), "demo": ("synthetic data",),
+                 "import": ("cluster members",)}
+#: At most this many class labels as keywords per dataset (the most instantiated first).
+CLASS_KEYWORDS = 8
+#: What each kind of dataset conforms to (``dct:conformsTo``): the data follow the ontology.
+STANDARDS = {"ontology": ("http://www.w3.org/TR/owl2-overview/", "OWL 2 Web Ontology Language"),
+             "shapes": ("http://www.w3.org/TR/shacl/", "Shapes Constraint Language (SHACL)")}
 
 
 def _en(text: str) -> Literal:
@@ -88,8 +111,8 @@ class _Catalog:
     """The graph being built, its base IRIs, and the nodes every part of the catalogue refers to
     (publisher, contact point, licence, access right, language, themes, availability)."""
 
-    def __init__(self, base_url: str, base_iri: str, info: CatalogInfo):
-        self.info = info
+    def __init__(self, base_url: str, base_iri: str, info: CatalogInfo, contacts: bool = False):
+        self.info, self.contacts = info, contacts
         self.base_url = base_url.rstrip("/") + "/"
         self.base_iri = base_iri = base_iri.rstrip("/") + "/"
         self.g = g = Graph()
@@ -100,6 +123,9 @@ class _Catalog:
         self.publisher = URIRef(base_iri + "id/agent/publisher")
         self.contact = URIRef(base_iri + "id/agent/publisher#contact")
         self.licence = self.authority("licence", info.licence, DCTERMS.LicenseDocument)
+        if info.licence in LICENCE_TYPES:  # a code amikg does not know: no type (docs)
+            self.add(self.licence, DCTERMS.type, self.concept(
+                ADMS_LICENCE_TYPES + LICENCE_TYPES[info.licence], ADMS_LICENCE_TYPES + "1.0"))
         self.access = self.authority("access-right", "PUBLIC", DCTERMS.RightsStatement)
         self.english = self.authority("language", "ENG", DCTERMS.LinguisticSystem)
         europe = URIRef(f"{EU_AUTHORITY}continent/EUROPE")
@@ -129,23 +155,24 @@ class _Catalog:
 
 
 def catalog_graph(store: Store, base_url: str, base_iri: str,
-                  info: CatalogInfo | None = None) -> Graph:
+                  info: CatalogInfo | None = None, contacts: bool = False) -> Graph:
     """The DCAT-AP 3 catalogue of the store as an rdflib graph.
 
     :param base_url: where the service answers (download and endpoint URLs), ends with ``/``.
     :param base_iri: the IRI base of the published resources (``AMIKG_BASE_IRI``).
+    :param contacts: the dumps include personal contact data (``AMIKG_PUBLISH_CONTACTS``); by
+        default they leave it out, and a dataset that holds some says so in its description.
     Every IRI that DCAT-AP's range shapes check carries its ``rdf:type`` (the authority tables
     cannot be fetched offline), and authority concepts carry ``skos:inScheme``."""
-    c = _Catalog(base_url, base_iri, info or CatalogInfo.from_env())
+    c = _Catalog(base_url, base_iri, info or CatalogInfo.from_env(), contacts)
     _agents(c)
     now = datetime.now(timezone.utc).replace(microsecond=0)
     _catalog(c)
     _service(c)
-    latest = None
-    for ds in datasets(store):
-        when = _dataset(c, store, ds, now)
-        latest = max(latest or when, when)
-    c.add(c.catalog, DCTERMS.modified, Literal((latest or now).isoformat(), datatype=XSD.dateTime))
+    loads = [_dataset(c, store, ds, now) for ds in datasets(store)] or [now]
+    # issued: the first dataset's load; modified: the last change to any dataset
+    c.add(c.catalog, DCTERMS.issued, Literal(min(loads).isoformat(), datatype=XSD.dateTime))
+    c.add(c.catalog, DCTERMS.modified, Literal(max(loads).isoformat(), datatype=XSD.dateTime))
     return c.g
 
 
@@ -205,6 +232,8 @@ def _service(c: _Catalog) -> None:
     c.add(conforms, RDF.type, DCTERMS.Standard)
     for t in c.themes:
         c.add(service, DCAT.theme, t)
+    for k in ("SPARQL", "linked data", *KEYWORDS):
+        c.add(service, DCAT.keyword, _en(k))
 
 
 def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
@@ -215,7 +244,7 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
     c.add(c.service, DCAT.servesDataset, d)
     c.add(d, RDF.type, DCAT.Dataset)
     c.add(d, DCTERMS.title, _en(ds.title))
-    c.add(d, DCTERMS.description, _en(ds.description))
+    c.add(d, DCTERMS.description, _en(ds.description + _withheld(c, store, ds)))
     c.add(d, DCTERMS.identifier, Literal(ds.name))
     c.add(d, DCTERMS.publisher, c.publisher)
     c.add(d, DCAT.contactPoint, c.contact)
@@ -228,13 +257,20 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
         node = URIRef(sp)
         c.add(d, DCTERMS.spatial, node)
         c.add(node, RDF.type, DCTERMS.Location)
-    if ds.kind == "report":
-        period = URIRef(f"{c.base_iri}id/dataset/{ds.name}#period")
-        c.add(d, DCTERMS.temporal, period)
-        c.add(period, RDF.type, DCTERMS.PeriodOfTime)
-        c.add(period, DCAT.startDate, Literal(REPORT_PERIOD[0], datatype=XSD.date))
-        c.add(period, DCAT.endDate, Literal(REPORT_PERIOD[1], datatype=XSD.date))
     prov = graph_provenance(store, ds.graph)
+    period = _period(store, ds, prov["loaded"])
+    if period:
+        node = URIRef(f"{c.base_iri}id/dataset/{ds.name}#period")
+        c.add(d, DCTERMS.temporal, node)
+        c.add(node, RDF.type, DCTERMS.PeriodOfTime)
+        c.add(node, DCAT.startDate, Literal(period[0], datatype=XSD.date))
+        c.add(node, DCAT.endDate, Literal(period[1], datatype=XSD.date))
+    for k in _keywords(store, ds):
+        c.add(d, DCAT.keyword, _en(k))
+    iri, title = STANDARDS.get(ds.kind, (ONTOLOGY_IRI, "AMI cluster ontology"))
+    c.add(d, DCTERMS.conformsTo, URIRef(iri))
+    c.add(URIRef(iri), RDF.type, DCTERMS.Standard)
+    c.add(URIRef(iri), DCTERMS.title, _en(title))
     when = parse_time(prov["loaded"] or "") or now
     stamp = Literal(when.isoformat(), datatype=XSD.dateTime)
     c.add(d, DCTERMS.issued, stamp)
@@ -257,7 +293,7 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
 
 def _distribution(c: _Catalog, store: Store, ds: Dataset, d: URIRef, fmt: DumpFormat) -> None:
     """One dump of a dataset as a distribution: download URL, media type, size and checksum."""
-    dinfo = dump_info(store, ds, fmt)
+    dinfo = dump_info(store, ds, fmt, c.contacts)
     dist = URIRef(f"{c.base_iri}id/dataset/{ds.name}/{fmt.ext}")
     url = URIRef(f"{c.base_url}download/{ds.name}.{fmt.ext}")
     c.add(d, DCAT.distribution, dist)
@@ -291,6 +327,55 @@ def _distribution(c: _Catalog, store: Store, ds: Dataset, d: URIRef, fmt: DumpFo
     c.add(dist, DCTERMS.modified, Literal(dinfo.modified.isoformat(), datatype=XSD.dateTime))
 
 
+def _period(store: Store, ds: Dataset, loaded: str | None) -> tuple[str, str] | None:
+    """The time the dataset's data cover, as (start, end) dates, or None when they state none:
+    the report's own period; for an import, from the earliest membership start (or the day of
+    the import) to the day of the import (the members as of that day); for other data, the
+    earliest and latest dates they state. The ontology and the shapes cover no period."""
+    if ds.kind == "report":
+        return REPORT_PERIOD
+    if ds.kind in ("ontology", "shapes"):
+        return None
+    rows = select_rows(store, """SELECT (MIN(?d) AS ?start) (MAX(?d) AS ?end) WHERE {
+        GRAPH ?g { ?s ?p ?v FILTER(isLiteral(?v) && DATATYPE(?v) IN (<%sdate>, <%sdateTime>))
+        BIND(SUBSTR(STR(?v), 1, 10) AS ?d) } }""" % (XSD, XSD), g=nn(ds.graph))
+    start, end = (rows[0]["start"], rows[0]["end"]) if rows else (None, None)
+    if ds.kind == "import" and loaded:
+        return (min(start or loaded[:10], loaded[:10]), loaded[:10])
+    return (start, end) if start and end else None
+
+
+def _keywords(store: Store, ds: Dataset) -> list[str]:
+    """The catalogue's keywords, the kind's, and the labels of the ontology classes the dataset
+    instantiates most (from the ontology graph, in English)."""
+    rows = select_rows(store, """SELECT ?c (SAMPLE(?l) AS ?label) (COUNT(DISTINCT ?x) AS ?n)
+        WHERE { GRAPH ?g { ?x a ?c } GRAPH ?onto { ?c <%slabel> ?l FILTER(LANG(?l) IN ("en", "")) }
+        FILTER(STRSTARTS(STR(?c), STR(?ns))) } GROUP BY ?c ORDER BY DESC(?n) ?c""" % RDFS,
+                       g=nn(ds.graph), onto=nn(GRAPH_ONTOLOGY), ns=ox.Literal(str(AMI)))
+    out = [*KEYWORDS, *KIND_KEYWORDS.get(ds.kind, ())]
+    for r in rows[:CLASS_KEYWORDS]:
+        if r["label"] and r["label"].lower() not in {k.lower() for k in out}:
+            out.append(r["label"])
+    return out
+
+
+_personal: dict[tuple, bool] = {}
+
+
+def _withheld(c: _Catalog, store: Store, ds: Dataset) -> str:
+    """What the dumps of a dataset that holds personal data leave out (cached by graph state)."""
+    if c.contacts:
+        return ""
+    key = (store.location, ds.graph, graph_state(store, ds.graph))
+    if key not in _personal:
+        _personal[key] = has_personal_data(store, ds.graph)
+    if not _personal[key]:
+        return ""
+    return (" Personal contact data (e-mail addresses, telephone numbers) and the names of "
+            "natural persons are left out of the downloads; they are in the store, for SPARQL "
+            "users of the endpoint.")
+
+
 def _spatial(store: Store, ds: Dataset) -> list[str]:
     """Country and NUTS authority IRIs the dataset's resources are located in (Europe for the
     ontology and shapes, which are not about a place)."""
@@ -303,3 +388,64 @@ def _spatial(store: Store, ds: Dataset) -> list[str]:
                        % (AMI, AMI, EU_AUTHORITY), g=nn(ds.graph))
     return [r["v"] for r in rows] or [f"{EU_AUTHORITY}continent/EUROPE"]
 
+
+
+# -- the catalogue for people ---------------------------------------------------------------------
+
+def readable_size(n: int) -> str:
+    """A byte count as people read it: ``812 B``, ``4.5 kB``, ``1.2 MB`` (SI units)."""
+    for unit, factor in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= factor:
+            return f"{n / factor:.1f} {unit}"
+    return f"{n} B"
+
+
+def catalog_view(store: Store, base_url: str, base_iri: str, info: CatalogInfo | None = None,
+                 contacts: bool = False) -> dict:
+    """What the ``/catalog`` page shows, read from :func:`catalog_graph` (so the page and the
+    RDF agree): the catalogue's publisher, licence and dates, and per dataset its title,
+    description, licence, publisher, issued and modified dates, keywords, period and downloads
+    (file name, media type, byte size, readable size, SHA-256)."""
+    g = catalog_graph(store, base_url, base_iri, info, contacts)
+    cat = next(g.subjects(RDF.type, DCAT.Catalog))
+
+    def text(s, p):
+        v = g.value(s, p)
+        return str(v) if v is not None else None
+
+    def licence(s):
+        lic = g.value(s, DCTERMS.license)
+        return {"iri": str(lic), "label": text(lic, SKOS.prefLabel) or str(lic)}
+
+    def publisher(s):
+        return text(g.value(s, DCTERMS.publisher), FOAF.name)
+
+    out = []
+    for d in g.objects(cat, DCAT.dataset):
+        period = g.value(d, DCTERMS.temporal)
+        dists = []
+        for x in g.objects(d, DCAT.distribution):
+            size = int(g.value(x, DCAT.byteSize))
+            url = text(x, DCAT.downloadURL)
+            dists.append({"file": url.rsplit("/", 1)[1], "url": url,
+                          "media_type": text(x, DCAT.mediaType).removeprefix(IANA_MEDIA),
+                          "gzip": g.value(x, DCAT.compressFormat) is not None,
+                          "byte_size": size, "size": readable_size(size),
+                          "sha256": text(g.value(x, SPDX.checksum), SPDX.checksumValue)})
+        out.append({"name": text(d, DCTERMS.identifier), "title": text(d, DCTERMS.title),
+                    "description": text(d, DCTERMS.description), "licence": licence(d),
+                    "publisher": publisher(d), "issued": text(d, DCTERMS.issued),
+                    "modified": text(d, DCTERMS.modified),
+                    "keywords": sorted(str(k) for k in g.objects(d, DCAT.keyword)),
+                    "period": (text(period, DCAT.startDate), text(period, DCAT.endDate))
+                    if period is not None else None,
+                    "distributions": sorted(dists, key=lambda x: _EXT_ORDER.get(
+                        x["file"].split(".", 1)[1], 9))})
+    order = {ds.name: i for i, ds in enumerate(datasets(store))}
+    return {"title": text(cat, DCTERMS.title), "publisher": publisher(cat),
+            "licence": licence(cat), "issued": text(cat, DCTERMS.issued),
+            "modified": text(cat, DCTERMS.modified),
+            "datasets": sorted(out, key=lambda d: order.get(d["name"], len(order)))}
+
+
+_EXT_ORDER = {ext: i for i, ext in enumerate(DUMP_FORMATS)}

@@ -15,8 +15,10 @@ from typing import BinaryIO, Iterator
 import pyoxigraph as ox
 
 from ..errors import FormatError, NotFound
-from ..namespaces import AMIG, DCTERMS, GRAPH_META, PREFIXES
+from ..namespaces import AMIG, DCTERMS, EU_AUTHORITY, GRAPH_META, PROV, RDFS, VOID
 from ..store import Store, nn
+from .privacy import natural_persons, redact
+from .rdf import write_turtle
 
 
 @dataclass(frozen=True)
@@ -77,7 +79,9 @@ _FIXED = {
 
 
 def dataset_for_graph(graph: str) -> Dataset | None:
-    """The dataset a named graph is published as, or None (metadata, foreign graphs)."""
+    """The dataset a named graph is published as, or None (metadata, foreign graphs). An import
+    graph gets a placeholder title here; whether it is published, and its title, come from its
+    record (:func:`published_dataset`, :func:`datasets`)."""
     base = str(AMIG)
     if not graph.startswith(base) or graph == GRAPH_META:
         return None
@@ -99,10 +103,69 @@ def dataset_for_graph(graph: str) -> Dataset | None:
     return Dataset(name, graph, f"Graph {rest}", f"The named graph {graph}.", "other")
 
 
+#: The record of every published import: its cluster (and the cluster's label), the time of the
+#: import, the mapping, the spreadsheet and the organisation count.
+_PUBLISHED_IMPORTS = """SELECT ?g ?cluster (SAMPLE(?l) AS ?label) (MAX(?end) AS ?when)
+    (SAMPLE(?plan) AS ?mapping) (SAMPLE(?name) AS ?file) (SAMPLE(?n) AS ?orgs) WHERE {
+  GRAPH ?meta { ?g ?access ?public ; <%ssubject> ?cluster ; <%swasGeneratedBy> ?a .
+    ?a <%sendedAtTime> ?end .
+    OPTIONAL { ?g <%swasInfluencedBy>/<%stitle> ?plan }
+    OPTIONAL { ?g <%swasDerivedFrom>/<%stitle> ?name }
+    OPTIONAL { ?g <%sentities> ?n } }
+  OPTIONAL { ?cluster <%slabel> ?l FILTER(LANG(?l) IN ("en", "")) }
+} GROUP BY ?g ?cluster""" % (DCTERMS, PROV, PROV, PROV, DCTERMS, PROV, DCTERMS, VOID, RDFS)
+
+
+def _content(mapping: str | None) -> str:
+    """What a mapping imports, from its file name: ``members.csv-metadata.json`` -> members."""
+    stem = re.sub(r"(\.csv)?-metadata\.json$|\.json$", "", mapping or "") or "members"
+    return re.sub(r"[-_]+", " ", stem).strip()
+
+
+def published_imports(store: Store) -> dict[str, Dataset]:
+    """Import graph -> its dataset, for the imports published (``--publish``): titled by the
+    cluster, the content and the day, e.g. "FILAS members (spreadsheet import, 2026-12-02)"."""
+    out = {}
+    for s in store.query(_PUBLISHED_IMPORTS, substitutions={
+            "meta": nn(GRAPH_META), "access": nn(str(DCTERMS.accessRights)),
+            "public": nn(str(EU_AUTHORITY["access-right/PUBLIC"]))}):
+        graph, cluster = s["g"].value, s["cluster"].value
+        base = dataset_for_graph(graph)
+        if base is None or base.kind != "import":
+            continue
+        label = s["label"].value if s["label"] else cluster.rstrip("/").rsplit("/", 1)[-1]
+        day = s["when"].value[:10]
+        content = _content(s["mapping"].value if s["mapping"] else None)
+        orgs = f"{s['orgs'].value} organisations" if s["orgs"] else "organisations"
+        title = f"{label} {content} (spreadsheet import, {day})"
+        file = f"the spreadsheet {s['file'].value}" if s["file"] else "a spreadsheet"
+        desc = (f"The {content} of the cluster {label} ({cluster}), imported from {file} on "
+                f"{day}: {orgs} (graph {graph}).")
+        out[graph] = Dataset(base.name, graph, title, desc, "import")
+    return out
+
+
+def published_dataset(store: Store, graph: str) -> Dataset | None:
+    """The dataset ``graph`` is published as, or None (metadata, foreign graphs, an import
+    that was not published)."""
+    ds = dataset_for_graph(graph)
+    if ds is None or ds.kind != "import":
+        return ds
+    return published_imports(store).get(graph)
+
+
 def datasets(store: Store) -> list[Dataset]:
-    """Every published dataset in the store (fixed ones first, then the rest by name)."""
+    """Every published dataset in the store (fixed ones first, then the rest by name); an import
+    only when it was published."""
     order = {k: i for i, k in enumerate(_FIXED)}
-    out = [d for d in (dataset_for_graph(g) for g in store.named_graphs()) if d]
+    imports = published_imports(store)
+    out = []
+    for g in store.named_graphs():
+        d = dataset_for_graph(g)
+        if d is not None and d.kind == "import":
+            d = imports.get(g)
+        if d is not None:
+            out.append(d)
     return sorted(out, key=lambda d: (order.get(d.name, len(order)), d.name))
 
 
@@ -146,24 +209,30 @@ def graph_state(store: Store, graph: str) -> tuple[int, str]:
     return store.count(graph), graph_modified(store, graph) or ""
 
 
-def write_dump(store: Store, graph: str, fmt: DumpFormat, output: BinaryIO) -> None:
+def write_dump(store: Store, graph: str, fmt: DumpFormat, output: BinaryIO,
+               contacts: bool = False) -> None:
     """Write one dataset's dump to ``output``, streaming (never the whole dump in memory).
 
-    N-Quads keep the graph name so the dump can be loaded back as the same graph."""
+    N-Quads keep the graph name so the dump can be loaded back as the same graph. Unless
+    ``contacts`` (``AMIKG_PUBLISH_CONTACTS``), personal contact data and the names of natural
+    persons are left out (:mod:`.privacy`)."""
     if fmt.gzip:
         with gzip.GzipFile(fileobj=output, mode="wb", mtime=0, filename="") as gz:
-            _serialize_graph(store, graph, fmt.rdf, gz)
+            _serialize_graph(store, graph, fmt.rdf, gz, contacts)
     else:
-        _serialize_graph(store, graph, fmt.rdf, output)
+        _serialize_graph(store, graph, fmt.rdf, output, contacts)
 
 
-def _serialize_graph(store: Store, graph: str, rdf: str, output) -> None:
+def _serialize_graph(store: Store, graph: str, rdf: str, output, contacts: bool) -> None:
+    quads = store.quads(graph)
+    if not contacts:
+        quads = redact(quads, natural_persons(store, graph))
     if rdf == "nquads":
-        ox.serialize(store.quads(graph), output, format=ox.RdfFormat.N_QUADS)
+        ox.serialize(quads, output, format=ox.RdfFormat.N_QUADS)
         return
-    triples = (q.triple for q in store.quads(graph))
-    if rdf == "turtle":
-        ox.serialize(triples, output, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    triples = (q.triple for q in quads)
+    if rdf == "turtle":  # sorted on disk: memory stays bounded
+        write_turtle(triples, output, inline=False)
     elif rdf == "ntriples":
         ox.serialize(triples, output, format=ox.RdfFormat.N_TRIPLES)
     elif rdf == "jsonld":
@@ -203,19 +272,20 @@ _cache: dict[tuple, tuple[tuple, DumpInfo]] = {}
 _cache_lock = threading.Lock()
 
 
-def dump_info(store: Store, ds: Dataset, fmt: DumpFormat) -> DumpInfo:
+def dump_info(store: Store, ds: Dataset, fmt: DumpFormat, contacts: bool = False) -> DumpInfo:
     """Byte size and SHA-256 of the dump as it would be served now, from the actual bytes.
 
     Computed by one streaming pass and cached by graph state (triple count and recorded load
-    time), so the catalogue, the download headers and the file agree until the graph changes."""
+    time), so the catalogue, the download headers and the file agree until the graph changes.
+    ``contacts`` as for :func:`write_dump`."""
     state = graph_state(store, ds.graph)
-    key = (store.location, ds.graph, fmt.ext)
+    key = (store.location, ds.graph, fmt.ext, contacts)
     with _cache_lock:
         hit = _cache.get(key)
     if hit and hit[0] == state:
         return hit[1]
     sink = _HashSink()
-    write_dump(store, ds.graph, fmt, sink)
+    write_dump(store, ds.graph, fmt, sink, contacts)
     modified = parse_time(state[1]) or datetime.now(timezone.utc).replace(microsecond=0)
     info = DumpInfo(ds.name, fmt.ext, sink.size, sink.sha.hexdigest(), modified, fmt.media_type)
     with _cache_lock:
@@ -266,7 +336,8 @@ class _QueueWriter:
             self.buf.clear()
 
 
-def stream_dump(store: Store, ds: Dataset, fmt: DumpFormat, chunk: int = 1 << 16) -> Iterator[bytes]:
+def stream_dump(store: Store, ds: Dataset, fmt: DumpFormat, chunk: int = 1 << 16,
+                contacts: bool = False) -> Iterator[bytes]:
     """The dump as an iterator of byte chunks; a writer thread serialises into a bounded queue,
     so memory stays at a few chunks whatever the size of the graph."""
     q: queue.Queue = queue.Queue(maxsize=8)
@@ -276,7 +347,7 @@ def stream_dump(store: Store, ds: Dataset, fmt: DumpFormat, chunk: int = 1 << 16
     def run():
         writer = _QueueWriter(q, stop, chunk)
         try:
-            write_dump(store, ds.graph, fmt, writer)
+            write_dump(store, ds.graph, fmt, writer, contacts)
             writer.close()
             writer._push(done)
         except BrokenPipeError:

@@ -13,7 +13,8 @@ from ..namespaces import (AMI, DCAT, DCTERMS, FOAF, GRAPH_META, GRAPH_ONTOLOGY, 
                           PROV, RDF, RDFS, SH, SKOS, SPDX, VCARD, XSD)
 from ..sparql.binder import values_block
 from ..store import Store, nn
-from .datasets import dataset_for_graph
+from .datasets import published_dataset
+from .privacy import natural_persons, redact
 from .rdf import compact_iri, local_name, select_rows
 
 #: Properties whose value names a resource, best first.
@@ -32,9 +33,10 @@ def resource_exists(store: Store, iri: str) -> bool:
     return bool(store.query("ASK { { ?r ?p ?o } UNION { ?s ?p ?r } }", substitutions={"r": node}))
 
 
-def describe(store: Store, iri: str) -> list[ox.Triple]:
+def describe(store: Store, iri: str, contacts: bool = False) -> list[ox.Triple]:
     """The resource's own triples plus the blank nodes it points to (two levels deep), from
-    every graph.
+    every graph; without ``contacts`` (``AMIKG_PUBLISH_CONTACTS``), no contact data and no
+    natural person's name (:mod:`.privacy`).
 
     :raise NotFound: when the store has no triple with the IRI as subject or object."""
     node = nn(iri)
@@ -45,6 +47,8 @@ def describe(store: Store, iri: str) -> list[ox.Triple]:
     triples = list(res)
     if not triples and not resource_exists(store, iri):
         raise NotFound(f"no resource {iri} in the store", iri=iri)
+    if not contacts:
+        triples = list(redact(triples, natural_persons(store, among=[node])))
     return triples
 
 
@@ -108,17 +112,32 @@ def _value(term, labels: dict[str, str]) -> Value:
     return Value("literal", term.value, language=term.language, datatype=dt)
 
 
-def resource_view(store: Store, iri: str, incoming_limit: int = 200) -> ResourceView:
-    """Everything the HTML page of a resource shows.
+def _unname(store: Store, tables: list[dict[str, str]], iri: str | None = None) -> bool:
+    """Drop the natural persons from the label ``tables`` (IRI -> label), so that no page names
+    one; whether ``iri`` is a natural person."""
+    keys = {k for t in tables for k in t if ":" in k} | ({iri} if iri else set())
+    persons = natural_persons(store, among=[nn(k) for k in keys])
+    for table in tables:
+        for k in [k for k in table if f"<{k}>" in persons]:
+            del table[k]
+    return iri is not None and f"<{iri}>" in persons
+
+
+def resource_view(store: Store, iri: str, incoming_limit: int = 200,
+                  contacts: bool = False) -> ResourceView:
+    """Everything the HTML page of a resource shows (``contacts`` as for :func:`describe`; the
+    labels of natural persons are not shown either).
 
     :raise NotFound: for an IRI the store does not know."""
-    triples = describe(store, iri)
+    triples = describe(store, iri, contacts)
     node = nn(iri)
     lab_q = ("SELECT ?x ?lp ?l WHERE { { ?r ?p ?x } UNION { ?r ?x ?o } UNION "
              "{ ?r ?p ?b FILTER(isBlank(?b)) { ?b ?x ?o2 } UNION { ?b ?p2 ?x } } "
              f"{values_block(['lp'], _LABEL_TERMS)} ?x ?lp ?l FILTER(isIRI(?x) && isLiteral(?l)) }}")
     labels = _labels_for(store, lab_q, {"r": node})
     own = label_of(store, iri)
+    if not contacts and _unname(store, [labels], iri):
+        own = None
     by_subject: dict[str, list[ox.Triple]] = {}
     for t in triples:
         by_subject.setdefault(str(t.subject), []).append(t)
@@ -147,6 +166,8 @@ def resource_view(store: Store, iri: str, incoming_limit: int = 200) -> Resource
     inc_labels = _labels_for(
         store, "SELECT ?x ?lp ?l WHERE { { ?x ?p ?r } UNION { ?s ?x ?r } "
         f"{values_block(['lp'], _LABEL_TERMS)} ?x ?lp ?l FILTER(isLiteral(?l)) }}", {"r": node})
+    if not contacts:
+        _unname(store, [inc_labels])
     incoming = [(s, inc_labels.get(s) or compact_iri(s), p, inc_labels.get(p) or compact_iri(p))
                 for s, p in inc_rows]
     return ResourceView(iri, own or local_name(iri), types, props, incoming, total,
@@ -162,7 +183,7 @@ def resource_graphs(store: Store, iri: str) -> list[dict]:
 
 def graph_provenance(store: Store, graph: str) -> dict:
     """The last load of a graph: time, activity label, files (name, size, SHA-256)."""
-    ds = dataset_for_graph(graph)
+    ds = published_dataset(store, graph)
     out = {"graph": graph, "dataset": ds.name if ds else None, "title": ds.title if ds else graph,
            "triples": store.count(graph), "loaded": None, "activity": None, "files": []}
     res = store.query(

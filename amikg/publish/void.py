@@ -9,7 +9,7 @@ from rdflib import Graph, Literal, URIRef
 
 from ..namespaces import AMI, DCTERMS, RDF, SD, VOID, XSD
 from ..store import Store
-from .datasets import DUMP_FORMATS, dataset_for_graph
+from .datasets import DUMP_FORMATS, datasets
 from .rdf import local_name, select_rows
 
 
@@ -42,8 +42,9 @@ def void_graph(store: Store, base_url: str, base_iri: str) -> Graph:
     for r in examples:
         g.add((top, VOID.exampleResource, URIRef(r["ex"])))
     g.add((top, VOID.exampleResource, AMI.Cluster))
+    published = {d.graph: d for d in datasets(store)}
     for graph in store.named_graphs():
-        ds = dataset_for_graph(graph)
+        ds = published.get(graph)  # a graph that is not published: its name and size only
         sub = URIRef(base_iri + "id/void/" + (ds.name if ds else local_name(graph)))
         g.add((top, VOID.subset, sub))
         g.add((sub, RDF.type, VOID.Dataset))
