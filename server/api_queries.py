@@ -9,11 +9,10 @@
 
 from __future__ import annotations
 
-import html
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
-from flask import Blueprint, Response, jsonify, request, url_for
+from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from amikg.errors import ParameterError
 from amikg.queries import (RESERVED, load_queries, openapi, query_params_from_multidict,
@@ -79,49 +78,13 @@ def openapi_json():
 
 @bp.get("/api/docs")
 def docs():
+    """The named queries for people: the OpenAPI document as a page of the site."""
     doc = openapi(load_queries(), request.host_url.rstrip("/") or "/")
-    e = html.escape
-    parts = ["<!doctype html><html lang=en><meta charset=utf-8>",
-             "<title>amikg named queries: API</title>",
-             "<style>body{font-family:system-ui,sans-serif;max-width:60rem;margin:2rem auto;"
-             "padding:0 1rem;line-height:1.4}code{background:#f3f3f3;padding:0 .2em}"
-             "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2em .5em;"
-             "text-align:left;vertical-align:top}h2{margin-top:2rem}</style>",
-             f"<h1>{e(doc['info']['title'])}</h1><p>{e(doc['info']['description'])}</p>",
-             "<p>Machine-readable: <a href='/api/openapi.json'>/api/openapi.json</a> "
-             "(OpenAPI 3). Results are JSON by default; send <code>Accept: text/csv</code>, "
-             "<code>text/tab-separated-values</code>, <code>application/sparql-results+json</code> "
-             "or <code>application/sparql-results+xml</code> (or <code>format=csv</code> ...). "
-             "Page with <code>limit</code> and <code>offset</code>. Repeat a parameter for "
-             "several values.</p><ul>"]
     ops = [(path, item["get"]) for path, item in doc["paths"].items()]
+    examples = {}
     for path, op in ops:
-        parts.append(f"<li><a href='#{e(op['operationId'])}'>{e(path)}</a> "
-                     f"{e(op.get('summary', ''))}</li>")
-    parts.append("</ul>")
-    for path, op in ops:
-        parts.append(f"<h2 id='{e(op['operationId'])}'>GET {e(path)}</h2>"
-                     f"<p><strong>{e(op.get('summary', ''))}</strong></p>")
-        for para in (op.get("description") or "").split("\n\n"):
-            parts.append(f"<p>{e(para)}</p>")
-        own = [p for p in op.get("parameters", []) if "$ref" not in p]
-        if own:
-            parts.append("<table><tr><th>parameter</th><th>type</th><th>required</th>"
-                         "<th>example</th><th>description</th></tr>")
-            for p in own:
-                schema = p["schema"]
-                typ = (f"{schema['items']['type']} (repeatable)" if schema.get("type") == "array"
-                       else schema.get("type", ""))
-                parts.append(f"<tr><td><code>{e(p['name'])}</code></td><td>{e(typ)}</td>"
-                             f"<td>{'yes' if p.get('required') else 'no'}</td>"
-                             f"<td><code>{e(str(p.get('example', '')))}</code></td>"
-                             f"<td>{e(p.get('description', ''))}</td></tr>")
-            parts.append("</table>")
-        examples = {p["name"]: p["example"] for p in own if "example" in p}
-        if examples and path != "/api/queries":
-            q = urlencode([(k, x) for k, v in examples.items()
-                           for x in (v if isinstance(v, list) else [v])])
-            parts.append(f"<p>Example: <a href='{e(path)}?{e(q)}'><code>{e(path)}?{e(q)}</code>"
-                         "</a></p>")
-    parts.append("</html>")
-    return Response("".join(parts), mimetype="text/html")
+        given = [(p["name"], x) for p in op.get("parameters", []) if "example" in p
+                 for x in (p["example"] if isinstance(p["example"], list) else [p["example"]])]
+        if given and path != "/api/queries":
+            examples[path] = f"{path}?{urlencode(given)}"
+    return render_template("pages/api_docs.html", doc=doc, ops=ops, examples=examples)

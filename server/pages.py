@@ -24,10 +24,12 @@ for the templates.
 from __future__ import annotations
 
 import base64
+import re
 import tempfile
 from pathlib import Path, PurePath
 
 from flask import Blueprint, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from amikg import __version__
 from amikg.errors import (AmikgError, AuthenticationRequired, ForbiddenOperation, FormatError,
@@ -297,3 +299,12 @@ def import_spreadsheet():
     except AmikgError as e:
         ctx["imp_error"], status = e.message, e.http_status
     return render_template("pages/validate.html", **ctx), status
+
+
+_CODE_SPAN = re.compile(r"`([^`]+)`")
+
+
+@bp.app_template_filter("code_spans")
+def _code_spans(text: str) -> Markup:
+    """Text whose Markdown-style `code spans` (the query headers write them) become <code>."""
+    return Markup(_CODE_SPAN.sub(lambda m: f"<code>{m.group(1)}</code>", str(escape(text or ""))))

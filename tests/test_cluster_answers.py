@@ -333,3 +333,39 @@ def test_next_steps_on_the_page_speak_plain_language(client):
     members = page[page.index('id="members"'):page.index('id="roadmap"')]
     assert "BioLazio Imaging Probes" in members
     assert "add up to more than the" in members
+
+
+def test_the_linked_data_page_of_a_cluster_gives_its_member_counts(client):
+    """`/doc/cluster/filas` showed "member count: Companies…" with no numbers."""
+    page = client.get("/doc/cluster/filas").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Companies: 1986" in text and "Universities: 8" in text
+
+
+def test_the_home_page_speaks_the_managers_language(client):
+    page = client.get("/").get_data(as_text=True)
+    text = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Triples" not in text and "Named graphs" not in text and "triple" not in text.lower()
+    assert "Data sources" in text
+
+
+SITE_PAGES = ["/", "/clusters", "/clusters/filas", "/partners", "/validate", "/sparql",
+              "/doc/cluster/filas", "/catalog", "/ontology", "/shapes", "/api/docs"]
+
+
+@pytest.mark.parametrize("path", SITE_PAGES)
+def test_every_page_shares_the_sites_layout_and_navigation(client, path):
+    r = client.get(path, headers={"Accept": "text/html"})
+    assert r.status_code == 200 and r.mimetype == "text/html"
+    page = r.get_data(as_text=True)
+    assert '<header class="site">' in page and '<nav aria-label="Main">' in page
+    assert '<footer class="site">' in page and "/static/pages/pages.css" in page
+    for label in ("Home", "Clusters", "Partner search", "Validate", "SPARQL"):
+        assert f">{label}</a>" in page, (path, label)
+
+
+def test_the_api_docs_page_shows_code_not_backticks(client):
+    page = client.get("/api/docs").get_data(as_text=True)
+    body = page[page.index("<main"):page.index("</main>")]
+    assert "`" not in body
+    assert "<code>" in body and "<table>" in body

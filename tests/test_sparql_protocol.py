@@ -284,7 +284,7 @@ def test_query_page_for_browsers(client):
     assert r.status_code == 200 and r.mimetype == "text/html"
     page = r.get_data(as_text=True)
     assert '<textarea id="query"' in page and "/static/sparql.js" in page
-    assert "http://" not in page.split("<main>")[1].split("</main>")[0].replace(
+    assert "http://" not in page.split('<main id="main"')[1].split("</main>")[0].replace(
         "http://localhost", "").replace("http://www.w3.org", "").replace("w3id.org", "")
     assert r.headers["X-Frame-Options"] == "DENY"
     js = client.get("/static/sparql.js")

@@ -261,6 +261,34 @@ def test_partner_search_form_ranks_with_reasons_and_shares_the_url(page, site, b
     assert "ClinVal Imaging" in page.locator("h1").inner_text()
 
 
+def test_partner_form_keeps_short_form_values_across_searches(page, site):
+    """A link with short forms (step, region, cluster) opens the form with those values chosen;
+    searching again keeps them (they used to read "(any)")."""
+    page.goto(site + "/partners?step=clinical-validation&region=RO21&for_cluster=imago-mol")
+    for label, value in (("Step", "ami:step-clinical-validation"),
+                         ("For cluster", "amid:cluster/imago-mol")):
+        assert page.get_by_label(label).input_value() == value, label
+    region = page.get_by_label("Region")
+    assert region.evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["nuts:RO21"]
+    assert "North-East Region (RO21), Romania" in page.locator("#partner-results").inner_text()
+    page.get_by_role("button", name="Search").click()
+    assert page.get_by_label("Step").input_value() == "ami:step-clinical-validation"
+    assert page.get_by_label("For cluster").input_value() == "amid:cluster/imago-mol"
+    assert region.evaluate("s => [...s.selectedOptions].map(o => o.value)") == ["nuts:RO21"]
+    assert "step=ami%3Astep-clinical-validation" in page.url or "step=ami:step-clinical" in page.url
+    shot(page, "partners-kept-laptop")
+
+
+@pytest.mark.parametrize("path", ["/sparql", "/doc/cluster/filas", "/catalog", "/ontology",
+                                  "/shapes", "/api/docs"])
+def test_every_page_has_the_sites_navigation(page, site, path):
+    page.goto(site + path)
+    nav = page.get_by_role("navigation", name="Main")
+    assert nav.is_visible()
+    nav.get_by_role("link", name="Clusters").click()
+    assert page.url.endswith("/clusters")
+
+
 def test_partner_search_reports_a_bad_parameter(page, site):
     page.goto(site + "/partners?competency=nonsense")
     page.amikg_watch.expect_status(400)

@@ -71,6 +71,16 @@ def label_of(store: Store, iri: str) -> str | None:
     return _best_label((iri, s["p"].value, s["l"]) for s in res).get(iri)
 
 
+def _with_counts(store: Store, node: ox.NamedNode, labels: dict[str, str]) -> None:
+    """A value that is a count (the report's printed member counts: ``ami:count``) reads as
+    ``label: number`` ("Companies: 1986"), not as its label alone."""
+    res = store.query(f"SELECT ?x ?n WHERE {{ ?r ?p ?x . ?x <{AMI['count']}> ?n }}",
+                      substitutions={"r": node})
+    for s in res:
+        x = s["x"].value
+        labels[x] = f"{labels.get(x) or compact_iri(x)}: {s['n'].value}"
+
+
 def _labels_for(store: Store, query: str, subs: dict, var: str = "x") -> dict[str, str]:
     res = store.query(query, substitutions=subs)
     return _best_label((s[var].value, s["lp"].value, s["l"]) for s in res
@@ -135,6 +145,7 @@ def resource_view(store: Store, iri: str, incoming_limit: int = 200,
              "{ ?r ?p ?b FILTER(isBlank(?b)) { ?b ?x ?o2 } UNION { ?b ?p2 ?x } } "
              f"{values_block(['lp'], _LABEL_TERMS)} ?x ?lp ?l FILTER(isIRI(?x) && isLiteral(?l)) }}")
     labels = _labels_for(store, lab_q, {"r": node})
+    _with_counts(store, node, labels)
     own = label_of(store, iri)
     if not contacts and _unname(store, [labels], iri):
         own = None
