@@ -41,7 +41,12 @@ FORMAT_ALIASES = {"json": "json", "srj": "json", "xml": "xml", "srx": "xml", "cs
                   "tsv": "tsv", "turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples",
                   "nt": "ntriples", "n-triples": "ntriples", "jsonld": "jsonld",
                   "json-ld": "jsonld", "rdfxml": "xml", "rdf": "xml", "rdf/xml": "xml",
-                  "nquads": "nquads", "nq": "nquads", "trig": "trig"}
+                  "nquads": "nquads", "nq": "nquads", "trig": "trig",
+                  # the names SPARQL clients send (SPARQLWrapper: format=, output=, results=)
+                  "rdf+xml": "xml", "rdf-xml": "xml", "n3": "turtle", "text/n3": "turtle",
+                  "sparql-results+json": "json", "sparql-results+xml": "xml"}
+#: The parameters clients name a format in (SPARQLWrapper sends all three).
+FORMAT_PARAMS = ("format", "output", "results")
 EXTENSION = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle": "ttl",
              "ntriples": "nt", "jsonld": "jsonld", "nquads": "nq", "trig": "trig"}
 
@@ -49,25 +54,25 @@ FORM = "application/x-www-form-urlencoded"
 
 
 def negotiate(kind: str) -> str:
-    """The short format name for a result of ``kind`` (``results`` or ``graph``).
+    """The short format name for a result of ``kind`` (``results`` or ``graph``): the first of
+    ``format=``, ``output=``, ``results=`` that names one this result can be written in (a short
+    name, a client's name such as ``rdf+xml`` or ``n3``, or a media type); else the ``Accept``
+    header (a name we do not know, or one for the other kind of result, falls back to it, as
+    SPARQLWrapper expects: it sends its own names beside the ``Accept`` header).
 
-    :raise NotAcceptable: when neither ``format=`` nor ``Accept`` names one we can write.
+    :raise NotAcceptable: when ``Accept`` names nothing we can write either.
     """
     table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
     names = {n for _, n in table}
-    wanted = request.values.get("format") or request.values.get("output")
-    if wanted:
-        key = wanted.strip().lower()
-        for mt, n in table:
-            if key == mt:
-                return n
-        key = FORMAT_ALIASES.get(key, "")
+    for param in FORMAT_PARAMS:
+        wanted = (request.values.get(param) or "").strip().lower()
+        if not wanted:
+            continue
+        key = dict(table).get(wanted.split(";")[0].strip()) or FORMAT_ALIASES.get(wanted, "")
         if kind == "graph" and key == "json":
             key = "jsonld"
         if key in names:
             return key
-        raise NotAcceptable(f"format={wanted} is not available for this result; use one of "
-                            f"{', '.join(sorted(names))}")
     accept = request.accept_mimetypes
     if not request.headers.get("Accept"):
         return table[0][1]

@@ -148,8 +148,27 @@ def test_format_parameter_for_graphs_and_download(client):
 def test_not_acceptable_is_406(client):
     resp = client.get("/sparql", query_string={"query": SELECT_P}, headers={"Accept": "image/png"})
     assert resp.status_code == 406 and resp.json["error"] == "NotAcceptable"
-    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": "turtle"})
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": "turtle"},
+                      headers={"Accept": "image/png"})
     assert resp.status_code == 406
+
+
+def test_a_format_name_that_does_not_fit_falls_back_to_the_accept_header(client):
+    """A client's format name we do not know, or one for the other kind of result, is not a
+    406: the Accept header decides (SPARQLWrapper sends both)."""
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": "turtle"})
+    assert resp.status_code == 200 and resp.mimetype == "application/sparql-results+json"
+    resp = client.get("/sparql", query_string={"query": SELECT_P, "format": "nonsense"},
+                      headers={"Accept": "text/csv"})
+    assert resp.status_code == 200 and resp.mimetype == "text/csv"
+    construct = "CONSTRUCT WHERE { ?s <http://example.org/p> ?o }"
+    for names, media in ((("rdf+xml",) * 3, "application/rdf+xml"), (("n3",) * 3, "text/turtle"),
+                         (("xml", "xml", "xml"), "application/rdf+xml"),
+                         (("", "", "application/n-triples"), "application/n-triples")):
+        q = {"query": construct, **{k: v for k, v in zip(("format", "output", "results"), names)
+                                    if v}}
+        resp = client.get("/sparql", query_string=q)
+        assert resp.status_code == 200 and resp.mimetype == media, (names, resp.status_code)
 
 
 # -- updates ------------------------------------------------------------------------------------
@@ -518,6 +537,28 @@ def _update_store_checks(endpoint: str, with_patterns: bool = True) -> None:
 
 def test_real_service_answers_sparqlwrapper(service):
     _sparqlwrapper_checks(service.endpoint)
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("query", ["CONSTRUCT WHERE { ?s <http://example.org/p> ?o }",
+                                   "DESCRIBE ?s WHERE { ?s <http://example.org/p> ?o }"])
+def test_sparqlwrapper_gets_rdf_in_every_return_format_it_offers(service, query, method):
+    """SPARQLWrapper adds format=rdf+xml&output=rdf+xml&results=rdf+xml (or n3, json-ld ...)
+    to the request; each used to be a 406."""
+    import rdflib
+    from SPARQLWrapper import JSONLD, N3, RDFXML, TURTLE, XML, SPARQLWrapper
+
+    for fmt, parse_as in ((RDFXML, "xml"), (XML, "xml"), (N3, "n3"), (TURTLE, "turtle"),
+                          (JSONLD, "json-ld")):
+        sw = SPARQLWrapper(service.endpoint)
+        sw.setMethod(method)
+        sw.setQuery(query)
+        sw.setReturnFormat(fmt)
+        resp = sw.query().response
+        body = resp.read()
+        assert resp.status == 200, (fmt, resp.status)
+        g = rdflib.Graph().parse(data=body, format=parse_as)
+        assert len(g) >= 1, (fmt, body[:200])
 
 
 def test_real_service_takes_updates_from_rdflib_sparqlupdatestore(service):
