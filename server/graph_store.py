@@ -3,7 +3,9 @@
 ``?graph=IRI`` names a graph, ``?default`` the store's own default graph (triples outside every
 named graph; note that *queries* see the union of all graphs as their default graph). GET and HEAD
 read (200, 404 for a graph with no triples), PUT replaces (201 when it created the graph, else
-204), POST adds (201/204), DELETE removes (204, 404). Bodies are parsed completely with the
+204), POST adds (201/204), DELETE removes (204, 404). A POST to ``/graph`` itself (no graph named)
+creates a new graph with a new IRI (``<base IRI>graph/posted/<uuid>``) and answers 201 with its
+``Location`` (SPARQL 1.1 Graph Store Protocol, section 5.5). Bodies are parsed completely with the
 library's parser before anything is written; a syntax error is a 400 naming the line, and the
 store is left unchanged. Writes need credentials (see safety.py) and are recorded with PROV-O in
 the metadata graph like ``amikg load``.
@@ -11,8 +13,10 @@ the metadata graph like ``amikg load``.
 
 from __future__ import annotations
 
+import uuid
+
 import pyoxigraph as ox
-from flask import Blueprint, Response, request
+from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 
 from amikg.errors import FormatError, NotFound, QueryError
@@ -92,6 +96,8 @@ def graph_store():
 def graph_write():
     """PUT replaces the graph, POST adds to it."""
     require_write()
+    if request.method == "POST" and not request.args:  # the graph store itself: a new graph
+        return _post_new_graph()
     graph = _target()
     store = current_store()
     replace = request.method == "PUT"
@@ -109,6 +115,17 @@ def graph_write():
     resp = Response(status=204 if existed else 201)
     if not existed:
         resp.headers["Location"] = request.url
+    return resp
+
+
+def _post_new_graph() -> Response:
+    """GSP 5.5: the body becomes a new graph, named here; 201 with its ``Location``."""
+    graph = f"{current_settings().base_iri}graph/posted/{uuid.uuid4().hex}"
+    src, _ = _body_quads(graph)
+    load_sources(current_store(), [src], graph, label=f"graph store POST (new graph {graph})",
+                 agent=current_settings().agent)
+    resp = Response(status=201)
+    resp.headers["Location"] = url_for("graph_store.graph_store", graph=graph, _external=True)
     return resp
 
 

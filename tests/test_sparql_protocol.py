@@ -356,6 +356,28 @@ def test_gsp_put_creates_201_then_replaces_204(client):
     assert body.strip() == b'<http://e/a> <http://e/p> "2"^^<http://www.w3.org/2001/XMLSchema#integer> .'
 
 
+def test_gsp_post_to_the_graph_store_creates_a_new_graph_with_its_location(client):
+    """SPARQL 1.1 Graph Store Protocol 5.5: POST to the graph store itself answered 400."""
+    from urllib.parse import parse_qs, urlsplit
+
+    r = client.post("/graph", data="<http://e/new> <http://e/p> 5 .", content_type=TTL,
+                    headers=AUTH)
+    assert r.status_code == 201
+    where = urlsplit(r.headers["Location"])
+    graph = parse_qs(where.query)["graph"][0]
+    assert where.path == "/graph" and graph.startswith("https://w3id.org/amikg/graph/posted/")
+    got = client.get(f"{where.path}?{where.query}", headers={"Accept": "application/n-triples"})
+    assert got.status_code == 200 and b"<http://e/new> <http://e/p>" in got.data
+    again = client.post("/graph", data="<http://e/new> <http://e/p> 6 .", content_type=TTL,
+                        headers=AUTH)
+    assert again.headers["Location"] != r.headers["Location"]   # every POST a graph of its own
+    assert client.post("/graph", data="<http://e/x> <http://e/p> 7 .",
+                       content_type=TTL).status_code == 401      # a write: credentials needed
+    bad = client.post("/graph", data="<http://e/x> <http://e/p> .", content_type=TTL,
+                      headers=AUTH)
+    assert bad.status_code == 400
+
+
 def test_gsp_post_adds(client):
     r = client.post("/graph", query_string={"graph": G1}, data="<http://e/z> <http://e/p> \"3\" .",
                     content_type="application/n-triples", headers=AUTH)
