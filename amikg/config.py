@@ -71,6 +71,9 @@ class Settings:
     service_allow: list[str] = field(default_factory=list)
     #: Base IRI under which this service publishes the data (``/id/...``).
     base_iri: str = "https://w3id.org/amikg/"
+    #: Base IRI that relative IRIs in SPARQL queries and updates resolve against (default: the
+    #: endpoint's own URL).
+    sparql_base: str = ""
     #: Remote store: update endpoint (defaults per store kind), graph store endpoint, credentials.
     update_url: str = ""
     gsp_url: str = ""

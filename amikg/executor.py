@@ -147,11 +147,12 @@ def serialize_result(result, kind_format: str, max_results: int,
 
 
 def run_query(store: Store, sparql: str, fmt: str, *, default_graph=None, named_graphs=None,
-              max_results: int = 100_000, deadline: float | None = None) -> Answer:
+              max_results: int = 100_000, deadline: float | None = None,
+              base_iri: str | None = None) -> Answer:
     """Run a query on ``store`` in this thread and serialise the answer."""
     timeout = None if deadline is None else max(0.5, deadline - time.monotonic())
     res = store.query(sparql, default_graph=default_graph, named_graphs=named_graphs,
-                      timeout=timeout)
+                      timeout=timeout, base_iri=base_iri)
     try:
         return serialize_result(res, fmt, max_results, deadline)
     except (OSError, RuntimeError) as e:  # raised lazily while iterating
@@ -169,7 +170,7 @@ class Executor:
         return time.monotonic() + t if t and t > 0 else None
 
     def query(self, sparql: str, fmt: str = "json", *, default_graph=None, named_graphs=None,
-              timeout: float | None = None) -> Answer:
+              timeout: float | None = None, base_iri: str | None = None) -> Answer:
         """Run a query and serialise its answer as ``fmt`` (a short result or RDF format name).
 
         :raise QueryError: malformed query, or an update sent as a query.
@@ -179,9 +180,10 @@ class Executor:
         check_query(sparql, self.settings.service_allow)
         return run_query(self.store, sparql, fmt, default_graph=default_graph,
                          named_graphs=named_graphs, max_results=self.settings.max_results,
-                         deadline=self._deadline(timeout))
+                         deadline=self._deadline(timeout), base_iri=base_iri)
 
-    def update(self, sparql: str, *, using_graphs=(), using_named_graphs=()) -> None:
+    def update(self, sparql: str, *, using_graphs=(), using_named_graphs=(),
+               base_iri: str | None = None) -> None:
         """Run an update as one transaction (all of it or nothing).
 
         :raise QueryError: malformed update, or a query sent as an update.
@@ -189,7 +191,7 @@ class Executor:
         """
         check_update(sparql, self.settings.service_allow)
         sparql = add_using(sparql, list(using_graphs), list(using_named_graphs))
-        self.store.update(sparql)
+        self.store.update(sparql, base_iri)
 
     def worker_pids(self) -> list[int]:
         """The process ids of the query workers (none: queries run in the calling thread)."""
@@ -236,7 +238,8 @@ def _worker_main() -> None:  # pragma: no cover - runs in a child process
                 current = req["path"]
             ans = run_query(store, req["sparql"], req["format"],
                             default_graph=req["default_graph"], named_graphs=req["named_graphs"],
-                            max_results=req["max_results"], deadline=None)
+                            max_results=req["max_results"], deadline=None,
+                            base_iri=req.get("base_iri"))
             _send(out, ("ok", ans))
         except AmikgError as e:
             _send(out, ("error", type(e).__name__, e.message, e.details))
@@ -310,7 +313,8 @@ class ProcessExecutor(Executor):
                         shutil.rmtree(d, ignore_errors=True)
             return self._path
 
-    def query(self, sparql, fmt="json", *, default_graph=None, named_graphs=None, timeout=None):
+    def query(self, sparql, fmt="json", *, default_graph=None, named_graphs=None, timeout=None,
+              base_iri=None):
         check_query(sparql, self.settings.service_allow)
         deadline = self._deadline(timeout)
         path = self.snapshot()
@@ -321,7 +325,8 @@ class ProcessExecutor(Executor):
             raise QueryTimeout("every query worker stayed busy until the time limit; "
                                "try again later")
         req = {"path": path, "sparql": sparql, "format": fmt, "default_graph": default_graph,
-               "named_graphs": named_graphs, "max_results": self.settings.max_results}
+               "named_graphs": named_graphs, "max_results": self.settings.max_results,
+               "base_iri": base_iri}
         try:
             _send(w.proc.stdin, req)
             w.path = path

@@ -153,6 +153,27 @@ def test_not_acceptable_is_406(client):
     assert resp.status_code == 406
 
 
+def test_relative_iris_resolve_against_the_endpoint_or_the_configured_base(client, make_app,
+                                                                          app_store):
+    """`CONSTRUCT { <s> <p> 1 } WHERE {}` and an update with relative IRIs answered 400."""
+    r = client.get("/sparql", query_string={"query": "CONSTRUCT { <s> <p> 1 } WHERE {}"},
+                   headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200, r.get_data(as_text=True)
+    assert r.data.startswith(b"<http://localhost/s> <http://localhost/p> ")
+    r = client.get("/sparql", query_string={"query": "BASE <http://e.org/> SELECT (<x> AS ?x) {}"},
+                   headers={"Accept": "text/csv"})
+    assert r.data.split() == [b"x", b"http://e.org/x"]     # the query's own BASE wins
+    r = client.post("/sparql", data={"update": "INSERT DATA { GRAPH <g> { <s> <p> <o> } }"},
+                    headers=AUTH)
+    assert r.status_code == 204, r.get_data(as_text=True)
+    ask = "ASK { GRAPH <http://localhost/g> { <http://localhost/s> ?p ?o } }"
+    assert client.get("/sparql", query_string={"query": ask}).json["boolean"] is True
+    other = make_app(app_store, sparql_base="https://example.org/base/").test_client()
+    r = other.get("/sparql", query_string={"query": "SELECT (<x> AS ?x) {}"},
+                  headers={"Accept": "text/csv"})
+    assert r.data.split() == [b"x", b"https://example.org/base/x"]
+
+
 def test_a_format_name_that_does_not_fit_falls_back_to_the_accept_header(client):
     """A client's format name we do not know, or one for the other kind of result, is not a
     406: the Accept header decides (SPARQLWrapper sends both)."""
@@ -618,6 +639,10 @@ def test_real_service_over_a_remote_store(backend, request, start_service):
     try:
         _sparqlwrapper_checks(svc.endpoint)
         _update_store_checks(svc.endpoint, with_patterns=False)
+        rel = urllib.parse.urlencode({"query": "SELECT (<x> AS ?x) WHERE {}"})
+        with urllib.request.urlopen(urllib.request.Request(
+                f"{svc.endpoint}?{rel}", headers={"Accept": "text/csv"}), timeout=30) as r:
+            assert r.read().split() == [b"x", (svc.endpoint.rsplit("/", 1)[0] + "/x").encode()]
         req = urllib.request.Request(svc.endpoint, data=b"DROP ALL",
                                      headers={"Content-Type": UPD}, method="POST")
         with pytest.raises(HTTPError) as e:

@@ -60,6 +60,19 @@ def inject(text: str, block: str, *, any_brace: bool = True, sep: str = "\n") ->
     return text[:at] + sep + block + text[at:]
 
 
+def with_base(text: str, base_iri: str | None) -> str:
+    """``text`` with a ``BASE`` declaration first, for relative IRIs (``<s>``) of a query or
+    update sent to a store that takes no base IRI of its own; a ``BASE`` written in ``text``
+    still applies from where it stands. The IRI is checked and serialised as a term."""
+    if not base_iri:
+        return text
+    try:
+        base = ox.NamedNode(base_iri)
+    except ValueError as e:
+        raise QueryError(f"not a valid base IRI: {base_iri!r} ({e})")
+    return f"BASE {base}\n{text}"
+
+
 def check_substitutions(substitutions: dict) -> None:
     """Every key a variable name and every value an RDF term, or :class:`QueryError`."""
     for name, term in substitutions.items():

@@ -106,10 +106,11 @@ class Store(ABC):
     @abstractmethod
     def query(self, sparql: str, *, substitutions: dict | None = None,
               default_graph: list[str] | None = None, named_graphs: list[str] | None = None,
-              timeout: float | None = None):
+              timeout: float | None = None, base_iri: str | None = None):
         """Run a SPARQL query. ``substitutions`` maps variable names to pyoxigraph terms and binds
         them with a one-row ``VALUES`` block opening the first WHERE group (the terms are
         serialised by pyoxigraph, so they are escaped; no caller pastes values into the text).
+        ``base_iri`` resolves relative IRIs (``<s>``) of a query without a ``BASE`` of its own.
         Raises :class:`QueryError` for a malformed query."""
 
     @abstractmethod
@@ -145,8 +146,9 @@ class Store(ABC):
 
     # -- writing (each call is all-or-nothing) --------------------------------------------------
     @abstractmethod
-    def update(self, sparql: str) -> None:
-        """Run a SPARQL update as one transaction. Raises :class:`QueryError` when malformed."""
+    def update(self, sparql: str, base_iri: str | None = None) -> None:
+        """Run a SPARQL update as one transaction (``base_iri`` as for :meth:`query`). Raises
+        :class:`QueryError` when malformed."""
 
     @abstractmethod
     def add(self, quads: Iterable[ox.Quad]) -> None:

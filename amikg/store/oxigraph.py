@@ -111,8 +111,8 @@ class OxigraphStore(Store):
         return self._store
 
     def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
-              timeout=None):
-        kwargs = {}
+              timeout=None, base_iri=None):
+        kwargs = {"base_iri": base_iri} if base_iri else {}
         if default_graph is not None:
             kwargs["default_graph"] = [nn(g) for g in default_graph] or [ox.DefaultGraph()]
         else:
@@ -128,10 +128,10 @@ class OxigraphStore(Store):
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"query failed: {e}")
 
-    def update(self, sparql):
+    def update(self, sparql, base_iri=None):
         try:
             with self._write_lock:
-                self._store.update(sparql)
+                self._store.update(sparql, **({"base_iri": base_iri} if base_iri else {}))
         except SyntaxError as e:
             raise query_error(e, "update")
         except (OSError, RuntimeError, ValueError) as e:

@@ -14,7 +14,7 @@ from typing import Iterator
 import pyoxigraph as ox
 
 from ..errors import QueryError, QueryTimeout, StoreError
-from ..sparql.binder import bind
+from ..sparql.binder import bind, with_base
 from .base import Store, TripleResult, nn, quad_text
 
 #: URL scheme prefix -> (query path, update path, graph-store path, auth kind).
@@ -88,11 +88,12 @@ class RemoteStore(Store):
     construct_accept = ""
 
     def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
-              timeout=None):
+              timeout=None, base_iri=None):
         from SPARQLWrapper import JSON, TURTLE
 
         if substitutions:
             sparql = bind(sparql, substitutions)
+        sparql = with_base(sparql, base_iri)
         sw = self._wrapper(self.query_url, timeout)
         sw.setQuery(sparql)
         for g in default_graph or []:
@@ -134,9 +135,9 @@ class RemoteStore(Store):
     def _check_triples(self, n: int, headers: dict) -> None:
         """Hook for stores that cut CONSTRUCT results silently."""
 
-    def update(self, sparql):
+    def update(self, sparql, base_iri=None):
         sw = self._wrapper(self.update_url, None)
-        sw.setQuery(sparql)
+        sw.setQuery(with_base(sparql, base_iri))
         if sw.queryType in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
             raise QueryError("not an update")
         self._send(sw)

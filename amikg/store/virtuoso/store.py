@@ -101,9 +101,9 @@ class VirtuosoStore(RemoteStore):
             hit = cache[iri] = (now, [(s["a"], s["b"]) for s in res])
         return hit[1]
 
-    def update(self, sparql):
+    def update(self, sparql, base_iri=None):
         try:
-            return super().update(sparql)
+            return super().update(sparql, base_iri)
         finally:
             self.__dict__.pop("_edges_cache", None)
 
