@@ -232,8 +232,27 @@ def test_using_graph_uri_conflicts_with_using_in_the_update(client):
 def test_malformed_query_is_400_with_the_parser_message(client):
     r = client.get("/sparql", query_string={"query": "SELECT ?s WHERE { ?s ?p }"})
     assert r.status_code == 400
-    assert r.json["error"] == "QueryError" and "error at 1:" in r.json["message"]
-    assert "Traceback" not in r.get_data(as_text=True)
+    assert r.json["error"] == "QueryError" and "error at 1:" in r.json["parser"]
+    assert r.json["message"].startswith("malformed query at line 1, column ")
+    assert r.json["line"] == 1 and "Traceback" not in r.get_data(as_text=True)
+
+
+def test_parser_errors_say_in_one_sentence_what_is_wrong(client):
+    """An undefined prefix answered "expected one of Prefix not found, ['%'], ['-' | '0' ..",
+    an empty query "expected [_]", an update error some 600 characters of tokens."""
+    r = client.get("/sparql", query_string={"query": "SELECT * WHERE {\n  ?c a ami:Cluster }"})
+    assert r.status_code == 400
+    assert r.json["message"].startswith(
+        "the prefix ami: is not declared (line 2, column 8); add PREFIX ami: "
+        "<https://w3id.org/amikg/ontology#>. Prefixes the service knows: ami, amid,")
+    assert (r.json["line"], r.json["column"]) == (2, 8)
+    assert "Prefix not found" in r.json["parser"]              # the parser's words kept apart
+    r = client.get("/sparql", query_string={"query": "  "})
+    assert r.status_code == 400 and r.json["message"].startswith("the query is empty")
+    r = client.post("/sparql", data={"update": "INSERT DATA { foo:a foo:b 1 }"}, headers=AUTH)
+    assert r.status_code == 400 and len(r.json["message"]) < 300
+    assert r.json["message"].startswith("the prefix foo: is not declared (line 1, column 15); "
+                                        "declare it with PREFIX")
 
 
 def test_malformed_update_is_400_with_the_parser_message(client):

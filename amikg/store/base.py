@@ -11,6 +11,7 @@ from typing import BinaryIO, Iterable, Iterator
 import pyoxigraph as ox
 
 from ..errors import FormatError, QueryError, StoreError
+from ..sparql.explain import explain
 from .formats import QUAD_FORMATS, rdf_format
 
 def nn(iri: str) -> ox.NamedNode:
@@ -204,10 +205,16 @@ def quad_text(q: ox.Quad) -> str:
     return f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}"
 
 
-def query_error(e: Exception, what: str = "query") -> QueryError:
+def query_error(e: Exception, what: str = "query", text: str | None = None) -> QueryError:
+    """A parser's error as a :class:`QueryError`: one sentence saying what is wrong
+    (:func:`amikg.sparql.explain.explain`), with the line, the column and the parser's own words
+    (``parser``)."""
     msg = str(e).split("\n")[0][:500]
-    m = re.match(r"error at (\d+):(\d+)", msg)
-    return QueryError(f"malformed {what}: {msg}", line=int(m.group(1)) if m else None,
-                      column=int(m.group(2)) if m else None)
+    if text is None:
+        m = re.match(r"error at (\d+):(\d+)", msg)
+        return QueryError(f"malformed {what}: {msg}", line=int(m.group(1)) if m else None,
+                          column=int(m.group(2)) if m else None, parser=msg)
+    sentence, line, column = explain(text, what, msg)
+    return QueryError(sentence, line=line, column=column, parser=msg)
 
 

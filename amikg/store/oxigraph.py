@@ -101,7 +101,7 @@ class OxigraphStore(Store):
             return self._store.query(sparql, use_default_graph_as_union=True, substitutions={
                 ox.Variable(k): v for k, v in bindings.items()})
         except SyntaxError as e:
-            raise query_error(e)
+            raise query_error(e, "query", sparql)
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"query failed: {e}")
 
@@ -124,7 +124,7 @@ class OxigraphStore(Store):
         try:
             return self._store.query(sparql, **kwargs)
         except SyntaxError as e:
-            raise query_error(e)
+            raise query_error(e, "query", sparql)
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"query failed: {e}")
 
@@ -133,7 +133,7 @@ class OxigraphStore(Store):
             with self._write_lock:
                 self._store.update(sparql, **({"base_iri": base_iri} if base_iri else {}))
         except SyntaxError as e:
-            raise query_error(e, "update")
+            raise query_error(e, "update", sparql)
         except (OSError, RuntimeError, ValueError) as e:
             raise QueryError(f"update failed: {e}")
         self._written()

@@ -15,7 +15,8 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, QueryTimeout, StoreError
 from ..sparql.binder import bind, with_base
-from .base import Store, TripleResult, nn, quad_text
+from ..sparql.explain import reaches_out
+from .base import Store, TripleResult, nn, quad_text, query_error
 
 #: URL scheme prefix -> (query path, update path, graph-store path, auth kind).
 PRESETS = {
@@ -69,7 +70,9 @@ class RemoteStore(Store):
                 resp = sw.query().response
                 return resp.read(), {k.lower(): v for k, v in resp.headers.items()}
         except QueryBadFormed as e:
-            raise QueryError(f"the store rejected the request: {_short(e)}")
+            err = QueryError(f"the store rejected the request: {_short(e)}")
+            err.store_rejected = True
+            raise err
         except Unauthorized:
             raise StoreError(f"the store {self.location} refused our credentials "
                              "(set AMIKG_STORE_USER / AMIKG_STORE_PASSWORD)")
@@ -89,8 +92,17 @@ class RemoteStore(Store):
 
     def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
               timeout=None, base_iri=None):
+        try:
+            return self._query(sparql, substitutions, default_graph, named_graphs, timeout,
+                               base_iri)
+        except QueryError as e:
+            raise explained(e, sparql, "query")
+
+    def _query(self, sparql, substitutions, default_graph, named_graphs, timeout, base_iri):
         from SPARQLWrapper import JSON, TURTLE
 
+        if not sparql.strip():
+            raise query_error(SyntaxError(""), "query", sparql)
         if substitutions:
             sparql = bind(sparql, substitutions)
         sparql = with_base(sparql, base_iri)
@@ -136,6 +148,14 @@ class RemoteStore(Store):
         """Hook for stores that cut CONSTRUCT results silently."""
 
     def update(self, sparql, base_iri=None):
+        if not sparql.strip():
+            raise query_error(SyntaxError(""), "update", sparql)
+        try:
+            self._update(sparql, base_iri)
+        except QueryError as e:
+            raise explained(e, sparql, "update")
+
+    def _update(self, sparql, base_iri):
         sw = self._wrapper(self.update_url, None)
         sw.setQuery(with_base(sparql, base_iri))
         if sw.queryType in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE"):
@@ -341,3 +361,21 @@ def _own_opener():
 
 def _short(e: Exception) -> str:
     return " ".join(str(e).split())[:400]
+
+
+def explained(e: QueryError, text: str, what: str) -> QueryError:
+    """The store's rejection of ``text`` in the words the embedded engine gives (one sentence,
+    line and column, the parser's text): the same answer on every backend. The text is only
+    parsed, on an empty in-memory store, and never if it could reach out (SERVICE, LOAD)."""
+    if not getattr(e, "store_rejected", False) or reaches_out(text):
+        return e
+    try:
+        (ox.Store().update if what == "update" else ox.Store().query)(text)
+    except SyntaxError as syntax:
+        explanation = query_error(syntax, what, text)
+        explanation.details["store"] = e.details.get("store", e.message)
+        explanation.store_rejected = True  # a caller holding the text it was given asks again
+        return explanation
+    except (OSError, RuntimeError, ValueError):
+        pass
+    return e

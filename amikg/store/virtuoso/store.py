@@ -15,7 +15,7 @@ from ...errors import QueryError, StoreError
 from ...namespaces import PREFIXES
 from ...sparql.lexer import mask, split_prologue
 from ..base import nn, quad_text
-from ..remote import RemoteStore
+from ..remote import RemoteStore, explained
 from .dialect import rewrite
 from .inline import MAX_INLINE_ROWS, grouped_sub_selects, split_lang_values
 from .paths import inline_paths
@@ -73,6 +73,12 @@ class VirtuosoStore(RemoteStore):
     edges_ttl = 2.0
 
     def query(self, sparql, **kw):
+        try:
+            return self._rewritten_query(sparql, **kw)
+        except QueryError as e:  # explained on the text the caller sent, not on our rewriting
+            raise explained(e, sparql, "query")
+
+    def _rewritten_query(self, sparql, **kw):
         sparql = rewrite(sparql)
         # (a sub-select run on its own must see the same dataset: not with FROM in the text)
         if not re.search(r"\bFROM\s+(?:NAMED\s+)?<", mask(sparql), re.IGNORECASE):
