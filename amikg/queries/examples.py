@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ..errors import ParameterError
 from ..store import Store
 from .header import NamedQuery, load_queries
 from .params import bind_params
@@ -46,13 +47,20 @@ def example(store: Store, query: NamedQuery) -> Example:
     and its first page, as one SPARQL text; two comment lines naming the query and the values
     stand in place of its ``#+`` header.
 
-    :raise ParameterError: an example of the header does not fit its parameter (a bad header).
+    When ``store`` lacks what an example names (an empty store has no cluster
+    ``amid:cluster/imago-mol``), the text leaves the values out, and its comment says so.
     """
     params = example_params(query)
-    sparql = render(query, bind_params(store, query, dict(params)), query.limit, 0)
-    sparql = "\n".join(line for line in sparql.splitlines() if not line.startswith("#+"))
     given = ", ".join(f"{k}={_shown(v)}" for k, v in params.items()) or "no parameters"
     note = f"# {query.name}: {query.summary}\n# with the example values of its header: {given}\n"
+    try:
+        bound = bind_params(store, query, dict(params))
+    except ParameterError as e:
+        bound, params = {}, {}
+        note = (f"# {query.name}: {query.summary}\n# the example values of its header do not fit"
+                f" this store's data ({e.message}): write values into its VALUES blocks\n")
+    sparql = render(query, bound, query.limit, 0)
+    sparql = "\n".join(line for line in sparql.splitlines() if not line.startswith("#+"))
     return Example(query.name, query.summary, params, note + sparql)
 
 
