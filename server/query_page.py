@@ -63,12 +63,23 @@ def editor_config() -> dict:
             "examples": [asdict(e) for e in examples(current_store())]}
 
 
+#: The query page's Content-Security-Policy: the site's (server/safety.py), except that YASGUI's
+#: result table sets inline styles. Scripts, connections and everything else stay on this host.
+EDITOR_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+              "script-src 'self'; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+              "form-action 'self'")
+
+
 def query_page() -> Response:
     """The query page: the editor, or (its files missing) a plain form."""
     config = editor_config()
-    html = render_template("sparql.html", editor=editor_installed(), config=config,
+    editor = editor_installed()
+    html = render_template("sparql.html", editor=editor, config=config,
                            examples=config["examples"])
-    return Response(html, mimetype="text/html")
+    resp = Response(html, mimetype="text/html")
+    if editor:
+        resp.headers["Content-Security-Policy"] = EDITOR_CSP
+    return resp
 
 
 # -- a page of results ---------------------------------------------------------------------------
