@@ -15,8 +15,13 @@
     return token ? { Authorization: "Bearer " + token } : {};
   }
 
-  // Terms the store uses, for completion: asked once per kind, of this endpoint.
+  // Terms the store uses, for completion: asked once per kind and page, of this endpoint.
+  const asked = {};
   function termsOf(query) {
+    if (!asked[query]) asked[query] = fetchTerms(query);
+    return asked[query];
+  }
+  function fetchTerms(query) {
     const body = new URLSearchParams({ query: query });
     return fetch(config.endpoint, {
       method: "POST", body: body,
