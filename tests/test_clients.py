@@ -265,6 +265,30 @@ def test_sparqlwrapper_gets_ntriples_by_its_accept_header(service, method, reque
     assert set(rdflib.Graph().parse(data=converted, format="nt")) == V_TRIPLES
 
 
+@pytest.mark.parametrize("method,request_method", SW_METHODS, ids=["get", "post-form",
+                                                                    "post-direct"])
+def test_sparqlwrapper_sets_the_dataset(service, method, request_method):
+    """``addDefaultGraph`` / ``addNamedGraph`` become default-graph-uri / named-graph-uri."""
+    from SPARQLWrapper import JSON, SPARQLWrapper
+
+    sw = SPARQLWrapper(service.endpoint)
+    sw.setMethod(method)
+    sw.setRequestMethod(request_method)
+    sw.setReturnFormat(JSON)
+    sw.addDefaultGraph(G2)
+    sw.setQuery(SELECT)
+    rows = sw.queryAndConvert()["results"]["bindings"]
+    assert {(_json_term(b["s"]), _json_term(b["o"])) for b in rows} == \
+        {(s, o) for s, o in V_ROWS if s == CLINIC}
+    sw = SPARQLWrapper(service.endpoint)
+    sw.setMethod(method)
+    sw.setRequestMethod(request_method)
+    sw.setReturnFormat(JSON)
+    sw.addNamedGraph(G1)
+    sw.setQuery("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert [b["g"]["value"] for b in sw.queryAndConvert()["results"]["bindings"]] == [G1]
+
+
 def test_sparqlwrapper_updates_with_the_token_and_is_refused_without(service):
     from SPARQLWrapper import POST, POSTDIRECTLY, URLENCODED, SPARQLWrapper
     from SPARQLWrapper.SPARQLExceptions import Unauthorized
