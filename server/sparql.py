@@ -51,11 +51,21 @@ EXTENSION = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle":
 FORM = "application/x-www-form-urlencoded"
 
 
+#: CSV and TSV are defined for SELECT results only: an ASK asked for them is answered in JSON
+#: (rdflib's SPARQLStore read the bare ``true`` of a CSV as a table with no rows, i.e. False).
+BOOLEAN_TYPES = [(mt, n) for mt, n in RESULT_TYPES if n not in ("csv", "tsv")]
+
+
+def _table(kind: str) -> list[tuple[str, str]]:
+    return {"results": RESULT_TYPES, "boolean": BOOLEAN_TYPES}.get(kind, GRAPH_TYPES)
+
+
 def named_format(kind: str) -> str | None:
     """The short format name the first of ``format=``, ``output=``, ``results=`` names that a
-    result of ``kind`` (``results`` or ``graph``) can be written in (a short name, a client's name
-    such as ``rdf+xml`` or ``n3``, or a media type); ``None`` when none does."""
-    table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
+    result of ``kind`` (``results``, ``boolean`` for ASK, or ``graph``) can be written in (a short
+    name, a client's name such as ``rdf+xml`` or ``n3``, or a media type); ``None`` when none
+    does."""
+    table = _table(kind)
     names = {n for _, n in table}
     for param in FORMAT_PARAMS:
         wanted = (request.values.get(param) or "").strip().lower()
@@ -70,14 +80,16 @@ def named_format(kind: str) -> str | None:
 
 
 def negotiate(kind: str) -> str:
-    """The short format name for a result of ``kind`` (``results`` or ``graph``):
-    :func:`named_format`, else the ``Accept`` header (a name we do not know, or one for the other
-    kind of result, falls back to it, as SPARQLWrapper expects: it sends its own names beside the
-    ``Accept`` header).
+    """The short format name for a result of ``kind`` (``results``, ``boolean`` for ASK, or
+    ``graph``): :func:`named_format`, else the ``Accept`` header (a name we do not know, or one
+    for the other kind of result, falls back to it, as SPARQLWrapper expects: it sends its own
+    names beside the ``Accept`` header). An ``Accept`` header that names only media types of the
+    other kind of result gets this kind's default (rdflib's SPARQLStore sends
+    ``application/sparql-results+json`` for a CONSTRUCT too, and parses the Turtle it gets).
 
-    :raise NotAcceptable: when ``Accept`` names nothing we can write either.
+    :raise NotAcceptable: when ``Accept`` names nothing we can write, of either kind.
     """
-    table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
+    table = _table(kind)
     named = named_format(kind)
     if named:
         return named
@@ -85,6 +97,8 @@ def negotiate(kind: str) -> str:
     if not request.headers.get("Accept"):
         return table[0][1]
     best = accept.best_match([mt for mt, _ in table])
+    if best is None and accept.best_match([mt for mt, _ in RESULT_TYPES + GRAPH_TYPES]):
+        return table[0][1]
     if best is None:
         raise NotAcceptable(
             f"none of the media types in Accept: {request.headers.get('Accept')} can be sent; "
@@ -102,9 +116,8 @@ def wants_html(kind: str) -> bool:
     accept = request.accept_mimetypes
     if "text/html" not in accept.values():
         return False
-    table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
     html = accept["text/html"]
-    return html > 0 and all(html >= accept[mt] for mt, _ in table)
+    return html > 0 and all(html >= accept[mt] for mt, _ in _table(kind))
 
 
 def _one(values, name: str) -> str | None:
@@ -183,7 +196,7 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
     if info.is_update:
         raise QueryError("this is an update, not a query: send it as an update "
                          "(POST update=... or Content-Type: application/sparql-update)")
-    kind = "graph" if info.form in ("CONSTRUCT", "DESCRIBE") else "results"
+    kind = {"CONSTRUCT": "graph", "DESCRIBE": "graph", "ASK": "boolean"}.get(info.form, "results")
     # a browser gets a page of the results, made from the JSON or N-Triples answer
     html = bool(info.form) and wants_html(kind)
     # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
