@@ -72,7 +72,8 @@ def _top_level_copy(tmp_path: Path) -> Path:
         if p.name in skip or p.name.endswith(".egg-info"):
             continue
         if p.is_dir():
-            shutil.copytree(p, src / p.name, ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
+            shutil.copytree(p, src / p.name,
+                            ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
         else:
             shutil.copy2(p, src / p.name)
     return src
