@@ -19,7 +19,9 @@ from amikg.config import data_root
 from amikg.errors import ConfigError, QueryError
 from amikg.executor import RDF_MEDIA, Answer
 from amikg.publish import serialize
+from amikg.sparql.explain import reaches_out
 from amikg.sparql.guard import inspect
+from amikg.store import scratch_store
 
 from .context import current_executor, current_settings, current_store
 from .safety import require_read, require_write
@@ -162,7 +164,11 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
                          "(POST update=... or Content-Type: application/sparql-update)")
     kind = "graph" if info.form in ("CONSTRUCT", "DESCRIBE") else "results"
     # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
-    fmt = negotiate(kind) if info.form else "json"
+    try:
+        fmt = negotiate(kind) if info.form else "json"
+    except NotAcceptable:
+        _refuse_if_malformed(text)
+        raise
     # Turtle is written by the one Turtle writer (sorted, only the prefixes used), from the
     # N-Triples the executor answers
     answer = current_executor().query(text, "ntriples" if fmt == "turtle" else fmt,
@@ -180,6 +186,22 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
         resp.headers["Content-Disposition"] = \
             f'attachment; filename="results.{EXTENSION.get(answer.format, "txt")}"'
     return resp
+
+
+def _refuse_if_malformed(text: str) -> None:
+    """Raise the syntax error of a malformed query, so that it is answered as one (400) rather
+    than as an ``Accept`` header nothing matches (406): the text is parsed on an empty scratch
+    store, never when it could reach out (SERVICE, LOAD)."""
+    if reaches_out(text):
+        return
+    scratch = scratch_store()
+    try:
+        scratch.query(text)
+    except QueryError as e:
+        if e.details.get("line") is not None or "parser" in e.details:
+            raise
+    finally:
+        scratch.close()
 
 
 # -- service description and query page --------------------------------------------------------
