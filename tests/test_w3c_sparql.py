@@ -82,6 +82,48 @@ def test_scores_through_the_service_are_at_least_the_engines(capsys):
     assert any(s.passed for s, _ in results.values())  # the runner runs something
 
 
+def _same_outcomes_behind(client, store, cases) -> list[str]:
+    """The tests of ``cases`` whose outcome through this service differs from the one through
+    the in-memory service (the allow-list holds for every store the service can be in front of)."""
+    differ = []
+    for case in cases:
+        got = w3c.run_service_on(case, client, store)
+        if got.passed != outcome(case)[0].passed:
+            differ.append(f"{case.id}: {'passes' if got.passed else 'fails'} here, "
+                          f"{'passes' if outcome(case)[0].passed else 'fails'} in memory: "
+                          f"{got.detail[:500]}")
+    return differ
+
+
+def test_the_suite_gives_the_same_answers_in_front_of_an_oxigraph_server(oxigraph_server):
+    """The whole suite through the service in front of a real ``oxigraph serve``: the remote
+    store's path (forwarded queries, results parsed and written again)."""
+    from amikg.store import open_store
+
+    if not CASES:
+        pytest.skip("../shared/w3c-rdf-tests/sparql/sparql11 is absent")
+    oxigraph_server.clear()
+    with building_apps() as make:
+        store = open_store(oxigraph_server.location)
+        client = make(store).test_client()
+        assert not _same_outcomes_behind(client, store, CASES)
+
+
+def test_the_suite_gives_the_same_answers_from_the_query_workers(make_app, tmp_path):
+    """The embedded on-disk store answers from query worker processes over checkpoints (as in
+    production): a sample of the suite (every test with named graphs or a graph as its answer,
+    and every eighth other), as a checkpoint per test costs time."""
+    from amikg.store import open_store
+
+    if not CASES:
+        pytest.skip("../shared/w3c-rdf-tests/sparql/sparql11 is absent")
+    sample = [c for i, c in enumerate(CASES) if c.graph_data or i % 8 == 0
+              or (c.result is not None and c.result.suffix == ".ttl")]
+    store = open_store(str(tmp_path / "store"))
+    client = make_app(store, QUERY_WORKERS=1).test_client()
+    assert not _same_outcomes_behind(client, store, sample)
+
+
 # -- the runner's own comparisons: a wrong answer is caught --------------------------------------
 
 def test_the_comparison_tells_lexical_forms_datatypes_and_languages_apart():
@@ -119,13 +161,19 @@ def test_the_comparison_keeps_order_only_under_an_outer_order_by():
 
 # -- what the suite found wrong in amikg (issue 19), each shown on its own -----------------------
 
-@pytest.fixture(params=["memory", "embedded"])
+@pytest.fixture(params=["memory", "embedded", "oxigraph-server"])
 def two_graphs(request, make_app, tmp_path):
     """A service over two named graphs (memory: queries in this thread; embedded: in the query
-    workers, as in production)."""
+    workers, as in production; and in front of an Oxigraph server started with
+    --union-default-graph)."""
     from amikg.store import open_store
 
-    store = open_store("memory:" if request.param == "memory" else str(tmp_path / "store"))
+    if request.param == "oxigraph-server":
+        server = request.getfixturevalue("oxigraph_server")
+        server.clear()
+        store = open_store(server.location)
+    else:
+        store = open_store("memory:" if request.param == "memory" else str(tmp_path / "store"))
     store.update("INSERT DATA { GRAPH <http://e/g1> { <http://e/a> <http://e/p> 'in g1' } "
                  "GRAPH <http://e/g2> { <http://e/b> <http://e/p> 'in g2' } }")
     return make_app(store, QUERY_WORKERS=1).test_client()
@@ -137,9 +185,12 @@ def _values(resp) -> list[str]:
 
 
 def test_a_querys_from_chooses_its_default_graph_over_the_union(two_graphs):
-    """The union default graph replaced a query's own FROM (all graphs answered)."""
-    q = "SELECT ?o FROM <http://e/g1> WHERE { ?s ?p ?o }"
-    assert _values(two_graphs.get("/sparql", query_string={"query": q})) == ["in g1"]
+    """The union default graph replaced a query's own FROM (all graphs answered): on the
+    embedded store (pyoxigraph's union option) and in front of an Oxigraph server."""
+    for q in ("SELECT ?o FROM <http://e/g1> WHERE { ?s ?p ?o }",
+              "PREFIX e: <http://e/> SELECT ?o FROM e:g1 WHERE { ?s ?p ?o }",
+              "BASE <http://e/> SELECT ?o FROM <g1> WHERE { ?s ?p ?o }"):
+        assert _values(two_graphs.get("/sparql", query_string={"query": q})) == ["in g1"], q
     q = "SELECT ?o WHERE { ?s ?p ?o }"   # without FROM: still the union
     assert _values(two_graphs.get("/sparql", query_string={"query": q})) == ["in g1", "in g2"]
 

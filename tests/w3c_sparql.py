@@ -494,6 +494,16 @@ def run_service(case: Case, building_apps) -> Outcome:
         return _ask_service(case, make(store).test_client(), dataset)
 
 
+def run_service_on(case: Case, client, store) -> Outcome:
+    """Run one test through ``/sparql`` of a service that keeps its store (an embedded store and
+    its query workers, a remote store): the store is emptied and filled for the test."""
+    store.update("DROP SILENT ALL")
+    quads, dataset = service_dataset(case)
+    if quads:
+        store.add(quads)
+    return _ask_service(case, client, dataset)
+
+
 def _ask_service(case: Case, client, dataset: dict) -> Outcome:
     query = case.query.read_text(encoding="utf-8")
 
