@@ -208,6 +208,11 @@ def test_from_named_alone_leaves_the_default_graph_empty(two_graphs):
         ["http://e/g2", "in g2"]
 
 
+def test_a_from_with_an_undeclared_prefix_is_a_400_on_every_store(two_graphs):
+    resp = two_graphs.get("/sparql", query_string={"query": "SELECT * FROM x:g { ?s ?p ?o }"})
+    assert resp.status_code == 400 and resp.json["line"] == 1, resp.data
+
+
 def test_the_protocols_dataset_still_overrides_the_querys_from(two_graphs):
     q = "SELECT ?o FROM <http://e/g1> WHERE { ?s ?p ?o }"
     resp = two_graphs.get("/sparql", query_string={"query": q, "default-graph-uri": "http://e/g2"})

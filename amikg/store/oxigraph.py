@@ -118,7 +118,7 @@ class OxigraphStore(Store):
         if default_graph is not None:
             kwargs["default_graph"] = [nn(g) for g in default_graph] or [ox.DefaultGraph()]
         elif not names_dataset(sparql):
-            # the union replaces the query's own FROM / FROM NAMED in pyoxigraph: only without
+            # pyoxigraph's union replaces a query's own FROM / FROM NAMED: only where none
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [nn(g) for g in named_graphs]
