@@ -6,7 +6,8 @@ alone (a bare pyoxigraph store); how data, datasets and answers are handled is i
 tests/w3c_sparql.py. A test passes through the service unless it is listed in
 tests/w3c_known_failures.toml with its reason and the engine's issue; a listed test must still
 fail, and must fail on the engine alone too: the service scores at least what the engine scores.
-``pytest -s tests/test_w3c_sparql.py -k scores`` prints the scores per folder.
+``pytest tests/test_w3c_sparql.py -k scores`` prints the scores per folder (``-s`` not needed);
+``python tests/w3c_sparql.py`` prints them with every failure.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ def _params():
 
 
 @pytest.mark.parametrize("case", _params())
-def test_w3c_sparql11(case):
+def test_each_w3c_test_passes_through_the_service_unless_allow_listed(case):
     service, engine = outcome(case)
     known = KNOWN.get(case.iri)
     if known is None:
