@@ -16,7 +16,9 @@ from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMedi
 from amikg.errors import QueryError
 from amikg.executor import RDF_MEDIA, Answer
 from amikg.publish import serialize
+from amikg.sparql.explain import reaches_out
 from amikg.sparql.guard import inspect
+from amikg.store import scratch_store
 
 from .context import current_executor, current_settings, current_store
 from .query_page import query_page, results_page
@@ -200,8 +202,12 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
     # a browser gets a page of the results, made from the JSON or N-Triples answer
     html = bool(info.form) and wants_html(kind)
     # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
-    fmt = ("ntriples" if kind == "graph" else "json") if html else \
-        negotiate(kind) if info.form else "json"
+    try:
+        fmt = ("ntriples" if kind == "graph" else "json") if html else \
+            negotiate(kind) if info.form else "json"
+    except NotAcceptable:
+        _refuse_if_malformed(text)
+        raise
     # Turtle is written by the one Turtle writer (sorted, only the prefixes used), from the
     # N-Triples the executor answers
     answer = current_executor().query(text, "ntriples" if fmt == "turtle" else fmt,
@@ -221,6 +227,22 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
         resp.headers["Content-Disposition"] = \
             f'attachment; filename="results.{EXTENSION.get(answer.format, "txt")}"'
     return resp
+
+
+def _refuse_if_malformed(text: str) -> None:
+    """Raise the syntax error of a malformed query, so that it is answered as one (400) rather
+    than as an ``Accept`` header nothing matches (406): the text is parsed on an empty scratch
+    store, never when it could reach out (SERVICE, LOAD)."""
+    if reaches_out(text):
+        return
+    scratch = scratch_store()
+    try:
+        scratch.query(text)
+    except QueryError as e:
+        if e.details.get("line") is not None or "parser" in e.details:
+            raise
+    finally:
+        scratch.close()
 
 
 # -- service description --------------------------------------------------------------------
