@@ -303,3 +303,4 @@ class OxigraphStore(Store):
             return self.add(quads)
         with self._write_lock:
             self._store.bulk_extend(quads)
+        self._written()
