@@ -18,6 +18,8 @@ from amikg.errors import ParameterError
 from amikg.queries import (RESERVED, load_queries, openapi, query_params_from_multidict,
                            run_query)
 
+from amikg.search.openapi import search_openapi
+
 from .context import current_executor, current_store
 
 bp = Blueprint("api_queries", __name__)
@@ -71,15 +73,24 @@ def named_query(name: str):
     return resp
 
 
+def _document() -> dict:
+    """The OpenAPI document: every named query, and full-text search."""
+    doc = openapi(load_queries(), request.host_url.rstrip("/") or "/")
+    item, schemas = search_openapi()
+    doc["paths"]["/api/search"] = item
+    doc["components"]["schemas"].update(schemas)
+    return doc
+
+
 @bp.get("/api/openapi.json")
 def openapi_json():
-    return jsonify(openapi(load_queries(), request.host_url.rstrip("/") or "/"))
+    return jsonify(_document())
 
 
 @bp.get("/api/docs")
 def docs():
     """The named queries for people: the OpenAPI document as a page of the site."""
-    doc = openapi(load_queries(), request.host_url.rstrip("/") or "/")
+    doc = _document()
     ops = [(path, item["get"]) for path, item in doc["paths"].items()]
     examples = {}
     for path, op in ops:

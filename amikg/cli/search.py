@@ -12,10 +12,6 @@ from .common import get_store, store_option
 
 
 def _print_answer(answer: dict) -> None:
-    if answer["stale"]:
-        click.echo("note: the search index is older than the store; this answer was found in "
-                   "the store itself (run `amikg reindex` to bring the index up to date)",
-                   err=True)
     if not answer["hits"]:
         click.echo("no organisation matches")
         return
@@ -57,6 +53,10 @@ def search(store_location, words, category, competency, step, region, country, c
         index = SearchIndex.for_store(store)
         answer = search_fn(index, " ".join(words), {k: v for k, v in filters.items() if v},
                            kind=kind, lang=lang, limit=limit, offset=offset)
+    if answer["stale"]:
+        click.echo("note: the search index is older than the store; this answer was found in "
+                   "the store itself (run `amikg reindex` to bring the index up to date)",
+                   err=True)
     if fmt == "json":
         click.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     else:

@@ -48,8 +48,8 @@ Q_LINKS = PREFIXES + """SELECT ?doc ?p ?x WHERE {
   UNION { ?x org:hasMember ?doc BIND("cluster" AS ?p) }
   FILTER(isIRI(?doc) && isIRI(?x))
 }"""
-Q_WORDS = PREFIXES + f"""SELECT ?x ?w ?name WHERE {{
-  {{ ?x {NAMES} ?w BIND(true AS ?name) }} UNION {{ ?x {DESCRIPTIONS} ?w BIND(false AS ?name) }}
+Q_WORDS = PREFIXES + f"""SELECT ?x ?w ?is WHERE {{
+  {{ ?x {NAMES} ?w BIND("name" AS ?is) }} UNION {{ ?x {DESCRIPTIONS} ?w BIND("text" AS ?is) }}
   FILTER(isLiteral(?w))
 }}"""
 #: The organisations whose words hold ``?w`` (lower-case), for the answer while the index is
@@ -158,7 +158,7 @@ def read_documents(store: Store, only: Iterable[str] | None = None) -> list[Doc]
     descriptions: dict[str, list[str]] = {}
     for s in _rows(store, Q_WORDS, "x", wanted):
         w = s["w"]
-        if s["name"].value == "true":
+        if s["is"].value == "name":
             names.setdefault(s["x"].value, []).append((w.value, w.language or ""))
         else:
             descriptions.setdefault(s["x"].value, []).append(w.value)

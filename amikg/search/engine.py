@@ -110,7 +110,8 @@ def build_query(index: tantivy.Index, words: list[str], filters: dict[str, list[
         for s in analyzer(language).analyze(" ".join(words)):
             must.append((tantivy.Occur.Should, tantivy.Query.term_query(sch, "stem_" + code, s)))
     for f, vals in filters.items():
-        must.append((tantivy.Occur.Must, tantivy.Query.term_set_query(sch, f, list(vals))))
+        must.append((tantivy.Occur.Must, tantivy.Query.const_score_query(  # a condition only
+            tantivy.Query.term_set_query(sch, f, list(vals)), 0.0)))
     if not words:
         must.append((tantivy.Occur.Must, tantivy.Query.all_query()))
     return tantivy.Query.boolean_query(must)
