@@ -3,7 +3,7 @@ partners page): words and facet filters in, one page of organisations with highl
 and the facet counts out.
 
 While the index is stale (a write came after it was built) the same question is answered from
-the store: SPARQL finds the organisations whose words contain the longest word asked for, their
+the store: SPARQL finds the organisations whose words contain every word asked for, their
 documents are read as the index would hold them and searched in a throw-away in-memory index of
 the same schema; so the hits, the totals, the facet counts and the highlights are the same, and
 the answer says ``"stale": true``. Only the order of hits with different scores may differ (the
@@ -115,7 +115,11 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
 def scratch_index(store: Store, words: list[str]):
     """An in-memory index of the documents that may match ``words`` (all when there are none),
     read from the store now."""
-    only = containing(store, max(words, key=len)) if words else None
+    only = None
+    for w in sorted(set(words), key=len, reverse=True):  # each word narrows the candidates
+        only = containing(store, w) if only is None else only & containing(store, w)
+        if not only:
+            break
     idx = engine.new_index(None)
     engine.write(idx, read_documents(store, only))
     return idx
