@@ -37,6 +37,10 @@ class Inspection:
     services: list[str] = field(default_factory=list)
     #: ``LOAD`` sources.
     loads: list[str] = field(default_factory=list)
+    #: The query's own dataset: ``FROM`` and ``FROM NAMED`` IRIs (resolved against the query's
+    #: prefixes and ``BASE``), or None when one of them cannot be resolved here.
+    from_graphs: list[str] | None = field(default_factory=list)
+    from_named: list[str] | None = field(default_factory=list)
 
     @property
     def is_query(self) -> bool:
@@ -84,6 +88,18 @@ def _inspect_one(text: str) -> Inspection:
             info.form = w
         elif not info.form and w in UPDATE_WORDS:
             info.form = "UPDATE"
+        if w == "FROM" and info.from_graphs is not None:
+            named = i + 1 < len(toks) and toks[i + 1].is_word("NAMED")
+            j = i + 2 if named else i + 1
+            target = toks[j] if j < len(toks) else None
+            known = target is not None and (
+                (target.kind == "iri" and (base or re.match(r"<[A-Za-z][\w+.-]*:", target.text)))
+                or (target.kind == "pname" and target.text.split(":")[0] in prefixes))
+            if known:
+                (info.from_named if named else info.from_graphs).append(
+                    _resolve(target, prefixes, base))
+            else:
+                info.from_graphs = info.from_named = None
         if w in ("SERVICE", "LOAD"):
             j = i + 1
             if j < len(toks) and toks[j].text.upper() == "SILENT":
