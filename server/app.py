@@ -17,9 +17,10 @@ from flask import Flask
 
 from amikg.config import Settings
 from amikg.executor import make_executor
+from amikg.search import SearchIndex
 from amikg.store import open_store
 
-from . import api_import, api_queries, api_validate, errors, graph_store, linked_data, ops, pages
+from . import api_import, api_queries, api_search, api_validate, errors, graph_store, linked_data, ops, pages
 from . import safety, sparql
 from .context import EXTENSION, Service
 
@@ -39,7 +40,12 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store = test_config.get("STORE") or open_store(settings.store_location, settings)
     executor = make_executor(store, settings, app.config.get("QUERY_WORKERS"))
-    service = Service(settings, store, executor)
+    # every write marks the search index stale and a background thread rebuilds it; a first
+    # build starts now when there is none (searches are answered from the store meanwhile)
+    search = SearchIndex.for_store(store, settings).watch(rebuild=True)
+    if search.stale:
+        search.rebuild_soon()
+    service = Service(settings, store, executor, search)
     app.extensions[EXTENSION] = service
     atexit.register(service.close)
 
@@ -48,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(api_queries.bp)
+    app.register_blueprint(api_search.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(api_import.bp)
     app.register_blueprint(pages.bp)           # web pages

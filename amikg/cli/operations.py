@@ -14,6 +14,7 @@ import click
 from ..backup import backup_local, dump_dataset, fetch_backup, restore_backup, restore_dump
 from ..config import Settings
 from ..errors import FormatError, StoreError, StoreLockedError
+from ..search import SearchIndex
 from ..store import open_store, parse_location
 from .common import (service_option, service_package, service_token, store_location_or_default,
                      store_option)
@@ -103,6 +104,8 @@ def restore(store_location, source):
         quads, aside = restore_backup(source, location)
     else:
         quads, aside = restore_dump(source, location)
+    with open_store(location) as store:  # a new store: its search index must be rebuilt
+        SearchIndex.for_store(store).mark_stale()
     click.echo(f"restored {quads} quads into {location}"
                + (f"; the previous store is in {aside}" if aside else ""))
 
