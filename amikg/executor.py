@@ -283,7 +283,7 @@ class ProcessExecutor(Executor):
             self._add_worker()
         store.on_write(self._mark_dirty)
 
-    def _mark_dirty(self) -> None:
+    def _mark_dirty(self, graphs=None) -> None:
         self._dirty = True
 
     def _add_worker(self, old: _Worker | None = None) -> None:

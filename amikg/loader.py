@@ -298,8 +298,9 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
                 return prov
 
             try:
-                store.load_fresh([(src.data(), rdf_format(src.format), graph, progress)
-                                  for src in sources], graphs, then=record)
+                with store.changing([*graphs, GRAPH_META]):
+                    store.load_fresh([(src.data(), rdf_format(src.format), graph, progress)
+                                      for src in sources], graphs, then=record)
             except (SyntaxError, ValueError, UnicodeDecodeError, MemoryError, OSError) as e:
                 for src in sources:  # nothing was kept; name the file, line and column
                     scan_source(src)
@@ -319,10 +320,12 @@ def load_sources(store: Store, sources: list[Source], graph: str | None = None, 
                f"<{VOID.triples}> ?n ; <{DCTERMS.modified}> ?m }} }} ;\n"
                f"DELETE WHERE {{ GRAPH {nn(GRAPH_META)} {{ {nn(graph)} "
                f"<{PROV.wasDerivedFrom}> ?e ; <{PROV.wasGeneratedBy}> ?a }} }} ;\n")
-    if existing:  # one update: drop (or keep, when appending), retract, insert
-        store.replace_graphs(existing if replace else [], quads + prov, delete_patterns=retract)
-    else:  # fresh graphs: the engine's fast path, then the provenance record
-        store.add_fresh(quads, graphs, then=prov)
+    with store.changing([*graphs, GRAPH_META]):
+        if existing:  # one update: drop (or keep, when appending), retract, insert
+            store.replace_graphs(existing if replace else [], quads + prov,
+                                 delete_patterns=retract)
+        else:  # fresh graphs: the engine's fast path, then the provenance record
+            store.add_fresh(quads, graphs, then=prov)
     return LoadReport(graphs, store.count(graph) if not replace else triples,
                       [_src_dict(s) for s in sources], activity=act)
 

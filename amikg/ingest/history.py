@@ -68,6 +68,7 @@ DELETE {{ GRAPH {meta} {{ ?e ?p ?o . ?ck ?p2 ?o2 }} }} WHERE {{ GRAPH {meta} {{
   FILTER NOT EXISTS {{ ?other prov:wasDerivedFrom|prov:wasInfluencedBy ?e FILTER(?other != {g}) }}
   ?e ?p ?o . OPTIONAL {{ ?e spdx:checksum ?ck . ?ck ?p2 ?o2 }} }} }} ;
 DELETE {{ GRAPH {meta} {{ {g} ?p ?o }} }} WHERE {{ GRAPH {meta} {{ {g} ?p ?o }} }}"""
-    store.update(update)
+    with store.changing([h["graph"], GRAPH_META]):
+        store.update(update)
     return h
 

@@ -20,7 +20,7 @@ from ..clusters import resolve_cluster
 from ..config import Settings
 from ..errors import NotFound
 from ..loader import Progress, now_literal, provenance_quads
-from ..namespaces import AMID
+from ..namespaces import AMID, GRAPH_META
 from ..sparql.binder import inject, values
 from ..store import Store, nn
 from ..util import slug
@@ -141,9 +141,11 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
             # all-or-nothing (see Store.load_fresh)
             items = [(_SpoolSlice(spool, a, b), ox.RdfFormat.N_QUADS, graph)
                      for a, b in _write_batches(marks)]
-            store.load_fresh(items, [graph], then=prov)
+            with store.changing([graph, GRAPH_META]):
+                store.load_fresh(items, [graph], then=prov)
         else:
-            store.add(_chain(ox.parse(spool, format=ox.RdfFormat.N_QUADS), prov))
+            with store.changing([graph, GRAPH_META]):
+                store.add(_chain(ox.parse(spool, format=ox.RdfFormat.N_QUADS), prov))
         return rep
     finally:
         spool.close()

@@ -60,6 +60,18 @@ Q_CONTAINING = PREFIXES + f"""SELECT DISTINCT ?doc WHERE {{
   FILTER(isIRI(?doc) && CONTAINS(LCASE(STR(?t)), ?w))
 }}"""
 
+#: The documents a write confined to the graphs ``?g`` may change: those the graphs say something
+#: about or point to, and those linked to a resource the graphs name (its names are their words).
+Q_AFFECTED = PREFIXES + f"""SELECT DISTINCT ?doc WHERE {{
+  {{ GRAPH ?g {{ ?doc ?p ?o }} }} UNION {{ GRAPH ?g {{ ?s ?p ?doc }} }}
+  UNION {{ GRAPH ?g {{ ?x {NAMES} ?l }}
+          ?doc ami:hasCompetency|ami:actsAtStep|ami:region|ami:country|org:memberOf|^org:hasMember|a ?x }}
+  ?doc a ?t
+}}"""
+#: Whether the graphs ``?g`` hold vocabulary: sub-classes, broader terms (what every document's
+#: categories and facets are closed over).
+Q_VOCABULARY = PREFIXES + """ASK { GRAPH ?g { ?a rdfs:subClassOf|skos:broader|ami:combinesModality ?b } }"""
+
 #: The roots a document's types must reach: an organisation (a cluster is one too).
 ROOTS = {str(ORG.Organization), str(AMI.Cluster)}
 #: Classes every organisation has, which say nothing as a category.
@@ -176,3 +188,22 @@ def containing(store: Store, word: str) -> set[str]:
     country's or categories' names) contain ``word`` as lower-case text."""
     rows = store.query(Q_CONTAINING, substitutions={"w": ox.Literal(word.lower())})
     return {s["doc"].value for s in rows}
+
+
+def doc_classes(store: Store) -> set[str]:
+    """The classes whose instances are documents (organisations, clusters, their sub-classes)."""
+    classes = closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS))
+    return {c for c, up in classes.items() if up & ROOTS} | ROOTS
+
+
+def affected(store: Store, graphs: Iterable[str], cap: int) -> set[str] | None:
+    """The documents a write confined to ``graphs`` may change, as the store holds them now
+    (call it before the write and after: the union is what to re-read); None when the graphs
+    hold vocabulary (every document may change) or more than ``cap`` documents."""
+    block = values("g", [ox.NamedNode(g) for g in sorted(graphs)])
+    if store.query(inject(Q_VOCABULARY, block, any_brace=True)):
+        return None
+    types = values("t", [ox.NamedNode(t) for t in sorted(doc_classes(store))])
+    text = inject(Q_AFFECTED, block + "\n" + types) + f" LIMIT {cap + 1}"
+    found = {s["doc"].value for s in store.query(text)}
+    return None if len(found) > cap else found

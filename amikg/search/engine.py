@@ -73,6 +73,24 @@ def open_index(path: Path) -> tantivy.Index:
 def write(index: tantivy.Index, docs: list[Doc]) -> None:
     """Add ``docs`` (in their order) and commit."""
     writer = index.writer(heap_size=100_000_000, num_threads=1)
+    _add(writer, docs)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+
+
+def replace(index: tantivy.Index, iris, docs: list[Doc]) -> None:
+    """Remove the documents of ``iris`` and add ``docs`` (their new state), in one commit."""
+    writer = index.writer(heap_size=15_000_000, num_threads=1)
+    for iri in sorted(iris):
+        writer.delete_documents_by_term("iri", iri)
+    _add(writer, docs)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+
+
+def _add(writer, docs: list[Doc]) -> None:
     for d in docs:
         t = tantivy.Document()
         t.add_text("iri", d.iri)
@@ -91,9 +109,6 @@ def write(index: tantivy.Index, docs: list[Doc]) -> None:
         t.add_bytes("data", json.dumps({"names": d.names, "kind": sorted(d.facets["kind"]),
                                         **{k: sorted(v) for k, v in d.where.items()}}).encode())
         writer.add_document(t)
-    writer.commit()
-    writer.wait_merging_threads()
-    index.reload()
 
 
 def build_query(index: tantivy.Index, words: list[str], filters: dict[str, list[str]]):
@@ -123,7 +138,11 @@ def run(index: tantivy.Index, words: list[str], filters: dict[str, list[str]], l
     and the facet counts (``{facet: {value: count}}``) of the query."""
     searcher = index.searcher()
     query = build_query(index, words, filters)
-    result = searcher.search(query, limit=limit, offset=offset, count=True)
+    if words:
+        result = searcher.search(query, limit=limit, offset=offset, count=True)
+    else:  # every hit scores the same: IRI order (re-indexed documents come last otherwise)
+        result = searcher.search(query, limit=limit, offset=offset, count=True,
+                                 order_by_field="iri", order=tantivy.Order.Asc)
     snippets = {f: tantivy.SnippetGenerator.create(searcher, query, index.schema, f)
                 for f in ("name", "text")} if words else {}
     for g in snippets.values():
@@ -137,7 +156,7 @@ def run(index: tantivy.Index, words: list[str], filters: dict[str, list[str]], l
             s = g.snippet_from_doc(doc)
             if s.highlighted():
                 light[f] = s.to_html()
-        hits.append({"iri": doc.get_first("iri"), "score": round(score, 4),
+        hits.append({"iri": doc.get_first("iri"), "score": round(score, 4) if words else 1.0,
                      "names": [tuple(n) for n in data["names"]], "kind": data["kind"],
                      "region": data["region"], "country": data["country"],
                      "highlight": light})

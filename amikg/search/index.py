@@ -30,9 +30,11 @@ from pathlib import Path
 from ..config import Settings, default_store_dir
 from ..store import Store
 from . import engine
-from .documents import read_documents
+from .documents import affected, read_documents
 
 log = logging.getLogger("amikg.search")
+#: A write touching more documents than this is followed by a full rebuild instead.
+INCREMENTAL_CAP = 5000
 
 
 def index_dir(store: Store, settings: Settings | None = None) -> Path | None:
@@ -63,6 +65,7 @@ class SearchIndex:
         self.rebuilds_in_background = False
         self.closed = False
         self.last_error: str | None = None
+        self._pending = threading.local()   # per writing thread: documents touched before
 
     @classmethod
     def for_store(cls, store: Store, settings: Settings | None = None) -> "SearchIndex":
@@ -70,18 +73,63 @@ class SearchIndex:
 
     # -- staleness ---------------------------------------------------------------------------
     def watch(self, rebuild: bool = True) -> "SearchIndex":
-        """Mark the index stale after every committed write through ``store`` (and, with
-        ``rebuild``, rebuild it in a background thread of this process)."""
+        """Keep the index in step with every committed write through ``store``: a write the
+        store can say the graphs of (a load, an import, its undo, a dropped graph) re-indexes
+        the documents those graphs touch, at once, in one commit; any other write marks the
+        index stale (and, with ``rebuild``, a background thread of this process rebuilds it)."""
         self.rebuilds_in_background = rebuild
-        self.store.on_write(self._written)
+        self.store.on_write(self._written, before=self._before)
         return self
 
-    def _written(self) -> None:
+    def _before(self, graphs: frozenset) -> None:
+        pending = self._pending.__dict__.setdefault("docs", {})
+        if self.closed or self.stale or pending.get("unmappable"):
+            pending["unmappable"] = True
+            return
+        found = affected(self.store, graphs, INCREMENTAL_CAP)
+        if found is None:
+            pending["unmappable"] = True
+        else:
+            pending.setdefault("iris", set()).update(found)
+
+    def _written(self, graphs: frozenset | None = None) -> None:
+        pending, self._pending.docs = self._pending.__dict__.get("docs", {}), {}
         if self.closed:
             return
+        if graphs is not None and not pending.get("unmappable"):
+            try:
+                if self.update(graphs, pending.get("iris", set())) is not None:
+                    return
+            except Exception as e:  # the answers stay right (the index goes stale)
+                self.last_error = str(e)
+                log.warning("search index update failed: %s", e)
         self.mark_stale()
         if self.rebuilds_in_background:
             self.rebuild_soon()
+
+    def update(self, graphs, before: set[str]) -> dict | None:
+        """Re-index the documents that a write confined to ``graphs`` changed (``before``: those
+        it touched as the store was before the write), in one commit. Returns what it did
+        (``documents``, ``seconds``), or None when it cannot (the index is stale, another
+        rebuild runs, or too much changed): then the caller marks it stale."""
+        t0 = time.monotonic()
+        with self._locked(wait=False) as got:
+            if not got or self.stale:
+                return None
+            after = affected(self.store, graphs, INCREMENTAL_CAP)
+            idx = self.current()
+            if after is None or idx is None or len(before | after) > INCREMENTAL_CAP:
+                return None
+            iris = before | after
+            docs = read_documents(self.store, iris)
+            engine.replace(idx, iris, docs)
+            if self.path is not None:  # other processes reload the generation they have open
+                marker = f"{self._current_name()}\n{uuid.uuid4().hex}"
+                tmp = self.path / f".current-{uuid.uuid4().hex}"
+                tmp.write_text(marker)
+                os.replace(tmp, self.path / "current")
+                self._open = (marker, idx)
+            return {"documents": len(iris), "seconds": round(time.monotonic() - t0, 4)}
 
     def mark_stale(self) -> None:
         stamp = uuid.uuid4().hex
@@ -205,19 +253,31 @@ class SearchIndex:
         return not self.stale
 
     # -- reading ------------------------------------------------------------------------------
+    def _current_name(self) -> str | None:
+        try:
+            return (self.path / "current").read_text().split("\n")[0]
+        except FileNotFoundError:
+            return None
+
     def current(self):
         """The tantivy index of the newest generation (None before the first build)."""
         if self.path is None:
             return self._ram
         try:
-            name = (self.path / "current").read_text()
+            marker = (self.path / "current").read_text()
         except FileNotFoundError:
             return None
-        if self._open is None or self._open[0] != name:
-            version = self.path / name / "VERSION"
-            if not version.is_file() or version.read_text() != engine.SCHEMA_VERSION:
-                return None
-            self._open = (name, engine.open_index(self.path / name))
+        name = marker.split("\n")[0]
+        if self._open is not None and self._open[0] == marker:
+            return self._open[1]
+        if self._open is not None and self._open[0].split("\n")[0] == name:
+            self._open[1].reload()  # updated in place (by another process, perhaps)
+            self._open = (marker, self._open[1])
+            return self._open[1]
+        version = self.path / name / "VERSION"
+        if not version.is_file() or version.read_text() != engine.SCHEMA_VERSION:
+            return None
+        self._open = (marker, engine.open_index(self.path / name))
         return self._open[1]
 
     def info(self) -> dict:

@@ -3,7 +3,9 @@ instead of asking which engine is underneath."""
 
 from __future__ import annotations
 
+import contextlib
 import re
+import threading
 from abc import ABC, abstractmethod
 from pathlib import Path
 from typing import BinaryIO, Iterable, Iterator
@@ -173,21 +175,58 @@ class Store(ABC):
 
     def drop_graph(self, graph: str) -> bool:
         """Remove a named graph; False when it did not exist."""
-        existed = self.graph_exists(graph)
-        if existed:
-            self.update(f"DROP GRAPH {nn(graph)}")
+        with self.changing([graph]):
+            existed = self.graph_exists(graph)
+            if existed:
+                self.update(f"DROP GRAPH {nn(graph)}")
         return existed
 
-    def on_write(self, callback) -> None:
-        """Call ``callback()`` after every committed write through this object, on every
-        backend (the query executor refreshes its read snapshot, the search index goes stale).
-        Writes through :attr:`OxigraphStore.raw`, and writes other clients send straight to a
-        remote store, bypass this."""
+    def on_write(self, callback, before=None) -> None:
+        """Call ``callback(graphs)`` after every committed write through this object, on every
+        backend (the query executor refreshes its read snapshot, the search index catches up).
+        ``graphs`` is the set of named graphs the write was confined to (declared by
+        :meth:`changing`), or None when nobody said (a SPARQL update, say): it may have changed
+        anything. ``before(graphs)``, if given, is called when a write confined to ``graphs``
+        begins, so that a listener can look at what is about to change. Writes through
+        :attr:`OxigraphStore.raw`, and writes other clients send straight to a remote store,
+        bypass this."""
         self.__dict__.setdefault("_write_listeners", []).append(callback)
+        if before is not None:
+            self.__dict__.setdefault("_before_listeners", []).append(before)
+
+    @contextlib.contextmanager
+    def changing(self, graphs: Iterable[str]):
+        """Declare that the writes made by this thread inside the block change only the named
+        ``graphs``: the listeners of :meth:`on_write` hear of them once, when the block ends,
+        with these graphs (nested blocks add theirs to the outer one's)."""
+        graphs = frozenset(graphs)
+        for before in self.__dict__.get("_before_listeners", ()):
+            before(graphs)
+        local = self.__dict__.setdefault("_scopes", threading.local())
+        stack = local.__dict__.setdefault("stack", [])
+        frame = {"graphs": set(graphs), "written": False}
+        stack.append(frame)
+        try:
+            yield
+        finally:
+            stack.pop()
+            if stack:
+                stack[-1]["graphs"] |= frame["graphs"]
+                stack[-1]["written"] |= frame["written"]
+            elif frame["written"]:
+                self._notify(frozenset(frame["graphs"]))
 
     def _written(self) -> None:
+        local = self.__dict__.get("_scopes")
+        stack = getattr(local, "stack", None) if local is not None else None
+        if stack:
+            stack[-1]["written"] = True
+            return
+        self._notify(None)
+
+    def _notify(self, graphs: frozenset | None) -> None:
         for callback in self.__dict__.get("_write_listeners", ()):
-            callback()
+            callback(graphs)
 
     def close(self) -> None:  # pragma: no cover - trivial
         pass

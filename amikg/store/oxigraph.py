@@ -265,12 +265,13 @@ class OxigraphStore(Store):
             self._store.dump(output, format=fmt, from_graph=nn(graph))
 
     def drop_graph(self, graph):
-        with self._write_lock:
-            existed = self.graph_exists(graph)
+        with self.changing([graph]):
+            with self._write_lock:
+                existed = self.graph_exists(graph)
+                if existed:
+                    self._store.remove_graph(nn(graph))
             if existed:
-                self._store.remove_graph(nn(graph))
-        if existed:
-            self._written()
+                self._written()
         return existed
 
     def backup(self, target: str | Path) -> None:

@@ -177,9 +177,10 @@ class VirtuosoStore(RemoteStore):
 
     def drop_graph(self, graph):
         # plain DROP GRAPH fails on graphs never made with CREATE GRAPH (SPARUL_DROP)
-        existed = self.graph_exists(graph)
-        if existed:
-            self.update(f"DROP SILENT GRAPH {nn(graph)}")
+        with self.changing([graph]):
+            existed = self.graph_exists(graph)
+            if existed:
+                self.update(f"DROP SILENT GRAPH {nn(graph)}")
         return existed
 
     def _insert_text(self, quads):
