@@ -85,6 +85,27 @@ def test_facets_count_and_filter_with_sub_categories_and_sub_regions(index):
     assert search(index, "", kind="cluster")["hits"][0]["kind"] == "cluster"
 
 
+@pytest.mark.parametrize("q, filters", [
+    ("pet", {}), ("hospital", {}), ("niedersachsen", {}), ("pet hannover", {}),
+    ("imaging", {"category": "ScientificStakeholder"}), ("", {"region": "DE9"}),
+    ("research", {"competency": "nuclear-medicine", "country": "DEU"}),
+    ("", {"cluster": "filas"}), ("university", {"step": "clinical-validation"}),
+    ("cluster", {"kind": "cluster"}), ("zzzqqq", {})])
+def test_the_answer_from_the_store_while_stale_is_the_answer_of_the_index(index, tmp_path, q,
+                                                                          filters):
+    """The words and facets pushed into SPARQL only narrow the candidates: the hits, the total,
+    the facet counts and the highlights are those of the index."""
+    filters = dict(filters)
+    kind = filters.pop("kind", None)
+    fresh = search(index, q, filters, kind=kind, limit=100)
+    stale = search(SearchIndex(index.store, tmp_path / "never-built"), q, filters, kind=kind,
+                   limit=100)
+    assert stale["stale"] and not fresh["stale"]
+    assert summary(stale) == summary(fresh)
+    light = {h["iri"]: h["highlight"] for h in fresh["hits"]}
+    assert {h["iri"]: h["highlight"] for h in stale["hits"]} == light
+
+
 @pytest.mark.parametrize("params, named", [
     ({"region": "XX99"}, "region"), ({"limit": "0"}, "limit"), ({"offset": "-1"}, "offset"),
     ({"kind": "robot"}, "kind"), ({"colour": "red"}, "colour"), ({"q": "x" * 501}, "q"),

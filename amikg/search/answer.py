@@ -23,8 +23,9 @@ from ..queries import MAX_STRING, NamedQuery, Param, bind_params
 from ..sparql.binder import inject, values
 from ..store import Store
 from . import engine
-from .documents import CHUNK, FACETS, NAMES, PREFIXES, containing, read_documents
+from .documents import CHUNK, FACETS, NAMES, PREFIXES
 from .index import SearchIndex
+from .stale import scratch_index
 
 DEFAULT_LIMIT, MAX_LIMIT, MAX_OFFSET = 20, 100, 10_000
 
@@ -105,24 +106,11 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
     tantivy_index = None if stale else index.current()
     if tantivy_index is None:
         stale = True
-        tantivy_index = scratch_index(store, words)
+        tantivy_index = scratch_index(store, words, wanted)
         if index.rebuilds_in_background:
             index.rebuild_soon()
     found = engine.run(tantivy_index, words, wanted, limit, offset)
     return present(store, found, q, bound, lang, limit, offset, stale)
-
-
-def scratch_index(store: Store, words: list[str]):
-    """An in-memory index of the documents that may match ``words`` (all when there are none),
-    read from the store now."""
-    only = None
-    for w in sorted(set(words), key=len, reverse=True):  # each word narrows the candidates
-        only = containing(store, w) if only is None else only & containing(store, w)
-        if not only:
-            break
-    idx = engine.new_index(None)
-    engine.write(idx, read_documents(store, only))
-    return idx
 
 
 def labels(store: Store, iris: set[str], lang: str) -> dict[str, str]:
