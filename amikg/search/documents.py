@@ -95,6 +95,8 @@ class Doc:
     facets: dict[str, set[str]] = field(default_factory=lambda: {f: set() for f in FACETS})
     #: its own region(s) and country (the facets hold the broader regions too)
     where: dict[str, set[str]] = field(default_factory=lambda: {"region": set(), "country": set()})
+    #: its own classes (the category facet holds the classes above them too)
+    types: set[str] = field(default_factory=set)
 
     def name(self, lang: str = "en") -> str:
         """Its name in ``lang``, else in English, else without a language, else any."""
@@ -144,11 +146,15 @@ def read_documents(store: Store, only: Iterable[str] | None = None) -> list[Doc]
     classes = closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS))
     broader = closure((s["a"].value, s["b"].value) for s in store.query(Q_BROADER))
     types: dict[str, set[str]] = {}
+    direct: dict[str, set[str]] = {}
     for s in _rows(store, Q_TYPES, "doc", only):
-        types.setdefault(s["doc"].value, set()).update(classes.get(s["t"].value, {s["t"].value}))
+        doc, t = s["doc"].value, s["t"].value
+        direct.setdefault(doc, set()).add(t)
+        types.setdefault(doc, set()).update(classes.get(t, {t}))
     docs = {iri: Doc(iri) for iri, ts in types.items() if ts & ROOTS}
     for d in docs.values():
         ts = types[d.iri]
+        d.types = direct[d.iri]
         d.facets["kind"].add("cluster" if str(AMI.Cluster) in ts else "organisation")
         d.facets["category"].update(t for t in ts if t not in NOT_CATEGORIES
                                     and classes.get(t, {t}) & CATEGORY_ROOTS)

@@ -20,12 +20,14 @@ from .documents import FACETS, Doc
 #: The name of the analyzer of the word fields.
 WORDS = "amikg_words"
 #: Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 #: Snowball stemmers for the languages the data speaks: a stemmed match ranks higher, it never
 #: decides whether a document is found (so that the answer while stale is the same).
 STEMMED = {"en": "english", "de": "german", "es": "spanish", "it": "italian", "ro": "romanian",
            "hu": "hungarian", "fr": "french", "nl": "dutch", "pt": "portuguese"}
 NAME_BOOST = 2.0
+#: Fields of a document's own values (its facets hold the terms above them too).
+EXACT = ("type", "place")
 
 
 def analyzer(stem: str | None = None) -> tantivy.TextAnalyzer:
@@ -50,6 +52,8 @@ def schema() -> tantivy.Schema:
         sb.add_text_field("stem_" + code, stored=False, tokenizer_name=WORDS + "_" + code)
     for f in FACETS:
         sb.add_text_field(f, stored=False, tokenizer_name="raw", fast=True)
+    for f in EXACT:  # for the partner search: its own classes and regions, without closures
+        sb.add_text_field(f, stored=False, tokenizer_name="raw")
     sb.add_bytes_field("data", stored=True)
     return sb.build()
 
@@ -106,6 +110,10 @@ def _add(writer, docs: list[Doc]) -> None:
         for f in FACETS:
             for v in sorted(d.facets[f]):
                 t.add_text(f, v)
+        for v in sorted(d.types):
+            t.add_text("type", v)
+        for v in sorted(d.where["region"]):
+            t.add_text("place", v)
         t.add_bytes("data", json.dumps({"names": d.names, "kind": sorted(d.facets["kind"]),
                                         **{k: sorted(v) for k, v in d.where.items()}}).encode())
         writer.add_document(t)
