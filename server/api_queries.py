@@ -23,9 +23,10 @@ from amikg.errors import ParameterError
 from amikg.queries import (RESERVED, load_queries, openapi, query_params_from_multidict,
                            run_query)
 
+from amikg.search import partner_search
 from amikg.search.openapi import search_openapi
 
-from .context import current_executor, current_store
+from .context import current_executor, current_search, current_store
 
 bp = Blueprint("api_queries", __name__)
 
@@ -64,6 +65,11 @@ def named_query(name: str):
     params = query_params_from_multidict(
         (k, v) for k, v in request.args.items(multi=True) if k not in RESERVED)
     media = _negotiate()
+    if name == "partner-search" and MEDIA[media][1] is None:  # JSON: found by the search index
+        return jsonify(partner_search(current_store(), current_search(), params,
+                                      limit=request.args.get("limit"),
+                                      offset=request.args.get("offset"),
+                                      executor=current_executor()))
     # the service's executor: its time and size limits apply
     run = run_query(current_store(), name, params, limit=request.args.get("limit"),
                     offset=request.args.get("offset"), executor=current_executor())

@@ -41,7 +41,7 @@ from amikg.overview import (cluster_choices, cluster_identity, cluster_slug, hol
                             marketing_plan, param_options, printed_counts, where_and_web)
 from amikg.publish import compact_iri
 from amikg.queries import RESERVED, get_query, query_params_from_multidict, run_query
-from amikg.search import search
+from amikg.search import partner_search, search
 from amikg.summary import cluster_summary
 from amikg.store import EXTENSIONS, format_for_path
 from amikg.clusters import resolve_cluster
@@ -195,12 +195,12 @@ def partners():
     results, error, status = None, None, 200
     if given:
         try:
-            run = run_query(store, "partner-search", given)
+            answer = partner_search(store, current_search(), given)
             # every value as the library resolved it (a slug, notation or label is the choice's
             # IRI), so the form shows what was searched for and a second search keeps it
-            for name, terms in run.params.items():
-                selected.setdefault(name, set()).update(compact_iri(t.value) for t in terms)
-            rows = run.result()["rows"]
+            for name, iris in answer["params"].items():
+                selected.setdefault(name, set()).update(compact_iri(i) for i in iris)
+            rows = answer["rows"]
             where = where_and_web(store, [r["candidate"] for r in rows])
             results = [{**r, **where.get(r["candidate"], {}), "href": local_href(r["candidate"]),
                         "reason_list": _reasons(r)} for r in rows]

@@ -117,3 +117,67 @@ def test_pages_partition_the_ranking(store):
     assert set(flat) == {r["candidate"] for r in everything}
     scores = [r["score"] for page in pages for r in page]
     assert scores == sorted(scores, reverse=True)
+
+
+# -- the index finds and scores the candidates (issue 20) --------------------------------------
+
+INDEX_CASES = [
+    dict(competency="PET", region="RO21", for_cluster=ALPHA, exclude_cluster=ALPHA),
+    dict(step="clinical-validation", competency="MRI"), dict(competency="PET", exclude_cluster=ALPHA),
+    dict(competency="PET", exclude_cluster="amid:cluster/fx-beta"),
+    dict(competency="PET", category="ResearchInstitution"),
+    dict(competency="PET", category="ScientificStakeholder", size="SME"),
+    dict(competency="nuclear-medicine"), dict(competency="PET", region="HU32"),
+    dict(competency=["PET", "MRI"], region=["RO21", "HU32"]),
+    dict(competency="PET", country="HUN"), dict(step="basic-research", for_cluster=ALPHA)]
+SYNTHETIC_CASES = [
+    dict(competency="PET", region="RO2"), dict(competency=["PET", "MRI"], step="clinical-validation"),
+    dict(step="basic-research", region="RO21", category="Hospital"),
+    dict(competency="nuclear-medicine", for_cluster="amid:cluster/syn-1",
+         exclude_cluster="amid:cluster/syn-1"), dict(competency="MRI", country="ITA", size="SME")]
+LISTS = ("matched_competencies", "gap_steps", "categories")
+
+
+def _reason(part: str) -> tuple:
+    """One reason with the items of its list in order: ("has", [...]), ("covers", [...])."""
+    for head, tail in (("has ", ""), ("covers ", ", which the cluster lacks")):
+        if part.startswith(head) and part.endswith(tail):
+            return head, sorted(part[len(head):len(part) - len(tail)].split(", "))
+    return "", sorted(part.split(", "))
+
+
+def same_rows(rows: list[dict]) -> list[dict]:
+    """Rows as they must agree: the lists in a cell (and in the reasons) in any order (SPARQL's
+    GROUP_CONCAT gives them in the engine's order)."""
+    def cell(k, v):
+        if k in LISTS:
+            return sorted(v.split(", ")) if v else []
+        if k == "reasons":
+            return sorted(_reason(p) for p in v.split("; ")) if v else []
+        return v
+    return [{k: cell(k, v) for k, v in r.items()} for r in rows]
+
+
+def test_partner_search_on_the_index_ranks_as_the_named_query_on_every_backend(any_store,
+                                                                               tmp_path):
+    from amikg.generate import write_synthetic
+    from amikg.loader import load_paths
+    from amikg.search import SearchIndex, partner_search
+    fill(any_store)
+    data = tmp_path / "synthetic.nt"
+    with open(data, "wb") as out:
+        write_synthetic(out, 300, seed=7)
+    load_paths(any_store, [data], "urn:x:graph/synthetic")
+    index = SearchIndex(any_store, tmp_path / "index")
+    index.rebuild()
+    for params in INDEX_CASES + SYNTHETIC_CASES:
+        got = partner_search(any_store, index, params, limit=500)
+        assert got["index"], params
+        want = run_query(any_store, "partner-search", params, limit=500).rows()
+        assert 0 < len(want) < 500, params  # the whole ranking: no cut among equal scores
+        assert same_rows(got["rows"]) == same_rows(want), params
+    # a stale index: the named query answers, the same rows
+    index.mark_stale()
+    got = partner_search(any_store, index, INDEX_CASES[0])
+    assert not got["index"] and got["rows"] == \
+        run_query(any_store, "partner-search", INDEX_CASES[0]).rows()

@@ -12,6 +12,7 @@ import pyoxigraph as ox
 
 from ..errors import ParameterError
 from ..queries import get_query, load_queries, run_query
+from ..search import SearchIndex, partner_search
 from ..store import RESULT_FORMATS
 from .common import compact, get_store, print_results, store_option
 
@@ -141,12 +142,14 @@ def partners(store_location, competency, step, region, country, category, size, 
               "for_cluster": for_cluster, "exclude_cluster": list(exclude_cluster)}
     params = {k: v for k, v in params.items() if v}
     with get_store(store_location) as store:
-        run = run_query(store, "partner-search", params, limit=limit)
-        if fmt != "table":
-            _print_run(run, fmt)
+        if fmt not in ("table", "json"):  # result formats: the named query's own solutions
+            _print_run(run_query(store, "partner-search", params, limit=limit), fmt)
             return
-        rows = run.rows()
-    _print_candidates(rows)
+        answer = partner_search(store, SearchIndex.for_store(store), params, limit=limit)
+    if fmt == "json":
+        click.echo(json.dumps(answer, indent=2, ensure_ascii=False))
+        return
+    _print_candidates(answer["rows"])
 
 
 COMMANDS = [query, ask, partners]

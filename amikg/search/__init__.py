@@ -2,11 +2,13 @@
 the store with SPARQL (:mod:`.documents`), built and searched by :mod:`.engine`, kept in step
 with every write (:mod:`.index`: the store's ``on_write`` hook marks it stale, a background
 thread rebuilds it, and until then :func:`search` answers the same from the store), and the
-one search function every interface calls (:mod:`.answer`)."""
+one search function every interface calls (:mod:`.answer`); partner search on the index
+(:mod:`.partners`), and the answer while stale (:mod:`.stale`)."""
 
 from .answer import FILTERS, KINDS, MAX_LIMIT, OPTIONS, check_options, search
 from .documents import FACETS, Doc, read_documents
 from .index import SearchIndex, index_dir
+from .partners import partner_search
 
 __all__ = ["FILTERS", "KINDS", "MAX_LIMIT", "OPTIONS", "check_options", "search", "FACETS",
-           "Doc", "read_documents", "SearchIndex", "index_dir"]
+           "Doc", "read_documents", "SearchIndex", "index_dir", "partner_search"]

@@ -35,19 +35,36 @@ Q_GAPS = PREFIXES + """SELECT ?gap WHERE {
   MINUS { ?m org:memberOf|^org:hasMember ?for_cluster ; ami:actsAtStep ?gap }
 }"""
 Q_COUNTRY = PREFIXES + "SELECT DISTINCT ?c WHERE { ?region ami:country ?c }"
-#: The page's names and reasons, as the named query's second part reads them.
-Q_PAGE = PREFIXES + """SELECT ?candidate ?label ?comp_label ?gap_label ?r ?at ?type_label
-WHERE {
-  { ?candidate rdfs:label ?label }
-  UNION { ?candidate ami:hasCompetency ?c . ?c skos:prefLabel ?cl . BIND(STR(?cl) AS ?comp_label)
-          FILTER(?c IN (%(wanted)s)) }
-  UNION { ?candidate ami:actsAtStep ?gap . ?gap skos:prefLabel ?gl . BIND(STR(?gl) AS ?gap_label)
-          FILTER(?gap IN (%(gaps)s)) }
-  UNION { ?candidate ami:region ?r }
-  UNION { ?candidate ami:actsAtStep ?s FILTER(?s IN (%(step)s)) BIND(1 AS ?at) }
-  UNION { ?candidate a ?type . ?type rdfs:label ?tl .
-          FILTER(STRSTARTS(STR(?type), STR(ami:))) BIND(STR(?tl) AS ?type_label) }
-}"""
+#: The page's names and reasons, as the named query's second part reads them: one branch each
+#: (those naming ``?c``, ``?gap``, ``?step`` only when there are such terms).
+PAGE_SELECT = PREFIXES + "SELECT ?candidate ?label ?comp_label ?gap_label ?r ?at ?type_label"
+PAGE_BRANCHES = {
+    "": ["?candidate rdfs:label ?label", "?candidate ami:region ?r",
+         "?candidate a ?type . ?type rdfs:label ?tl . FILTER(STRSTARTS(STR(?type), STR(ami:))) "
+         "BIND(STR(?tl) AS ?type_label)"],
+    "c": ["?candidate ami:hasCompetency ?c . ?c skos:prefLabel ?cl . BIND(STR(?cl) AS ?comp_label)"],
+    "gap": ["?candidate ami:actsAtStep ?gap . ?gap skos:prefLabel ?gl . "
+            "BIND(STR(?gl) AS ?gap_label)"],
+    "step": ["?candidate ami:actsAtStep ?step . BIND(1 AS ?at)"]}
+
+
+def page_query(terms: dict[str, list[str]]) -> str:
+    """The page query with the terms of ``?c``, ``?gap``, ``?step``: one term is written in its
+    place, several are a ``FILTER IN`` (Virtuoso 7.2 fails on a ``FILTER IN`` of one term and
+    on ``VALUES`` inside a ``UNION`` branch)."""
+    branches = list(PAGE_BRANCHES[""])
+    for var, iris in terms.items():
+        if not iris:
+            continue
+        listed = [str(ox.NamedNode(i)) for i in sorted(iris)]
+        for b in PAGE_BRANCHES[var]:
+            if len(listed) == 1:
+                branches.append(b.replace(f"?{var} ", f"{listed[0]} "))
+            else:
+                branches.append(f"{b} FILTER(?{var} IN ({', '.join(listed)}))")
+    return PAGE_SELECT + " WHERE {\n  { " + " }\n  UNION { ".join(branches) + " }\n}"
+
+
 Q_STEP_LABEL = PREFIXES + "SELECT ?l WHERE { ?step skos:prefLabel ?l }"
 
 
@@ -139,9 +156,7 @@ def _rows(store: Store, page: list[tuple[int, str, int]], bound: dict, gaps: lis
     if not page:
         return []
     wanted = sorted(_under(broader, bound.get("competency", [])))
-    listed = (lambda xs: ", ".join(str(ox.NamedNode(x)) for x in xs) or "<urn:x:none>")
-    text = Q_PAGE % {"wanted": listed(wanted), "gaps": listed(gaps),
-                     "step": listed(bound.get("step", []))}
+    text = page_query({"c": wanted, "gap": gaps, "step": bound.get("step", [])})
     block = values("candidate", [ox.NamedNode(c) for _, c, _ in page])
     got: dict[str, dict[str, set[str]]] = {}
     for s in store.query(inject(text, block)):
