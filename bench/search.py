@@ -1,39 +1,59 @@
-"""Benchmark: full-text search (issue 20) at 10k / 100k / 1M organisations.
+"""Benchmark: full-text search and partner search on the search index (issue 20), at 10k / 100k
+/ 1M organisations.
 
-For each size a seeded synthetic graph (amikg.generate) plus the ontology goes into an EMBEDDED
-(on-disk) store. Then:
+For each size a seeded synthetic graph (amikg.generate, N-Triples) goes into a fresh EMBEDDED
+(on-disk) store after the ontology. Then, side by side in the same run:
 
-* **rebuild**: :meth:`amikg.search.SearchIndex.rebuild` (reading the documents by SPARQL, and
-  tantivy writing them), with the index's size on disk and this process's peak memory (RSS);
-* **searches**, each timed three ways in turn within each round, side by side:
-  ``index`` (:func:`amikg.search.search` on the fresh index: hits, facet counts, highlights,
-  labels), ``stale`` (the same call while the index is marked stale: the answer from the store)
-  and ``SPARQL peer`` (a plain SPARQL query a user would write for the same words:
-  ``CONTAINS(LCASE(?label), ...)`` on every label, with a ``COUNT``; no facets, no highlights).
+* **build**: ``amikg load``'s library call (:func:`amikg.loader.load_paths`) of the file (the
+  peer), and :meth:`amikg.search.SearchIndex.rebuild` of the index; the index's size on disk and
+  this process's peak memory (RSS);
+* **catching up**: a 7-row member spreadsheet imported (``examples/members.csv``) and undone,
+  ``--runs`` times; the time the index takes to re-index what each write touched (the store's
+  write hook, timed inside), beside the whole import / undo;
+* **searches**, each timed four ways in turn within each round: ``API`` (``GET /api/search``
+  through the whole Flask app, test client), ``library`` (:func:`amikg.search.search` on the
+  fresh index), ``stale`` (the same call while the index is marked stale: the answer from the
+  store) and ``SPARQL peer`` (a plain ``CONTAINS(LCASE(?label), ...)`` count a user would write;
+  no facets, no highlights);
+* **partner search**, four ways: ``API`` (``GET /api/queries/partner-search``: the index),
+  ``library index`` (:func:`amikg.search.partner_search`), ``SPARQL (embedded)`` (the named
+  query through :func:`amikg.queries.run_query`) and, with ``--virtuoso``, ``SPARQL (Virtuoso)``
+  (the same named query on a private Virtuoso holding the same data).
 
-Prints medians and 95th percentiles in milliseconds and the ratio of each way to the index.
+Prints medians (and 95th percentiles) in milliseconds and ratios to a peer measured in the same
+run, and the load average (the machine is shared).
 
-    python bench/search.py --sizes 10000 100000 [--runs 10] [--workdir DIR]
+    python bench/search.py --sizes 10000 100000 [--runs 10] [--virtuoso] [--workdir DIR]
 """
 
 from __future__ import annotations
 
 import argparse
+import logging
+import os
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
 import time
+import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH"))
+                                           if p)
 
 import pyoxigraph as ox  # noqa: E402
 
+from amikg.cli.common import service_package  # noqa: E402
 from amikg.generate import write_synthetic  # noqa: E402
+from amikg.ingest import import_table, undo  # noqa: E402
 from amikg.loader import load_paths  # noqa: E402
-from amikg.search import SearchIndex, search  # noqa: E402
+from amikg.queries import run_query  # noqa: E402
+from amikg.search import SearchIndex, partner_search, search  # noqa: E402
 from amikg.store import open_store  # noqa: E402
 
 SEARCHES = [  # (label, words, filters)
@@ -42,23 +62,12 @@ SEARCHES = [  # (label, words, filters)
     ("facets only", "", {"country": "DEU", "step": "clinical-validation"}),
     ("a common word", "imaging", {}),
 ]
+PARTNERS = {"competency": ["pet"], "step": ["clinical-validation"], "region": ["RO21"],
+            "for_cluster": ["amid:cluster/syn-0"], "exclude_cluster": ["amid:cluster/syn-0"]}
 PEER = """SELECT (COUNT(DISTINCT ?o) AS ?n) WHERE {
   ?o a <http://www.w3.org/ns/org#Organization> ; <http://www.w3.org/2000/01/rdf-schema#label> ?l
   FILTER(CONTAINS(LCASE(STR(?l)), ?w)) }"""
-
-
-def build(n: int, workdir: Path):
-    store_dir = workdir / f"store-{n}"
-    fresh = not store_dir.exists()
-    store = open_store(str(store_dir))
-    if fresh:
-        data = workdir / f"synthetic-{n}.nt"
-        with open(data, "wb") as out:
-            write_synthetic(out, n, seed=42)
-        load_paths(store, sorted((ROOT / "ontology").glob("*.ttl")),
-                   "https://w3id.org/amikg/graph/ontology")
-        load_paths(store, [data], "https://w3id.org/amikg/graph/bench")
-    return store
+ONTOLOGY = "https://w3id.org/amikg/graph/ontology"
 
 
 def stats(times: list[float]) -> tuple[float, float]:
@@ -78,57 +87,152 @@ def timed(fns: dict, runs: int) -> dict:
     return {k: stats(v) for k, v in out.items()}
 
 
-def peer(store, words: str):
-    if not words:
-        return None
-    w = max(words.lower().split(), key=len)
-    return lambda: list(store.query(PEER, substitutions={"w": ox.Literal(w)}))
+def rss() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def run_size(n: int, workdir: Path, runs: int) -> None:
+def loadavg() -> str:
+    return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def build(n: int, workdir: Path):
+    """A fresh embedded store of ``n`` organisations; the load's seconds; the data file."""
+    data = workdir / f"synthetic-{n}.nt"
+    if not data.exists():
+        with open(data, "wb") as out:
+            write_synthetic(out, n, seed=42)
+    shutil.rmtree(workdir / f"store-{n}", ignore_errors=True)
+    shutil.rmtree(workdir / f"store-{n}.search", ignore_errors=True)
+    store = open_store(str(workdir / f"store-{n}"))
+    load_paths(store, sorted((ROOT / "ontology").glob("*.ttl")), ONTOLOGY)
     t = time.perf_counter()
-    store = build(n, workdir)
-    print(f"\n## {n} organisations (store ready in {time.perf_counter() - t:.1f} s)")
-    index = SearchIndex(store, workdir / f"index-{n}")
-    never = SearchIndex(store, workdir / f"never-built-{n}")  # always stale: answers from the store
-    info = index.rebuild()
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"rebuild: {info['documents']} documents in {info['seconds']:.2f} s; index on disk "
-          f"{info['bytes'] / 2**20:.1f} MiB; peak RSS of this process so far {rss:.0f} MiB")
-    print(f"\n| search | index ms (p95) | stale: from the store ms (p95) | ratio | "
-          "SPARQL peer ms (p95) | ratio | hits |")
-    print("|---|---|---|---|---|---|---|")
+    load_paths(store, [data], "https://w3id.org/amikg/graph/bench")
+    return store, time.perf_counter() - t, data
+
+
+def catch_up(store, index: SearchIndex, runs: int) -> None:
+    """The index's catching up after a 7-row import and its undo (timed inside the hook)."""
+    took: list[float] = []
+    update = index.update
+
+    def timed_update(graphs, before):
+        t = time.perf_counter()
+        try:
+            return update(graphs, before)
+        finally:
+            took.append((time.perf_counter() - t) * 1000)
+    index.update = timed_update
+    imports, undos, ups, downs = [], [], [], []
+    for _ in range(runs):
+        t = time.perf_counter()
+        rep = import_table(store, ROOT / "examples" / "members.csv", "syn-0")
+        imports.append((time.perf_counter() - t) * 1000)
+        ups.append(took[-1])
+        assert not index.stale and search(index, "tiberina")["total"] == 1
+        t = time.perf_counter()
+        undo(store, rep.import_id)
+        undos.append((time.perf_counter() - t) * 1000)
+        downs.append(took[-1])
+        assert not index.stale and search(index, "tiberina")["total"] == 0
+    index.update = update
+    print(f"catching up ({rep.rows}-row import, {runs} runs): index update median "
+          f"{stats(ups)[0]:.0f} ms (p95 {stats(ups)[1]:.0f}) of the import's "
+          f"{stats(imports)[0]:.0f} ms; after the undo {stats(downs)[0]:.0f} ms "
+          f"(p95 {stats(downs)[1]:.0f}) of the undo's {stats(undos)[0]:.0f} ms")
+
+
+def searches(store, index, never, client, runs: int) -> None:
+    print("\n| search | API ms (p95) | library ms (p95) | stale: from the store ms | ratio | "
+          "SPARQL peer ms | ratio | hits |")
+    print("|---|---|---|---|---|---|---|---|")
     for label, words, filters in SEARCHES:
         total = search(index, words, filters)["total"]
-        assert not search(index, words, filters)["stale"] and search(never, words, filters)["stale"]
-
-        fns = {"index": lambda words=words, filters=filters: search(index, words, filters),
-               "stale": lambda words=words, filters=filters: search(never, words, filters)}
-        if peer(store, words):
-            fns["peer"] = peer(store, words)
+        url = "/api/search?" + urllib.parse.urlencode({"q": words, **filters})
+        fns = {"api": lambda url=url: client.get(url).get_data(),
+               "index": lambda w=words, f=filters: search(index, w, f),
+               "stale": lambda w=words, f=filters: search(never, w, f)}
+        if words:
+            w = max(words.lower().split(), key=len)
+            fns["peer"] = lambda w=w: list(store.query(PEER, substitutions={"w": ox.Literal(w)}))
         got = timed(fns, runs)
-        i, s = got["index"], got["stale"]
-        p = got.get("peer")
-        print(f"| {label} | {i[0]:.1f} ({i[1]:.1f}) | {s[0]:.0f} ({s[1]:.0f}) | "
-              f"{s[0] / i[0]:.0f}× | " + (f"{p[0]:.0f} ({p[1]:.0f}) | {p[0] / i[0]:.0f}× | "
-                                          if p else "– | – | ") + f"{total} |")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"\npeak RSS after the searches: {rss:.0f} MiB")
-    store.close()
+        a, i, s, p = got["api"], got["index"], got["stale"], got.get("peer")
+        print(f"| {label} | {a[0]:.1f} ({a[1]:.1f}) | {i[0]:.1f} ({i[1]:.1f}) | {s[0]:.0f} | "
+              f"{s[0] / i[0]:.0f}× | " + (f"{p[0]:.0f} | {p[0] / i[0]:.0f}× | " if p else
+                                          "– | – | ") + f"{total} |")
+
+
+def partners(store, index, client, runs: int, virtuoso) -> None:
+    url = "/api/queries/partner-search?" + urllib.parse.urlencode(PARTNERS, doseq=True)
+    body = client.get(url).get_json()
+    assert body["index"], body
+    fns = {"API (index)": lambda: client.get(url).get_data(),
+           "library (index)": lambda: partner_search(store, index, PARTNERS),
+           "SPARQL (embedded)": lambda: run_query(store, "partner-search", PARTNERS).rows()}
+    if virtuoso is not None:
+        fns["SPARQL (Virtuoso)"] = lambda: run_query(virtuoso, "partner-search", PARTNERS).rows()
+    got = timed(fns, runs)
+    base = got["SPARQL (embedded)"][0]
+    print(f"\npartner search ({len(body['rows'])} rows; ratio to the named query on the "
+          "embedded store):\n\n| way | median ms | p95 ms | ratio |\n|---|---|---|---|")
+    for k, (med, p95) in got.items():
+        print(f"| {k} | {med:.1f} | {p95:.1f} | {med / base:.2f}× |")
+
+
+def start_virtuoso(n: int, data: Path, workdir: Path):
+    from virtuoso import VirtuosoServer
+    srv = VirtuosoServer(workdir / f"virtuoso-{n}", max_rows=100_000, buffers=340_000)
+    store = open_store(srv.location + "?max_rows=100000")
+    t = time.perf_counter()
+    load_paths(store, sorted((ROOT / "ontology").glob("*.ttl")), ONTOLOGY)
+    load_paths(store, [data], "https://w3id.org/amikg/graph/bench")
+    print(f"Virtuoso: loaded in {time.perf_counter() - t:.1f} s")
+    return srv, store
+
+
+def run_size(n: int, workdir: Path, runs: int, with_virtuoso: bool) -> None:
+    from amikg_server.app import create_app
+    store, load_s, data = build(n, workdir)
+    print(f"\n## {n:,} organisations ({loadavg()})\n")
+    index = SearchIndex.for_store(store).watch(rebuild=False)
+    info = index.rebuild()
+    print(f"build: `amikg load` of the file {load_s:.1f} s; index rebuild {info['seconds']:.1f} s"
+          f" ({info['seconds'] / load_s:.1f}× the load), {info['documents']:,} documents, "
+          f"{info['bytes'] / 2**20:.1f} MiB on disk; peak RSS so far {rss():.0f} MiB")
+    catch_up(store, index, runs)
+    never = SearchIndex(store, workdir / f"never-built-{n}")  # always stale: from the store
+    app = create_app({"STORE": store, "TESTING": True})
+    client = app.test_client()
+    searches(store, index, never, client, runs)
+    srv = virtuoso = None
+    try:
+        if with_virtuoso:
+            srv, virtuoso = start_virtuoso(n, data, workdir)
+        partners(store, index, client, runs, virtuoso)
+    finally:
+        if srv is not None:
+            srv.stop()
+            shutil.rmtree(workdir / f"virtuoso-{n}", ignore_errors=True)
+    print(f"\npeak RSS of this process: {rss():.0f} MiB ({loadavg()})")
+    app.extensions["amikg"].close()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--runs", type=int, default=10)
+    ap.add_argument("--virtuoso", action="store_true", help="the named query on Virtuoso too")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
+    service_package()
+    from amikg_server.ops import ACCESS_LOG
+    logging.getLogger(ACCESS_LOG).disabled = True
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="amikg-bench-search-"))
     workdir.mkdir(parents=True, exist_ok=True)
-    print(f"# search benchmark, {time.strftime('%Y-%m-%d')}; `python bench/search.py --sizes "
-          f"{' '.join(map(str, args.sizes))} --runs {args.runs}`")
+    print(f"# search benchmark, {time.strftime('%Y-%m-%d')}, {os.cpu_count()} cores; "
+          f"`python bench/search.py --sizes {' '.join(map(str, args.sizes))} --runs {args.runs}"
+          f"{' --virtuoso' if args.virtuoso else ''}`")
     for n in args.sizes:
-        run_size(n, workdir, args.runs)
+        run_size(n, workdir, args.runs, args.virtuoso)
 
 
 if __name__ == "__main__":

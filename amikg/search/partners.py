@@ -30,14 +30,14 @@ from .documents import PREFIXES, Q_BROADER, Q_SUBCLASS, closure
 from .index import SearchIndex
 
 NAME = "partner-search"
-Q_GAPS = PREFIXES + """SELECT ?gap WHERE {
-  ?gap a ami:ValueChainStep .
-  MINUS { ?m org:memberOf|^org:hasMember ?for_cluster ; ami:actsAtStep ?gap }
-}"""
+Q_STEPS = PREFIXES + "SELECT ?gap WHERE { ?gap a ami:ValueChainStep }"
+#: The steps the asking cluster's members act at (its gaps are the other steps).
+Q_COVERED = PREFIXES + """SELECT DISTINCT ?gap WHERE {
+  ?m org:memberOf|^org:hasMember ?for_cluster ; ami:actsAtStep ?gap }"""
 Q_COUNTRY = PREFIXES + "SELECT DISTINCT ?c WHERE { ?region ami:country ?c }"
-#: The page's names and reasons, as the named query's second part reads them: one branch each
-#: (those naming ``?c``, ``?gap``, ``?step`` only when there are such terms).
-PAGE_SELECT = PREFIXES + "SELECT ?candidate ?label ?comp_label ?gap_label ?r ?at ?type_label"
+#: The page's names and reasons, as the named query's second part reads them: one query per
+#: branch (those naming ``?c``, ``?gap``, ``?step`` only when there are such terms).
+PAGE_SELECT = PREFIXES + "SELECT *"
 PAGE_BRANCHES = {
     "": ["?candidate rdfs:label ?label", "?candidate ami:region ?r",
          "?candidate a ?type . ?type rdfs:label ?tl . FILTER(STRSTARTS(STR(?type), STR(ami:))) "
@@ -48,21 +48,22 @@ PAGE_BRANCHES = {
     "step": ["?candidate ami:actsAtStep ?step . BIND(1 AS ?at)"]}
 
 
-def page_query(terms: dict[str, list[str]]) -> str:
-    """The page query with the terms of ``?c``, ``?gap``, ``?step``: one term is written in its
-    place, several are a ``FILTER IN`` (Virtuoso 7.2 fails on a ``FILTER IN`` of one term and
-    on ``VALUES`` inside a ``UNION`` branch)."""
-    branches = list(PAGE_BRANCHES[""])
+def page_queries(terms: dict[str, list[str]]) -> list[str]:
+    """One query per branch (a union of them joined to the page's ``VALUES`` is evaluated over
+    the whole store by Oxigraph), with the terms of ``?c``, ``?gap``, ``?step``: one term is
+    written in its place, several are a ``FILTER IN`` (Virtuoso 7.2 fails on a ``FILTER IN`` of
+    one term)."""
+    out = [f"{PAGE_SELECT} WHERE {{ {b} }}" for b in PAGE_BRANCHES[""]]
     for var, iris in terms.items():
         if not iris:
             continue
         listed = [str(ox.NamedNode(i)) for i in sorted(iris)]
         for b in PAGE_BRANCHES[var]:
             if len(listed) == 1:
-                branches.append(b.replace(f"?{var} ", f"{listed[0]} "))
+                out.append(f"{PAGE_SELECT} WHERE {{ {b.replace(f'?{var} ', f'{listed[0]} ')} }}")
             else:
-                branches.append(f"{b} FILTER(?{var} IN ({', '.join(listed)}))")
-    return PAGE_SELECT + " WHERE {\n  { " + " }\n  UNION { ".join(branches) + " }\n}"
+                out.append(f"{PAGE_SELECT} WHERE {{ {b} FILTER(?{var} IN ({', '.join(listed)})) }}")
+    return out
 
 
 Q_STEP_LABEL = PREFIXES + "SELECT ?l WHERE { ?step skos:prefLabel ?l }"
@@ -156,14 +157,14 @@ def _rows(store: Store, page: list[tuple[int, str, int]], bound: dict, gaps: lis
     if not page:
         return []
     wanted = sorted(_under(broader, bound.get("competency", [])))
-    text = page_query({"c": wanted, "gap": gaps, "step": bound.get("step", [])})
     block = values("candidate", [ox.NamedNode(c) for _, c, _ in page])
     got: dict[str, dict[str, set[str]]] = {}
-    for s in store.query(inject(text, block)):
-        cells = got.setdefault(s["candidate"].value, {})
-        for v in ("label", "comp_label", "gap_label", "r", "at", "type_label"):
-            if s[v] is not None:
-                cells.setdefault(v, set()).add(s[v].value)
+    for text in page_queries({"c": wanted, "gap": gaps, "step": bound.get("step", [])}):
+        for s in store.query(inject(text, block)):
+            cells = got.setdefault(s["candidate"].value, {})
+            for v in ("label", "comp_label", "gap_label", "r", "at", "type_label"):
+                if s[v] is not None:
+                    cells.setdefault(v, set()).add(s[v].value)
     step_label = ""
     if bound.get("step"):
         ls = sorted(s["l"].value for s in store.query(
@@ -210,7 +211,8 @@ def partner_search(store: Store, index: SearchIndex | None, params: dict[str, An
                         timeout=timeout)
         return {**run.result(), "index": False}
     bound = {k: [t.value for t in v] for k, v in bound_terms.items()}
-    gaps = _iris(store, Q_GAPS, "gap", {"for_cluster": bound["for_cluster"]}) \
+    gaps = sorted(set(_iris(store, Q_STEPS, "gap", {})) - set(_iris(
+        store, Q_COVERED, "gap", {"for_cluster": bound["for_cluster"]}))) \
         if bound.get("for_cluster") else []
     query, broader, sets = _query(store, tantivy_index.schema, bound, gaps)
     searcher = tantivy_index.searcher()
