@@ -39,10 +39,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.json.sort_keys = False
 
     store = test_config.get("STORE") or open_store(settings.store_location, settings)
+    # a search index folder the service cannot write is an error now, not a failed rebuild later
+    search = SearchIndex.for_store(store, settings).check_writable()
     executor = make_executor(store, settings, app.config.get("QUERY_WORKERS"))
-    # every write marks the search index stale and a background thread rebuilds it; a first
-    # build starts now when there is none (searches are answered from the store meanwhile)
-    search = SearchIndex.for_store(store, settings).watch(rebuild=True)
+    # writes of known graphs re-index what they touched; any other write marks the index stale
+    # and a background thread rebuilds it; a first build starts now when there is none
+    # (searches are answered from the store meanwhile)
+    search.watch(rebuild=True)
     if search.stale:
         search.rebuild_soon()
     service = Service(settings, store, executor, search)

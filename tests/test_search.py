@@ -116,6 +116,20 @@ def test_bad_input_is_a_400_naming_the_parameter(client, params, named):
     assert named in r.get_json()["message"]
 
 
+def test_an_index_folder_that_cannot_be_written_is_an_error_at_start_up(make_app, tmp_path):
+    from amikg.errors import ConfigError
+    from amikg.store import open_store
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a folder cannot be made inside a file (whoever runs the test)
+    with pytest.raises(ConfigError) as e:
+        make_app(open_store("memory:"), search_index=str(blocker / "index"))
+    assert f"{blocker / 'index'} cannot be written" in str(e.value)
+    assert "AMIKG_SEARCH_INDEX" in str(e.value)
+    r = run_cli("serve", "--store", str(tmp_path / "store"),
+                env={"AMIKG_SEARCH_INDEX": str(blocker / "ix")})
+    assert r.returncode != 0 and b"cannot be written" in r.stderr and b"Traceback" not in r.stderr
+
+
 def test_highlights_escape_the_data(make_app, tmp_path):
     from amikg.store import open_store
     store = open_store("memory:")

@@ -41,15 +41,19 @@ def serve(store_location, host, port, workers, threads, query_workers):
 
     settings = Settings.from_env()
     location = store_location or settings.store_location
-    _check_store_in_child(location, settings)  # fail fast: a locked or unreachable store
+    # fail fast: a locked or unreachable store, a search index folder that cannot be written
+    _check_store_in_child(location, settings)
     click.echo(f"amikg: serving {location} on http://{host}:{port}/sparql", err=True)
     run_server(host=host, port=port, store=location, workers=workers, threads=threads,
                query_workers=query_workers, timeout=settings.query_timeout)
 
 
-#: Opens and closes the store named by argv[1]; an AmikgError is its message and exit code.
+#: Opens and closes the store named by argv[1], checking that its search index folder can be
+#: written; an AmikgError is its message and exit code.
 _OPEN_ONCE = ("import sys\nfrom amikg.errors import AmikgError\nfrom amikg.store import open_store\n"
-              "try:\n    open_store(sys.argv[1]).close()\nexcept AmikgError as e:\n"
+              "from amikg.search import SearchIndex\n"
+              "try:\n    s = open_store(sys.argv[1])\n    SearchIndex.for_store(s).check_writable()\n"
+              "    s.close()\nexcept AmikgError as e:\n"
               "    sys.stderr.write(e.message)\n    sys.exit(e.exit_code)\n")
 
 
@@ -58,7 +62,8 @@ def _check_store_in_child(location: str, settings: Settings) -> None:
     RocksDB started in gunicorn's master would leave its background threads behind at the fork,
     and the worker's flushes (hence snapshots for queries after a write) would wait forever."""
     if parse_location(location).directory is None:
-        open_store(location, settings).close()
+        with open_store(location, settings) as store:
+            SearchIndex.for_store(store, settings).check_writable()
         return
     r = subprocess.run([sys.executable, "-c", _OPEN_ONCE, location], capture_output=True,
                        text=True)

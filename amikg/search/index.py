@@ -28,6 +28,7 @@ import uuid
 from pathlib import Path
 
 from ..config import Settings, default_store_dir
+from ..errors import ConfigError
 from ..store import Store
 from . import engine
 from .documents import affected, read_documents
@@ -70,6 +71,24 @@ class SearchIndex:
     @classmethod
     def for_store(cls, store: Store, settings: Settings | None = None) -> "SearchIndex":
         return cls(store, index_dir(store, settings))
+
+    def check_writable(self) -> "SearchIndex":
+        """Make sure the index's folder can be written (the service checks at start-up, so that
+        a folder it cannot use is a clear error then rather than a failing rebuild later).
+
+        :raise ConfigError: naming the folder and the setting that chooses it."""
+        if self.path is None:
+            return self
+        probe = self.path / f".probe-{uuid.uuid4().hex}"
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            probe.write_text("")
+            probe.unlink()
+        except OSError as e:
+            raise ConfigError(f"the search index folder {self.path} cannot be written "
+                              f"({e.strerror or e}); make it writable or choose another with "
+                              "AMIKG_SEARCH_INDEX", path=str(self.path))
+        return self
 
     # -- staleness ---------------------------------------------------------------------------
     def watch(self, rebuild: bool = True) -> "SearchIndex":
