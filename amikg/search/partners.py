@@ -24,7 +24,7 @@ import tantivy
 
 from ..namespaces import AMI
 from ..queries import bind_params, get_query, page, run_query
-from ..sparql.binder import inject, values
+from ..sparql.binder import values
 from ..store import Store
 from .documents import PREFIXES, Q_BROADER, Q_SUBCLASS, closure
 from .index import SearchIndex
@@ -83,18 +83,39 @@ def _terms(schema, field: str, vals) -> Any:
 
 
 def _iris(store: Store, text: str, var: str, binds: dict[str, list[str]]) -> list[str]:
+    """``text`` (ending in ``WHERE {`` + a pattern) with ``binds`` as VALUES blocks first."""
     block = "".join(values(k, [ox.NamedNode(v) for v in vs]) for k, vs in binds.items())
-    return sorted({s[var].value for s in store.query(inject(text, block))})
+    head, body = text.split("WHERE {", 1)
+    return sorted({s[var].value for s in store.query(f"{head}WHERE {{ {block}{body}")})
 
 
-def _region_clause(store: Store, schema, regions: list[str], broader: dict[str, set[str]]):
+#: The vocabulary tables partner search needs, per index generation: they change only with a
+#: write the index cannot map, and then the index is stale (the named query answers) until a
+#: rebuild, which opens a new generation.
+_VOCABULARY: dict = {}
+Q_DIRECT = PREFIXES + "SELECT ?a ?b WHERE { ?a skos:broader ?b FILTER(isIRI(?a) && isIRI(?b)) }"
+
+
+def vocabulary(store: Store, tantivy_index) -> tuple[dict, dict, dict]:
+    """``(sub-class closure, broader closure, direct broader region)`` of the store."""
+    key = (id(store), id(tantivy_index))
+    if key not in _VOCABULARY:
+        if len(_VOCABULARY) >= 4:
+            _VOCABULARY.clear()
+        # the entry keeps the index (and the store) alive, so that their ids are not reused
+        _VOCABULARY[key] = (store, tantivy_index, (
+            closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS)),
+            closure((s["a"].value, s["b"].value) for s in store.query(Q_BROADER)),
+            {s["a"].value: s["b"].value for s in store.query(Q_DIRECT)}))
+    return _VOCABULARY[key][2]
+
+
+def _region_clause(store: Store, schema, regions: list[str], broader: dict[str, set[str]],
+                   direct: dict[str, str]):
     """3 in (or inside) a wanted region, 2 in a neighbouring one, 1 in the same country."""
-    parents = {a: {b for b in up if b != a} for a, up in broader.items()}
-    direct = {s["a"].value: s["b"].value for s in store.query(
-        PREFIXES + "SELECT ?a ?b WHERE { ?a skos:broader ?b FILTER(isIRI(?a) && isIRI(?b)) }")}
     near = set()
     for r in regions:
-        near |= {a for a in parents.get(r, set()) if a in direct}   # broader, not the top
+        near |= {a for a in broader.get(r, set()) if a != r and a in direct}  # not the top
         up = direct.get(r)
         if up is not None:
             near |= {a for a, b in direct.items() if b == up and a != r}   # same parent
@@ -121,9 +142,9 @@ def region_level(data: dict, sets, broader: dict[str, set[str]]) -> int:
     return 1 if set(data.get("country", [])) & countries else 0
 
 
-def _query(store: Store, schema, bound: dict[str, list[str]], gaps: list[str]):
-    classes = closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS))
-    broader = closure((s["a"].value, s["b"].value) for s in store.query(Q_BROADER))
+def _query(store: Store, tantivy_index, bound: dict[str, list[str]], gaps: list[str]):
+    schema = tantivy_index.schema
+    classes, broader, direct = vocabulary(store, tantivy_index)
     wanted, step = bound.get("competency", []), bound.get("step", [])
     needs = [_const(_terms(schema, "competency", wanted), 0.0)] if wanted else []
     needs += [_const(_terms(schema, "step", step), 0.0)] if step else []
@@ -145,7 +166,7 @@ def _query(store: Store, schema, bound: dict[str, list[str]], gaps: list[str]):
     score += [_const(_terms(schema, "step", gaps), 2.0)] if gaps else []
     sets = None
     if bound.get("region"):
-        clause, sets = _region_clause(store, schema, bound["region"], broader)
+        clause, sets = _region_clause(store, schema, bound["region"], broader, direct)
         score.append(clause)
     clauses += [(tantivy.Occur.Should, q) for q in score]
     return tantivy.Query.boolean_query(clauses), broader, sets
@@ -160,7 +181,8 @@ def _rows(store: Store, page: list[tuple[int, str, int]], bound: dict, gaps: lis
     block = values("candidate", [ox.NamedNode(c) for _, c, _ in page])
     got: dict[str, dict[str, set[str]]] = {}
     for text in page_queries({"c": wanted, "gap": gaps, "step": bound.get("step", [])}):
-        for s in store.query(inject(text, block)):
+        head, body = text.split("WHERE {", 1)
+        for s in store.query(f"{head}WHERE {{ {block}{body}"):
             cells = got.setdefault(s["candidate"].value, {})
             for v in ("label", "comp_label", "gap_label", "r", "at", "type_label"):
                 if s[v] is not None:
@@ -214,7 +236,7 @@ def partner_search(store: Store, index: SearchIndex | None, params: dict[str, An
     gaps = sorted(set(_iris(store, Q_STEPS, "gap", {})) - set(_iris(
         store, Q_COVERED, "gap", {"for_cluster": bound["for_cluster"]}))) \
         if bound.get("for_cluster") else []
-    query, broader, sets = _query(store, tantivy_index.schema, bound, gaps)
+    query, broader, sets = _query(store, tantivy_index, bound, gaps)
     searcher = tantivy_index.searcher()
     found = searcher.search(query, limit=lim, offset=off, count=False).hits
     page_rows = []

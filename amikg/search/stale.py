@@ -77,6 +77,9 @@ def candidates(store: Store, words: list[str], wanted: dict[str, list[str]]) -> 
     if only is None:  # the rarest word first: what holds it, and what links to that
         rare = min(direct, key=lambda w: len(direct[w]))
         only = direct[rare] | _docs(store, Q_LINKED, "x", _under(classes, direct[rare]))
+        del direct[rare]
+        if not direct:
+            return only
     links: dict[str, set[str]] = {}
     todo = sorted(only)
     for i in range(0, len(todo), CHUNK):
