@@ -52,14 +52,6 @@ Q_WORDS = PREFIXES + f"""SELECT ?x ?w ?is WHERE {{
   {{ ?x {NAMES} ?w BIND("name" AS ?is) }} UNION {{ ?x {DESCRIPTIONS} ?w BIND("text" AS ?is) }}
   FILTER(isLiteral(?w))
 }}"""
-#: The organisations whose words hold ``?w`` (lower-case), for the answer while the index is
-#: being rebuilt: a superset of what the index finds (it matches whole words).
-Q_CONTAINING = PREFIXES + f"""SELECT DISTINCT ?doc WHERE {{
-  {{ ?doc {NAMES}|{DESCRIPTIONS} ?t }}
-  UNION {{ ?doc ami:hasCompetency|ami:actsAtStep|ami:region|ami:country|a ?x . ?x {NAMES} ?t }}
-  FILTER(isIRI(?doc) && CONTAINS(LCASE(STR(?t)), ?w))
-}}"""
-
 #: The documents a write confined to the graphs ``?g`` may change: those the graphs say something
 #: about or point to, and those linked to a resource the graphs name (its names are their words).
 Q_AFFECTED = PREFIXES + f"""SELECT DISTINCT ?doc WHERE {{
@@ -136,15 +128,45 @@ def _rows(store: Store, text: str, var: str | None = None, only: list[str] | Non
         return
     for i in range(0, len(only), CHUNK):
         block = values(var, [ox.NamedNode(x) for x in only[i:i + CHUNK]])
-        yield from store.query(inject(text, block))
+        yield from store.query(with_values(text, block))
 
 
-def read_documents(store: Store, only: Iterable[str] | None = None) -> list[Doc]:
+def with_values(text: str, block: str) -> str:
+    """One of this package's queries (a single ``WHERE {``) with ``block`` opening its group."""
+    head, body = text.split("WHERE {", 1)
+    return f"{head}WHERE {{\n{block}{body}"
+
+
+#: The vocabulary tables, per index generation (see :func:`vocabulary`).
+_VOCABULARY: dict = {}
+Q_DIRECT = PREFIXES + "SELECT ?a ?b WHERE { ?a skos:broader ?b FILTER(isIRI(?a) && isIRI(?b)) }"
+
+
+def vocabulary(store: Store, generation=None) -> tuple[dict, dict, dict]:
+    """``(sub-class closure, broader closure, direct broader)`` of the store's vocabulary.
+
+    With ``generation`` (an open index), kept while it is in use: the vocabulary changes only by
+    a write the index cannot map to documents, which makes the index stale until a rebuild (a
+    new generation); the entry holds both objects, so their ids are not reused."""
+    def read():
+        return (closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS)),
+                closure((s["a"].value, s["b"].value) for s in store.query(Q_BROADER)),
+                {s["a"].value: s["b"].value for s in store.query(Q_DIRECT)})
+    if generation is None:
+        return read()
+    key = (id(store), id(generation))
+    if key not in _VOCABULARY:
+        if len(_VOCABULARY) >= 4:
+            _VOCABULARY.clear()
+        _VOCABULARY[key] = (store, generation, read())
+    return _VOCABULARY[key][2]
+
+
+def read_documents(store: Store, only: Iterable[str] | None = None, generation=None) -> list[Doc]:
     """Every organisation of the store as a :class:`Doc` (or only those of the IRIs ``only``),
-    sorted by IRI."""
+    sorted by IRI (``generation``: see :func:`vocabulary`)."""
     only = sorted(set(only)) if only is not None else None
-    classes = closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS))
-    broader = closure((s["a"].value, s["b"].value) for s in store.query(Q_BROADER))
+    classes, broader, _ = vocabulary(store, generation)
     types: dict[str, set[str]] = {}
     direct: dict[str, set[str]] = {}
     for s in _rows(store, Q_TYPES, "doc", only):
@@ -189,27 +211,20 @@ def read_documents(store: Store, only: Iterable[str] | None = None) -> list[Doc]
     return [docs[k] for k in sorted(docs)]
 
 
-def containing(store: Store, word: str) -> set[str]:
-    """The IRIs of the resources whose words (or their competencies', steps', region's,
-    country's or categories' names) contain ``word`` as lower-case text."""
-    rows = store.query(Q_CONTAINING, substitutions={"w": ox.Literal(word.lower())})
-    return {s["doc"].value for s in rows}
-
-
-def doc_classes(store: Store) -> set[str]:
+def doc_classes(classes: dict[str, set[str]]) -> set[str]:
     """The classes whose instances are documents (organisations, clusters, their sub-classes)."""
-    classes = closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS))
     return {c for c, up in classes.items() if up & ROOTS} | ROOTS
 
 
-def affected(store: Store, graphs: Iterable[str], cap: int) -> set[str] | None:
+def affected(store: Store, graphs: Iterable[str], cap: int, generation=None) -> set[str] | None:
     """The documents a write confined to ``graphs`` may change, as the store holds them now
     (call it before the write and after: the union is what to re-read); None when the graphs
     hold vocabulary (every document may change) or more than ``cap`` documents."""
     block = values("g", [ox.NamedNode(g) for g in sorted(graphs)])
     if store.query(inject(Q_VOCABULARY, block, any_brace=True)):
         return None
-    types = values("t", [ox.NamedNode(t) for t in sorted(doc_classes(store))])
-    text = inject(Q_AFFECTED, block + "\n" + types) + f" LIMIT {cap + 1}"
+    classes = vocabulary(store, generation)[0]
+    types = values("t", [ox.NamedNode(t) for t in sorted(doc_classes(classes))])
+    text = with_values(Q_AFFECTED, block + types) + f" LIMIT {cap + 1}"
     found = {s["doc"].value for s in store.query(text)}
     return None if len(found) > cap else found

@@ -105,7 +105,7 @@ class SearchIndex:
         if self.closed or self.stale or pending.get("unmappable"):
             pending["unmappable"] = True
             return
-        found = affected(self.store, graphs, INCREMENTAL_CAP)
+        found = affected(self.store, graphs, INCREMENTAL_CAP, self.current())
         if found is None:
             pending["unmappable"] = True
         else:
@@ -135,12 +135,14 @@ class SearchIndex:
         with self._locked(wait=False) as got:
             if not got or self.stale:
                 return None
-            after = affected(self.store, graphs, INCREMENTAL_CAP)
             idx = self.current()
-            if after is None or idx is None or len(before | after) > INCREMENTAL_CAP:
+            if idx is None:
+                return None
+            after = affected(self.store, graphs, INCREMENTAL_CAP, idx)
+            if after is None or len(before | after) > INCREMENTAL_CAP:
                 return None
             iris = before | after
-            docs = read_documents(self.store, iris)
+            docs = read_documents(self.store, iris, idx)
             engine.replace(idx, iris, docs)
             if self.path is not None:  # other processes reload the generation they have open
                 marker = f"{self._current_name()}\n{uuid.uuid4().hex}"

@@ -26,7 +26,7 @@ from ..namespaces import AMI
 from ..queries import bind_params, get_query, page, run_query
 from ..sparql.binder import values
 from ..store import Store
-from .documents import PREFIXES, Q_BROADER, Q_SUBCLASS, closure
+from .documents import PREFIXES, vocabulary
 from .index import SearchIndex
 
 NAME = "partner-search"
@@ -87,27 +87,6 @@ def _iris(store: Store, text: str, var: str, binds: dict[str, list[str]]) -> lis
     block = "".join(values(k, [ox.NamedNode(v) for v in vs]) for k, vs in binds.items())
     head, body = text.split("WHERE {", 1)
     return sorted({s[var].value for s in store.query(f"{head}WHERE {{ {block}{body}")})
-
-
-#: The vocabulary tables partner search needs, per index generation: they change only with a
-#: write the index cannot map, and then the index is stale (the named query answers) until a
-#: rebuild, which opens a new generation.
-_VOCABULARY: dict = {}
-Q_DIRECT = PREFIXES + "SELECT ?a ?b WHERE { ?a skos:broader ?b FILTER(isIRI(?a) && isIRI(?b)) }"
-
-
-def vocabulary(store: Store, tantivy_index) -> tuple[dict, dict, dict]:
-    """``(sub-class closure, broader closure, direct broader region)`` of the store."""
-    key = (id(store), id(tantivy_index))
-    if key not in _VOCABULARY:
-        if len(_VOCABULARY) >= 4:
-            _VOCABULARY.clear()
-        # the entry keeps the index (and the store) alive, so that their ids are not reused
-        _VOCABULARY[key] = (store, tantivy_index, (
-            closure((s["a"].value, s["b"].value) for s in store.query(Q_SUBCLASS)),
-            closure((s["a"].value, s["b"].value) for s in store.query(Q_BROADER)),
-            {s["a"].value: s["b"].value for s in store.query(Q_DIRECT)}))
-    return _VOCABULARY[key][2]
 
 
 def _region_clause(store: Store, schema, regions: list[str], broader: dict[str, set[str]],
