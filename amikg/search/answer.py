@@ -20,10 +20,10 @@ import pyoxigraph as ox
 
 from ..errors import ParameterError
 from ..queries import MAX_STRING, NamedQuery, Param, bind_params
-from ..sparql.binder import inject, values
+from ..sparql.binder import values
 from ..store import Store
 from . import engine
-from .documents import CHUNK, FACETS, NAMES, PREFIXES
+from .documents import CHUNK, FACETS, NAMES, PREFIXES, with_values
 from .index import SearchIndex
 from .stale import scratch_index
 
@@ -110,18 +110,23 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
         if index.rebuilds_in_background:
             index.rebuild_soon()
     found = engine.run(tantivy_index, words, wanted, limit, offset)
-    return present(store, found, q, bound, lang, limit, offset, stale)
+    return present(store, found, q, bound, lang, limit, offset, stale,
+                   None if stale else index.label_cache())
 
 
-def labels(store: Store, iris: set[str], lang: str) -> dict[str, str]:
-    """A name for each of ``iris`` in ``lang`` (else English, else any)."""
+def labels(store: Store, iris: set[str], lang: str, cache: dict | None = None) -> dict[str, str]:
+    """A name for each of ``iris`` in ``lang`` (else English, else any); ``cache`` keeps the
+    names read (:meth:`SearchIndex.label_cache`: emptied whenever the index changes)."""
     text = PREFIXES + f"SELECT ?x ?l WHERE {{ ?x {NAMES} ?l }}"
     found: dict[str, dict[str, str]] = {}
-    todo = sorted(i for i in iris if ":" in i)
+    todo = sorted(i for i in iris if ":" in i and (cache is None or i not in cache))
     for i in range(0, len(todo), CHUNK):
         block = values("x", [ox.NamedNode(x) for x in todo[i:i + CHUNK]])
-        for s in store.query(inject(text, block)):
+        for s in store.query(with_values(text, block)):
             found.setdefault(s["x"].value, {}).setdefault(s["l"].language or "", s["l"].value)
+    if cache is not None:
+        cache.update({i: found.get(i, {}) for i in todo})
+        found = {i: cache[i] for i in iris if cache.get(i)}
     out = {}
     for iri, by_lang in found.items():
         out[iri] = by_lang.get(lang) or by_lang.get("en") or by_lang.get("") or \
@@ -138,11 +143,11 @@ def _name(names: list[tuple[str, str]], lang: str, iri: str) -> str:
 
 
 def present(store: Store, found: dict, q: str, bound: dict, lang: str, limit: int, offset: int,
-            stale: bool) -> dict:
+            stale: bool, cache: dict | None = None) -> dict:
     """The JSON answer of :func:`search` from :func:`engine.run`'s."""
     iris = {v for f in FACETS if f != "kind" for v in found["facets"][f]}
     iris |= {v for h in found["hits"] for f in ("region", "country") for v in h[f]}
-    names = labels(store, iris, lang)
+    names = labels(store, iris, lang, cache)
     hits = []
     for h in found["hits"]:
         hits.append({

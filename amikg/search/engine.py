@@ -102,11 +102,14 @@ def _add(writer, docs: list[Doc]) -> None:
             t.add_text("name", text)
         text = " · ".join(d.words)
         t.add_text("text", text)
-        for code in STEMMED:  # untagged words and descriptions are taken as English
-            mine = [n for n, tag in d.tagged if tag.split("-")[0] == code or (
-                code == "en" and tag == "")] + (d.words if code == "en" else [])
-            if mine:
-                t.add_text("stem_" + code, " ".join(mine))
+        by_lang: dict[str, list[str]] = {}
+        for n, tag in d.tagged:  # untagged words and descriptions are taken as English
+            by_lang.setdefault(tag.split("-")[0] or "en", []).append(n)
+        if d.words:
+            by_lang.setdefault("en", []).extend(d.words)
+        for code in STEMMED:
+            if code in by_lang:
+                t.add_text("stem_" + code, " ".join(by_lang[code]))
         for f in FACETS:
             for v in sorted(d.facets[f]):
                 t.add_text(f, v)

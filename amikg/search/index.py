@@ -67,6 +67,8 @@ class SearchIndex:
         self.closed = False
         self.last_error: str | None = None
         self._pending = threading.local()   # per writing thread: documents touched before
+        self._serial = 0                         # in memory: updates since the last build
+        self._labels: tuple = (None, {})         # see label_cache
 
     @classmethod
     def for_store(cls, store: Store, settings: Settings | None = None) -> "SearchIndex":
@@ -144,6 +146,7 @@ class SearchIndex:
             iris = before | after
             docs = read_documents(self.store, iris, idx)
             engine.replace(idx, iris, docs)
+            self._serial += 1
             if self.path is not None:  # other processes reload the generation they have open
                 marker = f"{self._current_name()}\n{uuid.uuid4().hex}"
                 tmp = self.path / f".current-{uuid.uuid4().hex}"
@@ -300,6 +303,15 @@ class SearchIndex:
             return None
         self._open = (marker, engine.open_index(self.path / name))
         return self._open[1]
+
+    def label_cache(self) -> dict:
+        """A dict for the names of facet values, emptied whenever the index changes (a rebuild,
+        an update here or by another process), so that it never outlives the names it holds."""
+        version = self._open[0] if self.path is not None and self._open else \
+            (id(self._ram), self._serial)
+        if self._labels[0] != version or len(self._labels[1]) > 50_000:
+            self._labels = (version, {})
+        return self._labels[1]
 
     def info(self) -> dict:
         """What the index holds: documents, size on disk, when built, whether stale."""
