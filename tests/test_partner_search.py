@@ -129,6 +129,7 @@ INDEX_CASES = [
     dict(competency="PET", category="ScientificStakeholder", size="SME"),
     dict(competency="nuclear-medicine"), dict(competency="PET", region="HU32"),
     dict(competency=["PET", "MRI"], region=["RO21", "HU32"]),
+    dict(competency=["PET", "pet", "nuclear-medicine"]),
     dict(competency="PET", country="HUN"), dict(step="basic-research", for_cluster=ALPHA)]
 SYNTHETIC_CASES = [
     dict(competency="PET", region="RO2"), dict(competency=["PET", "MRI"], step="clinical-validation"),

@@ -124,7 +124,8 @@ def region_level(data: dict, sets, broader: dict[str, set[str]]) -> int:
 def _query(store: Store, tantivy_index, bound: dict[str, list[str]], gaps: list[str]):
     schema = tantivy_index.schema
     classes, broader, direct = vocabulary(store, tantivy_index)
-    wanted, step = bound.get("competency", []), bound.get("step", [])
+    # each wanted competency scores once, as the query's COUNT(DISTINCT ?want)
+    wanted, step = sorted(set(bound.get("competency", []))), bound.get("step", [])
     needs = [_const(_terms(schema, "competency", wanted), 0.0)] if wanted else []
     needs += [_const(_terms(schema, "step", step), 0.0)] if step else []
     clauses = [(tantivy.Occur.Must, tantivy.Query.boolean_query(
