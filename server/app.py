@@ -15,12 +15,14 @@ from dataclasses import fields
 
 from flask import Flask
 
+from amikg.access import AccountBook, Gate, accounts_location
+from amikg.access.accounts import TEMPORARY
 from amikg.config import Settings
 from amikg.executor import make_executor
 from amikg.store import open_store
 
 from . import api_import, api_queries, api_validate, errors, graph_store, linked_data, ops, pages
-from . import safety, sparql
+from . import auth, safety, sparql
 from .context import EXTENSION, Service
 
 
@@ -39,7 +41,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store = test_config.get("STORE") or open_store(settings.store_location, settings)
     executor = make_executor(store, settings, app.config.get("QUERY_WORKERS"))
-    service = Service(settings, store, executor)
+    # a store handed over by a test keeps its accounts in a temporary file unless one is named
+    accounts = AccountBook(TEMPORARY if "STORE" in test_config and not settings.accounts
+                           else accounts_location(settings))
+    service = Service(settings, store, executor, accounts, Gate(accounts, store))
     app.extensions[EXTENSION] = service
     atexit.register(service.close)
 
@@ -52,5 +57,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_import.bp)
     app.register_blueprint(pages.bp)           # web pages
     app.register_blueprint(api_validate.bp)    # validate, roadmap
+    app.register_blueprint(auth.bp)            # audit log, sign-in
     ops.register(app)                          # health, metrics, request logs, backup
     return app

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from amikg.access import AccountBook, Gate
 from amikg.config import Settings
 from amikg.executor import Executor
 from amikg.store import Store
@@ -27,6 +28,9 @@ class Service:
     settings: Settings
     store: Store
     executor: Executor
+    #: The accounts file (accounts, tokens, the audit log) and the write gate over the store.
+    accounts: AccountBook
+    gate: Gate
 
     closed: bool = False
 
@@ -38,6 +42,7 @@ class Service:
         atexit.unregister(self.close)
         self.executor.close()
         self.store.close()
+        self.accounts.close()
 
 
 def current_service() -> Service:
@@ -53,6 +58,11 @@ def current_store() -> Store:
 def current_executor() -> Executor:
     """The query executor (time and size limits, SERVICE/LOAD guard) of this process."""
     return current_service().executor
+
+
+def current_gate() -> Gate:
+    """The write gate: every write route asks it (rights, then the write, then the audit log)."""
+    return current_service().gate
 
 
 def current_settings() -> Settings:

@@ -21,7 +21,7 @@ from amikg.executor import RDF_MEDIA, Answer
 from amikg.publish import serialize
 from amikg.sparql.guard import inspect
 
-from .context import current_executor, current_settings, current_store
+from .context import current_executor, current_gate, current_settings, current_store
 from .safety import require_read, require_write
 
 bp = Blueprint("sparql", __name__)
@@ -143,9 +143,10 @@ def sparql():
         if text is None:
             return service_description()
         return run_query(text, graphs["default_graph"] or None, graphs["named_graphs"] or None)
-    require_write()
-    current_executor().update(text, using_graphs=graphs["using"],
-                              using_named_graphs=graphs["using_named"], base_iri=_base_iri())
+    account = require_write()
+    current_gate().update(account, text, lambda: current_executor().update(
+        text, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],
+        base_iri=_base_iri()), base_iri=_base_iri())
     return Response(status=204)
 
 
