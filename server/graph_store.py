@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 
-from amikg.access import DEFAULT
+from amikg.access import DEFAULT, refuse_restricted
 from amikg.errors import FormatError, NotFound, QueryError
 from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
@@ -69,10 +69,12 @@ def _body_quads(target: str) -> tuple[Source, list[ox.Quad]]:
 @bp.route("/graph", methods=["GET", "HEAD"])
 def graph_store():
     """Read one graph, by content negotiation (Turtle by default)."""
-    require_read()
+    account = require_read()
     if not request.args:  # the bare URL (a link from the query page): say how to use it
         raise QueryError("name a graph: /graph?graph=<IRI> or /graph?default")
     graph = _target()
+    if graph is not None:
+        refuse_restricted(account, graph)
     store = current_store()
     fmt = negotiate("graph")
     if graph is None:

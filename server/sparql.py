@@ -15,6 +15,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
+from amikg.access import query_dataset
 from amikg.config import data_root
 from amikg.errors import ConfigError, QueryError
 from amikg.executor import RDF_MEDIA, Answer
@@ -139,10 +140,13 @@ def sparql():
     """The SPARQL 1.1 Protocol endpoint."""
     op, text, graphs = _request_operation()
     if op == "query":
-        require_read()
+        account = require_read()
         if text is None:
             return service_description()
-        return run_query(text, graphs["default_graph"] or None, graphs["named_graphs"] or None)
+        # an anonymous reader's dataset is narrowed to the public graphs before the query runs
+        return run_query(text, *query_dataset(current_store(), account, text,
+                                              graphs["default_graph"] or None,
+                                              graphs["named_graphs"] or None))
     account = require_write()
     current_gate().update(account, text, lambda: current_executor().update(
         text, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],

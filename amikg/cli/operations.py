@@ -15,8 +15,9 @@ from ..backup import backup_local, dump_dataset, fetch_backup, restore_backup, r
 from ..config import Settings
 from ..errors import FormatError, StoreError, StoreLockedError
 from ..store import open_store, parse_location
-from .common import (service_option, service_package, service_token, store_location_or_default,
-                     store_option)
+from ..access import ANY
+from .common import (operator_gate, service_option, service_package, service_token,
+                     store_location_or_default, store_option)
 
 
 @click.command()
@@ -99,10 +100,11 @@ def restore(store_location, source):
     if parse_location(location).directory is None:
         raise FormatError(f"restore needs an embedded store directory, not {location}; load a "
                           "dump into a remote store with `amikg load --append DUMP.nq`")
-    if Path(source).is_dir():
-        quads, aside = restore_backup(source, location)
-    else:
-        quads, aside = restore_dump(source, location)
+    with operator_gate(location) as (gate, operator):  # a restore replaces every graph
+        quads, aside = gate.write(
+            operator, f"restore {Path(source).name}", [ANY],
+            lambda: (restore_backup if Path(source).is_dir() else restore_dump)(source, location),
+            written=lambda r: r[0])
     click.echo(f"restored {quads} quads into {location}"
                + (f"; the previous store is in {aside}" if aside else ""))
 

@@ -71,10 +71,12 @@ def undo(store: Store, import_ref: str) -> dict:
     """
     h = find_import(store, import_ref)
     g, meta = nn(h["graph"]), nn(GRAPH_META)
+    restricted = nn(h["graph"] + "/restricted")  # its personal contact data
     # file and mapping records are shared by every import of the same file or mapping: they go
     # only with their last user
     update = f"""PREFIX prov: <{PROV}> PREFIX spdx: <{SPDX}>
 DROP SILENT GRAPH {g} ;
+DROP SILENT GRAPH {restricted} ;
 DELETE {{ GRAPH {meta} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {meta} {{ {g} prov:wasGeneratedBy ?a . ?a ?p ?o }} }} ;
 DELETE {{ GRAPH {meta} {{ ?e ?p ?o . ?ck ?p2 ?o2 }} }} WHERE {{ GRAPH {meta} {{
   {{ {g} prov:wasDerivedFrom ?e }} UNION {{ {g} prov:wasInfluencedBy ?e }}

@@ -141,7 +141,7 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
             # all-or-nothing (see Store.load_fresh)
             items = [(_SpoolSlice(spool, a, b), ox.RdfFormat.N_QUADS, graph)
                      for a, b in _write_batches(marks)]
-            store.load_fresh(items, [graph], then=prov)
+            store.load_fresh(items, [graph, graph + "/restricted"], then=prov)
         else:
             store.add(_chain(ox.parse(spool, format=ox.RdfFormat.N_QUADS), prov))
         return rep

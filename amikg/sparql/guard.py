@@ -37,6 +37,9 @@ class Inspection:
     services: list[str] = field(default_factory=list)
     #: ``LOAD`` sources.
     loads: list[str] = field(default_factory=list)
+    #: The query's own dataset: ``FROM`` and ``FROM NAMED`` graphs (IRIs as resolved here).
+    from_graphs: list[str] = field(default_factory=list)
+    from_named: list[str] = field(default_factory=list)
 
     @property
     def is_query(self) -> bool:
@@ -58,7 +61,7 @@ def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str:
         return urllib.parse.urljoin(base, iri) if base else iri
     if tok.kind == "pname":
         p, _, local = tok.text.partition(":")
-        return prefixes.get(p, f"{p}:") + local
+        return prefixes.get(p, f"{p}:") + re.sub(r"\\(.)", r"\1", local)  # PN_LOCAL_ESC
     return tok.text
 
 
@@ -90,6 +93,11 @@ def _inspect_one(text: str) -> Inspection:
                 j += 1
             target = _resolve(toks[j], prefixes, base) if j < len(toks) else ""
             (info.services if w == "SERVICE" else info.loads).append(target or "?")
+        if w == "FROM" and i + 1 < len(toks):
+            named = toks[i + 1].is_word("NAMED")
+            j = i + 2 if named else i + 1
+            target = _resolve(toks[j], prefixes, base) if j < len(toks) else ""
+            (info.from_named if named else info.from_graphs).append(target or "?")
         i += 1
     return info
 
@@ -102,6 +110,8 @@ def inspect(text: str) -> Inspection:
         other = _inspect_one(decoded)
         info.services += [s for s in other.services if s not in info.services]
         info.loads += [s for s in other.loads if s not in info.loads]
+        info.from_graphs += [s for s in other.from_graphs if s not in info.from_graphs]
+        info.from_named += [s for s in other.from_named if s not in info.from_named]
         info.form = info.form or other.form
     return info
 
