@@ -47,6 +47,15 @@ def token_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+def token_account(settings, given: str):
+    """The account whose API token ``given`` is (AMIKG_UPDATE_TOKEN: an admin recorded as
+    AMIKG_AGENT), or None."""
+    token = settings.token()
+    if token and token_matches(given, token):
+        return Account(settings.agent, "admin")
+    return current_service().accounts.by_token(given)
+
+
 def request_account(settings, *, what: str = "writing"):
     """The account whose credentials this request carries, or None when it carries none.
 
@@ -62,11 +71,9 @@ def request_account(settings, *, what: str = "writing"):
         return None
     scheme, _, value = header.partition(" ")
     scheme, value = scheme.lower(), value.strip()
-    token, basic = settings.token(), settings.basic_auth
+    basic = settings.basic_auth
     if scheme == "bearer" and value:
-        if token and token_matches(value, token):
-            return Account(settings.agent, "admin")
-        account = current_service().accounts.by_token(value)
+        account = token_account(settings, value)
         if account is not None:
             return account
     elif scheme == "basic" and basic:

@@ -44,6 +44,9 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS logins (name TEXT PRIMARY KEY, failures INTEGER NOT NULL,
   last REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS edits (
+  id TEXT PRIMARY KEY, at TEXT NOT NULL, account TEXT NOT NULL, cluster TEXT NOT NULL,
+  label TEXT NOT NULL, added TEXT NOT NULL, removed TEXT NOT NULL, undone TEXT);
 """
 
 
@@ -128,6 +131,8 @@ class AccountBook:
                                  parameter="cluster")
         if self._run("SELECT 1 FROM accounts WHERE name = ?", (name,)):
             raise ParameterError(f"there is already an account {name!r}", parameter="name")
+        if password is not None and len(password) < 10:
+            raise ParameterError("a password has at least 10 characters", parameter="password")
         token = secrets.token_urlsafe(32)
         now = time.time()
         self._run("INSERT INTO accounts VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -222,6 +227,26 @@ class AccountBook:
         rows = self._run(sql + " ORDER BY id DESC LIMIT ?", (*args, int(limit)))
         return [{"id": r[0], "when": r[1], "account": r[2], "role": r[3], "action": r[4],
                  "graphs": json.loads(r[5]), "triples": r[6], "outcome": r[7]} for r in rows]
+
+    # -- the changes made with the cluster forms (what undoing one needs) -----------------------
+    def record_edit(self, edit_id: str, account: Account, cluster: str, label: str,
+                    added: str, removed: str) -> None:
+        """Keep one form change: the N-Quads it added and removed (to undo it)."""
+        self._run("INSERT INTO edits VALUES (?, ?, ?, ?, ?, ?, ?, NULL)",
+                  (edit_id, _now_text(), account.name, cluster, label, added, removed))
+
+    def edits(self, cluster: str | None = None) -> list[dict]:
+        """The form changes (of one cluster), newest first."""
+        sql = "SELECT id, at, account, cluster, label, added, removed, undone FROM edits"
+        args: tuple = ()
+        if cluster:
+            sql, args = sql + " WHERE cluster = ?", (cluster,)
+        return [{"id": r[0], "when": r[1], "account": r[2], "cluster": r[3], "label": r[4],
+                 "added": r[5], "removed": r[6], "undone": r[7]}
+                for r in self._run(sql + " ORDER BY at DESC, rowid DESC", args)]
+
+    def mark_undone(self, edit_id: str) -> None:
+        self._run("UPDATE edits SET undone = ? WHERE id = ?", (_now_text(), edit_id))
 
     # -- the service's own secret -------------------------------------------------------------
     def secret_key(self) -> str:

@@ -42,9 +42,7 @@ def add(store_location, name, role, clusters, password):
         if password else None
     book = _book(store_location)
     try:
-        token = book.add(name, role, [cluster_iri(c) for c in clusters])
-        if secret:
-            book.set_password(name, secret)
+        token = book.add(name, role, [cluster_iri(c) for c in clusters], password=secret)
         account = book.get(name)
     finally:
         book.close()
