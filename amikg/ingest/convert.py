@@ -26,11 +26,13 @@ MAX_PROBLEMS = 500
 class Converter:
     """Rows -> quads, collecting problems (one per cell at most)."""
 
-    def __init__(self, mapping: Mapping, tf_name: str, cluster_slug: str, graph: ox.NamedNode):
+    def __init__(self, mapping: Mapping, tf_name: str, cluster_slug: str, graph: ox.NamedNode,
+                 contacts_public: bool = False):
         self.m, self.file, self.cluster = mapping, tf_name, cluster_slug
         self.graph = graph
-        #: Where personal contact data goes: ``<graph>/restricted``, read by accounts only.
-        self.restricted = ox.NamedNode(graph.value + "/restricted")
+        #: Where personal contact data goes: ``<graph>/restricted``, read by accounts only
+        #: (the import's own graph when the operator publishes contact data).
+        self.restricted = graph if contacts_public else ox.NamedNode(graph.value + "/restricted")
         self.enums = ontology_enumerations()
         self.keys: dict[str, int] = {}
         self.shared: set = set()
