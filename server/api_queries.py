@@ -3,15 +3,20 @@
 ``GET /api/queries``                 every named query with its parameters and columns
 ``GET /api/queries/<name>?p=v&...``  one page of results: JSON (default), CSV, TSV, SPARQL JSON/XML
                                      by Accept (or ``format=``); ``limit``/``offset`` page
-``GET /api/openapi.json``            OpenAPI 3 document generated from the headers
+``GET /api/openapi.json``            OpenAPI 3 document: the service's routes (``openapi.yaml``
+                                     beside this module) and the named queries (from the headers)
 ``GET /api/docs``                    that document as a server-rendered HTML page (no CDN)
 """
 
 from __future__ import annotations
 
+import copy
+import functools
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pyoxigraph as ox
+import yaml
 from flask import Blueprint, Response, jsonify, render_template, request, url_for
 
 from amikg.errors import ParameterError
@@ -71,20 +76,46 @@ def named_query(name: str):
     return resp
 
 
+METHODS = ("get", "post", "put", "delete")
+
+
+@functools.cache
+def _service_routes() -> dict:
+    return yaml.safe_load((Path(__file__).with_name("openapi.yaml")).read_text("utf-8"))
+
+
+def service_openapi(server_url: str) -> dict:
+    """The whole API: the service's own routes (``openapi.yaml``) and every named query."""
+    doc = openapi(load_queries(), server_url)
+    own = copy.deepcopy(_service_routes())
+    doc["info"]["title"] = "amikg API"
+    doc["info"]["description"] = (
+        "The SPARQL endpoint, the Graph Store, imports, validation, clusters and operations of "
+        "the AMI cluster knowledge graph (AMI-4Europe D2.2), and its named queries (generated "
+        "from the headers of queries/*.rq).")
+    doc["tags"] = own["tags"]
+    doc["paths"] = {**own["paths"], **doc["paths"]}
+    for kind, items in own["components"].items():
+        doc["components"].setdefault(kind, {}).update(items)
+    return doc
+
+
 @bp.get("/api/openapi.json")
 def openapi_json():
-    return jsonify(openapi(load_queries(), request.host_url.rstrip("/") or "/"))
+    return jsonify(service_openapi(request.host_url.rstrip("/") or "/"))
 
 
 @bp.get("/api/docs")
 def docs():
-    """The named queries for people: the OpenAPI document as a page of the site."""
-    doc = openapi(load_queries(), request.host_url.rstrip("/") or "/")
-    ops = [(path, item["get"]) for path, item in doc["paths"].items()]
+    """The API for people: the OpenAPI document as a page of the site."""
+    doc = service_openapi(request.host_url.rstrip("/") or "/")
+    ops = [(method.upper(), path, item[method]) for path, item in doc["paths"].items()
+           for method in METHODS if method in item]
     examples = {}
-    for path, op in ops:
+    for method, path, op in ops:
         given = [(p["name"], x) for p in op.get("parameters", []) if "example" in p
+                 and p.get("in") == "query"
                  for x in (p["example"] if isinstance(p["example"], list) else [p["example"]])]
-        if given and path != "/api/queries":
+        if method == "GET" and given and "{" not in path and path != "/api/queries":
             examples[path] = f"{path}?{urlencode(given)}"
     return render_template("pages/api_docs.html", doc=doc, ops=ops, examples=examples)

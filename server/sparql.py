@@ -54,16 +54,24 @@ EXTENSION = {"json": "json", "xml": "xml", "csv": "csv", "tsv": "tsv", "turtle":
 FORM = "application/x-www-form-urlencoded"
 
 
-def negotiate(kind: str) -> str:
-    """The short format name for a result of ``kind`` (``results`` or ``graph``): the first of
-    ``format=``, ``output=``, ``results=`` that names one this result can be written in (a short
-    name, a client's name such as ``rdf+xml`` or ``n3``, or a media type); else the ``Accept``
-    header (a name we do not know, or one for the other kind of result, falls back to it, as
-    SPARQLWrapper expects: it sends its own names beside the ``Accept`` header).
+#: CSV and TSV are defined for SELECT results only: an ASK asked for them is answered in JSON
+#: (rdflib's SPARQLStore read the bare ``true`` of a CSV as a table with no rows, i.e. False).
+BOOLEAN_TYPES = [(mt, n) for mt, n in RESULT_TYPES if n not in ("csv", "tsv")]
 
-    :raise NotAcceptable: when ``Accept`` names nothing we can write either.
+
+def negotiate(kind: str) -> str:
+    """The short format name for a result of ``kind`` (``results``, ``boolean`` for ASK, or
+    ``graph``): the first of ``format=``, ``output=``, ``results=`` that names one this result can
+    be written in (a short name, a client's name such as ``rdf+xml`` or ``n3``, or a media type);
+    else the ``Accept`` header (a name we do not know, or one for the other kind of result, falls
+    back to it, as SPARQLWrapper expects: it sends its own names beside the ``Accept`` header).
+    An ``Accept`` header that names only media types of the other kind of result gets this
+    kind's default (rdflib's SPARQLStore sends ``application/sparql-results+json`` for a
+    CONSTRUCT too, and parses the Turtle it gets).
+
+    :raise NotAcceptable: when ``Accept`` names nothing we can write, of either kind.
     """
-    table = RESULT_TYPES if kind == "results" else GRAPH_TYPES
+    table = {"results": RESULT_TYPES, "boolean": BOOLEAN_TYPES}.get(kind, GRAPH_TYPES)
     names = {n for _, n in table}
     for param in FORMAT_PARAMS:
         wanted = (request.values.get(param) or "").strip().lower()
@@ -78,6 +86,8 @@ def negotiate(kind: str) -> str:
     if not request.headers.get("Accept"):
         return table[0][1]
     best = accept.best_match([mt for mt, _ in table])
+    if best is None and accept.best_match([mt for mt, _ in RESULT_TYPES + GRAPH_TYPES]):
+        return table[0][1]
     if best is None:
         raise NotAcceptable(
             f"none of the media types in Accept: {request.headers.get('Accept')} can be sent; "
@@ -165,7 +175,7 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
     if info.is_update:
         raise QueryError("this is an update, not a query: send it as an update "
                          "(POST update=... or Content-Type: application/sparql-update)")
-    kind = "graph" if info.form in ("CONSTRUCT", "DESCRIBE") else "results"
+    kind = {"CONSTRUCT": "graph", "DESCRIBE": "graph", "ASK": "boolean"}.get(info.form, "results")
     # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
     fmt = negotiate(kind) if info.form else "json"
     # Turtle is written by the one Turtle writer (sorted, only the prefixes used), from the
