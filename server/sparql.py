@@ -15,7 +15,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request, url_for
 from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
-from amikg.access import query_dataset
+from amikg.access import public_graphs, query_dataset
 from amikg.config import data_root
 from amikg.errors import ConfigError, QueryError
 from amikg.executor import RDF_MEDIA, Answer
@@ -23,7 +23,7 @@ from amikg.publish import serialize
 from amikg.sparql.guard import inspect
 
 from .context import current_executor, current_gate, current_settings, current_store
-from .safety import require_read, require_write
+from .safety import request_account, require_read, require_write
 
 bp = Blueprint("sparql", __name__)
 
@@ -207,7 +207,9 @@ SD_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
 def service_description_turtle(endpoint: str) -> str:
     """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
     settings = current_settings()
-    graphs = current_store().named_graphs()
+    # anonymous readers are told of the public graphs only (issue 21)
+    graphs = current_store().named_graphs() if request_account(settings) else \
+        public_graphs(current_store())
     features = ["sd:UnionDefaultGraph"]
     if settings.service_allow:
         features.append("sd:BasicFederatedQuery")

@@ -274,3 +274,18 @@ def test_every_write_is_in_the_audit_log_which_only_admins_read(client, runner, 
 def test_backup_is_for_admins_only(client, tokens):
     r = client.post("/admin/backup", headers=bearer(tokens["stew"]))
     assert r.status_code == 403 and r.json["error"] == "ForbiddenOperation"
+
+
+def test_the_import_form_of_the_validate_page_follows_the_same_rights(client, store, tokens):
+    before = snapshot(store)
+
+    def form(token, cluster):
+        with open(EXAMPLES / "members.csv", "rb") as f:
+            return client.post("/validate/import", content_type="multipart/form-data", data={
+                "file": (io.BytesIO(f.read()), "members.csv"), "cluster": cluster,
+                "token": token})
+    assert form(tokens["ana"], "pharmapolis").status_code == 403
+    assert form(tokens["rita"], "filas").status_code == 403
+    assert form("not-a-token", "filas").status_code == 403
+    assert snapshot(store) == before
+    assert form(tokens["ana"], "filas").status_code == 201

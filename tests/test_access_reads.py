@@ -154,3 +154,13 @@ def test_import_contact_data_goes_to_a_restricted_graph(bundled_store):
     rep = import_table(bundled_store, ROOT / "examples" / "members.csv", "filas")
     assert rep.graph + "/restricted" not in public_graphs(bundled_store)
     assert rep.graph in public_graphs(bundled_store)
+
+
+def test_public_descriptions_do_not_name_restricted_graphs(client, reader_token):
+    void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    assert RESTRICTED not in void.get_data(as_text=True)
+    sd = client.get("/sparql", headers={"Accept": "text/turtle"}).get_data(as_text=True)
+    assert RESTRICTED not in sd and FILAS in sd
+    sd = client.get("/sparql", headers={"Accept": "text/turtle",
+                                        "Authorization": f"Bearer {reader_token}"})
+    assert RESTRICTED in sd.get_data(as_text=True)
