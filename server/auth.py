@@ -123,7 +123,8 @@ def register(app) -> None:
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=settings.session_hours)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(settings.session_hours * 3600))
+    # a form's token lasts as long as a sign-in (at least an hour, for the sign-in form itself)
+    app.config.setdefault("WTF_CSRF_TIME_LIMIT", int(max(1.0, settings.session_hours) * 3600))
 
     @app.context_processor
     def _signed_in():

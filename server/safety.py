@@ -127,7 +127,12 @@ def require_read():
     settings = current_settings()
     if settings.read_auth:
         return check_credentials(settings, what="reading")
-    return request_account(settings, what="reading")
+    try:
+        return request_account(settings, what="reading")
+    except ForbiddenOperation:
+        # credentials that are not valid do not stop a read anyone may make: it is anonymous
+        # (clients send their write credentials on every request)
+        return None
 
 
 def register(app: Flask) -> None:

@@ -23,7 +23,7 @@ from amikg.publish import serialize
 from amikg.sparql.guard import inspect
 
 from .context import current_executor, current_gate, current_settings, current_store
-from .safety import request_account, require_read, require_write
+from .safety import require_read, require_write
 
 bp = Blueprint("sparql", __name__)
 
@@ -208,7 +208,7 @@ def service_description_turtle(endpoint: str) -> str:
     """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
     settings = current_settings()
     # anonymous readers are told of the public graphs only (issue 21)
-    graphs = current_store().named_graphs() if request_account(settings) else \
+    graphs = current_store().named_graphs() if require_read() else \
         public_graphs(current_store())
     features = ["sd:UnionDefaultGraph"]
     if settings.service_allow:

@@ -142,6 +142,11 @@ REFUSED_FOR_MANAGER = [
     f"INSERT DATA {{ GRAPH <{FILAS}> {{ <urn:a> <urn:b> 1 }} }} ; DROP GRAPH <{PHARMA}>",
     f"MOVE <{FILAS}> TO <{PHARMA}>", f"ADD <{FILAS}> TO <{ONTOLOGY}>", "CLEAR ALL", "DROP NAMED",
     f"DROP GRAPH <{PHARMA}>",
+    # the same graph in other spellings: as the engine reads them
+    f"BASE <{FILAS}/> INSERT DATA {{ GRAPH <../pharmapolis> {{ <urn:a> <urn:b> 1 }} }}",
+    "INSERT DATA { GRAPH <https://w3id.org/amikg/graph/cluster/ph\\u0061rmapolis> "
+    "{ <urn:a> <urn:b> 1 } }",
+    "PREFIX g: <https://w3id.org/amikg/graph/> INSERT DATA { GRAPH g:shapes { <urn:a> <urn:b> 1 } }",
 ]
 
 
