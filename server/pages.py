@@ -263,8 +263,9 @@ def _check_form_token(given: str):
                                  "update token (set AMIKG_UPDATE_TOKEN or add one with `amikg "
                                  "users add`); a dry run still checks the file")
     if not given:
-        raise AuthenticationRequired("an import that writes needs a token: enter it, "
-                                     "or tick \"dry run\" to check the file only")
+        raise AuthenticationRequired("an import that writes needs the update token or your API "
+                                     "token: enter it, or tick \"dry run\" to check the file "
+                                     "only")
     account = token_account(settings, given)
     if account is None and basic and token_matches(given, basic):
         account = Account(given.partition(":")[0] or settings.agent, "admin")
