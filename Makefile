@@ -5,11 +5,20 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
 
-.PHONY: serve test install clean
+.PHONY: serve test install assets clean
 
 SOURCES := setup.cfg pyproject.toml $(shell find amikg server ontology shapes queries -type f -not -name '*.pyc' 2>/dev/null)
 
-$(BIN)/amikg: $(SOURCES)
+# The query editor (YASGUI) from the npm registry, served from server/static/yasgui/ (web/build;
+# without npm it says so, and the query page offers a plain form instead)
+EDITOR := server/static/yasgui/yasgui.min.js
+
+$(EDITOR): web/package.json web/package-lock.json web/LICENSE-yasgui.txt web/build
+	web/build
+
+assets: $(EDITOR)
+
+$(BIN)/amikg: $(SOURCES) | $(EDITOR)
 	test -x $(BIN)/python || $(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q '.[test]'
@@ -26,4 +35,4 @@ test: install
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) build *.egg-info web/node_modules server/static/yasgui

@@ -4,25 +4,25 @@ Query: GET ``?query=``, POST form ``query=``, POST ``application/sparql-query``;
 ``default-graph-uri`` / ``named-graph-uri``. Update: POST form ``update=`` or
 ``application/sparql-update``; ``using-graph-uri`` / ``using-named-graph-uri``. Answers by content
 negotiation (``Accept``) or ``format=``. GET without a query: the SPARQL 1.1 Service Description,
-or the query page for a browser.
+or the query page for a browser; a browser's query gets a page of its results (server/query_page.py).
 """
 
 from __future__ import annotations
 
-import re
-
 import pyoxigraph as ox
-from flask import Blueprint, Response, render_template, request, url_for
+from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
 from amikg.access import public_graphs, query_dataset
-from amikg.config import data_root
-from amikg.errors import ConfigError, QueryError
+from amikg.errors import QueryError
 from amikg.executor import RDF_MEDIA, Answer
 from amikg.publish import serialize
+from amikg.sparql.explain import reaches_out
 from amikg.sparql.guard import inspect
+from amikg.store import scratch_store
 
 from .context import current_executor, current_gate, current_settings, current_store
+from .query_page import query_page, results_page
 from .safety import require_read, require_write
 
 bp = Blueprint("sparql", __name__)
@@ -59,19 +59,16 @@ FORM = "application/x-www-form-urlencoded"
 BOOLEAN_TYPES = [(mt, n) for mt, n in RESULT_TYPES if n not in ("csv", "tsv")]
 
 
-def negotiate(kind: str) -> str:
-    """The short format name for a result of ``kind`` (``results``, ``boolean`` for ASK, or
-    ``graph``): the first of ``format=``, ``output=``, ``results=`` that names one this result can
-    be written in (a short name, a client's name such as ``rdf+xml`` or ``n3``, or a media type);
-    else the ``Accept`` header (a name we do not know, or one for the other kind of result, falls
-    back to it, as SPARQLWrapper expects: it sends its own names beside the ``Accept`` header).
-    An ``Accept`` header that names only media types of the other kind of result gets this
-    kind's default (rdflib's SPARQLStore sends ``application/sparql-results+json`` for a
-    CONSTRUCT too, and parses the Turtle it gets).
+def _table(kind: str) -> list[tuple[str, str]]:
+    return {"results": RESULT_TYPES, "boolean": BOOLEAN_TYPES}.get(kind, GRAPH_TYPES)
 
-    :raise NotAcceptable: when ``Accept`` names nothing we can write, of either kind.
-    """
-    table = {"results": RESULT_TYPES, "boolean": BOOLEAN_TYPES}.get(kind, GRAPH_TYPES)
+
+def named_format(kind: str) -> str | None:
+    """The short format name the first of ``format=``, ``output=``, ``results=`` names that a
+    result of ``kind`` (``results``, ``boolean`` for ASK, or ``graph``) can be written in (a short
+    name, a client's name such as ``rdf+xml`` or ``n3``, or a media type); ``None`` when none
+    does."""
+    table = _table(kind)
     names = {n for _, n in table}
     for param in FORMAT_PARAMS:
         wanted = (request.values.get(param) or "").strip().lower()
@@ -82,6 +79,23 @@ def negotiate(kind: str) -> str:
             key = "jsonld"
         if key in names:
             return key
+    return None
+
+
+def negotiate(kind: str) -> str:
+    """The short format name for a result of ``kind`` (``results``, ``boolean`` for ASK, or
+    ``graph``): :func:`named_format`, else the ``Accept`` header (a name we do not know, or one
+    for the other kind of result, falls back to it, as SPARQLWrapper expects: it sends its own
+    names beside the ``Accept`` header). An ``Accept`` header that names only media types of the
+    other kind of result gets this kind's default (rdflib's SPARQLStore sends
+    ``application/sparql-results+json`` for a CONSTRUCT too, and parses the Turtle it gets).
+
+    :raise NotAcceptable: when ``Accept`` names nothing we can write, of either kind.
+    """
+    table = _table(kind)
+    named = named_format(kind)
+    if named:
+        return named
     accept = request.accept_mimetypes
     if not request.headers.get("Accept"):
         return table[0][1]
@@ -93,6 +107,20 @@ def negotiate(kind: str) -> str:
             f"none of the media types in Accept: {request.headers.get('Accept')} can be sent; "
             f"available: {', '.join(mt for mt, _ in table)}")
     return dict(table)[best]
+
+
+def wants_html(kind: str) -> bool:
+    """Whether a browser asks (one following a link to ``/sparql?query=...``): no format
+    parameter names a format, and ``Accept`` names ``text/html`` itself at least as high as every
+    type a result of ``kind`` is written in (a browser's ``application/xml;q=0.9`` and ``*/*``
+    come after it). SPARQL clients name their own types and never get HTML."""
+    if named_format(kind):
+        return False
+    accept = request.accept_mimetypes
+    if "text/html" not in accept.values():
+        return False
+    html = accept["text/html"]
+    return html > 0 and all(html >= accept[mt] for mt, _ in _table(kind))
 
 
 def _one(values, name: str) -> str | None:
@@ -176,13 +204,22 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
         raise QueryError("this is an update, not a query: send it as an update "
                          "(POST update=... or Content-Type: application/sparql-update)")
     kind = {"CONSTRUCT": "graph", "DESCRIBE": "graph", "ASK": "boolean"}.get(info.form, "results")
+    # a browser gets a page of the results, made from the JSON or N-Triples answer
+    html = bool(info.form) and wants_html(kind)
     # no recognisable form: the engine's parser will say what is wrong, whatever was accepted
-    fmt = negotiate(kind) if info.form else "json"
+    try:
+        fmt = ("ntriples" if kind == "graph" else "json") if html else \
+            negotiate(kind) if info.form else "json"
+    except NotAcceptable:
+        _refuse_if_malformed(text)
+        raise
     # Turtle is written by the one Turtle writer (sorted, only the prefixes used), from the
     # N-Triples the executor answers
     answer = current_executor().query(text, "ntriples" if fmt == "turtle" else fmt,
                                       default_graph=default_graph, named_graphs=named_graphs,
                                       base_iri=_base_iri())
+    if html:
+        return results_page(text, info.form, answer)
     if fmt == "turtle" and answer.kind == "graph":
         body = serialize(ox.parse(answer.body, format=ox.RdfFormat.N_TRIPLES), "turtle")
         answer = Answer("graph", body, "text/turtle", answer.count, "turtle")
@@ -197,7 +234,23 @@ def run_query(text: str, default_graph=None, named_graphs=None) -> Response:
     return resp
 
 
-# -- service description and query page --------------------------------------------------------
+def _refuse_if_malformed(text: str) -> None:
+    """Raise the syntax error of a malformed query, so that it is answered as one (400) rather
+    than as an ``Accept`` header nothing matches (406): the text is parsed on an empty scratch
+    store, never when it could reach out (SERVICE, LOAD)."""
+    if reaches_out(text):
+        return
+    scratch = scratch_store()
+    try:
+        scratch.query(text)
+    except QueryError as e:
+        if e.details.get("line") is not None or "parser" in e.details:
+            raise
+    finally:
+        scratch.close()
+
+
+# -- service description --------------------------------------------------------------------
 
 FORMATS_NS = "http://www.w3.org/ns/formats/"
 SD_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
@@ -248,46 +301,6 @@ def service_description() -> Response:
     resp = Response(body, mimetype=RDF_MEDIA[fmt])
     resp.headers["Vary"] = "Accept"
     return resp
-
-
-_SUMMARY = re.compile(r"^#\+\s*summary\s*:\s*(.+)$", re.IGNORECASE | re.MULTILINE)
-
-
-def example_queries() -> list[dict]:
-    """The named queries of ``queries/*.rq`` (name, summary, text) for the query page."""
-    try:
-        folder = data_root() / "queries"
-    except ConfigError:
-        return []
-    out = []
-    for p in sorted(folder.glob("*.rq")) if folder.is_dir() else []:
-        try:
-            text = p.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
-            continue
-        m = _SUMMARY.search(text)
-        summary = m.group(1).strip().strip("'\"") if m else ""
-        out.append({"name": p.stem, "summary": summary, "query": text})
-    return out
-
-
-DEFAULT_QUERY = """PREFIX ami: <https://w3id.org/amikg/ontology#>
-PREFIX org: <http://www.w3.org/ns/org#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-
-SELECT ?cluster ?label WHERE {
-  ?cluster a ami:Cluster .
-  OPTIONAL { ?cluster rdfs:label ?label }
-} LIMIT 100
-"""
-
-
-def query_page() -> Response:
-    html = render_template("sparql.html", examples=example_queries(), default_query=DEFAULT_QUERY,
-                           result_formats=["json", "xml", "csv", "tsv"],
-                           graph_formats=["turtle", "ntriples", "jsonld", "rdfxml", "nquads",
-                                          "trig"])
-    return Response(html, mimetype="text/html")
 
 
 @bp.route("/sparql", methods=["PUT", "DELETE", "PATCH"])

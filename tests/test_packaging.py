@@ -72,7 +72,8 @@ def _top_level_copy(tmp_path: Path) -> Path:
         if p.name in skip or p.name.endswith(".egg-info"):
             continue
         if p.is_dir():
-            shutil.copytree(p, src / p.name, ignore=shutil.ignore_patterns("__pycache__"))
+            shutil.copytree(p, src / p.name,
+                            ignore=shutil.ignore_patterns("__pycache__", "node_modules"))
         else:
             shutil.copy2(p, src / p.name)
     return src
@@ -118,9 +119,13 @@ def test_fresh_install_has_amikg_server_and_no_server(tmp_path):
             raise AssertionError(f"{e}\n{log.read_text(errors='replace')[-3000:]}")
         page = urllib.request.urlopen(urllib.request.Request(
             url + "/sparql", headers={"Accept": "text/html"}), timeout=10)
-        assert b"<form" in page.read()  # the templates were installed with the package
+        assert b"<h1>SPARQL query</h1>" in page.read()  # the templates were installed
         css = urllib.request.urlopen(url + "/static/sparql.css", timeout=10)
         assert css.status == 200  # and the static files
+        if (ROOT / "server" / "static" / "yasgui" / "yasgui.min.js").is_file():
+            for name in ("yasgui.min.js", "yasgui.min.css", "LICENSE"):   # and the editor's
+                got = urllib.request.urlopen(f"{url}/static/yasgui/{name}", timeout=10)
+                assert got.status == 200 and got.read(), name
     finally:
         proc.send_signal(signal.SIGINT)
         try:

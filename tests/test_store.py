@@ -150,6 +150,8 @@ def test_malformed_query_is_a_query_error_with_position(any_store):
     ("query", "SELECT * WHERE {\n  ?c a ami:Cluster }",
      "the prefix ami: is not declared (line 2, column 8); add PREFIX ami: <", (2, 8)),
     ("query", " ", "the query is empty: send a SPARQL query", None),
+    ("query", "SELECT * FROM x:g { ?s ?p ?o }",
+     "the prefix x: is not declared (line 1, column 15); declare it with PREFIX", (1, 15)),
     ("update", "INSERT DATA { foo:a foo:b 1 }",
      "the prefix foo: is not declared (line 1, column 15); declare it with PREFIX", (1, 15)),
 ])

@@ -48,8 +48,9 @@ def query_dataset(store: Store, account: Account | None, text: str,
     if account is not None:
         return default_graph, named_graphs
     info = inspect(text)
-    asked_default = list(default_graph or []) or info.from_graphs
-    asked_named = list(named_graphs or []) or info.from_named
+    # a FROM the inspection cannot resolve (None) is overridden by the explicit dataset below
+    asked_default = list(default_graph or []) or list(info.from_graphs or [])
+    asked_named = list(named_graphs or []) or list(info.from_named or [])
     for g in asked_default + asked_named:
         refuse_restricted(None, g)
     # never an empty list: a remote store would read "no graph named" as "its whole default"

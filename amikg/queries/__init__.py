@@ -48,6 +48,7 @@ every backend's answer: Oxigraph leaves a ``GROUP_CONCAT`` over no value unbound
 column of another name.
 """
 
+from .examples import Example, example, example_params, examples
 from .header import (DEFAULT_LIMIT, MAX_LIMIT, MAX_STRING, MAX_VALUES, RESERVED, TYPES,
                      NamedQuery, Param, expand, get_query, group_concat_variables, load_queries,
                      parse_query, queries_dir)
@@ -56,7 +57,7 @@ from .params import bind_params
 from .render import page, render
 from .run import QueryRun, query_params_from_multidict, run_query, to_json, unbind_empty_lists
 
-__all__ = ["DEFAULT_LIMIT", "MAX_LIMIT", "MAX_STRING", "MAX_VALUES", "RESERVED", "TYPES",
+__all__ = ["Example", "example", "example_params", "examples", "DEFAULT_LIMIT", "MAX_LIMIT", "MAX_STRING", "MAX_VALUES", "RESERVED", "TYPES",
            "NamedQuery", "Param", "expand", "get_query", "group_concat_variables",
            "load_queries", "parse_query", "queries_dir", "openapi", "bind_params", "page",
            "render", "QueryRun", "query_params_from_multidict", "run_query", "to_json",

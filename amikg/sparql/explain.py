@@ -55,7 +55,10 @@ def explain(text: str, what: str, parser_message: str) -> tuple[str, int | None,
         forms = (_QUERY_FORMS if what == "query" else _UPDATE_FORMS)
         return f"the {what} is empty: send a SPARQL {what} ({forms})", line, column
     missing = undeclared_prefixes(text)
-    if missing and ("Prefix not found" in parser_message or "prefix" in parser_message.lower()):
+    # the parser names the prefix, or stopped at or after an undeclared one (after FROM it
+    # says "expected NAMED")
+    if missing and ("Prefix not found" in parser_message or "prefix" in parser_message.lower()
+                    or (line is not None and missing[0][1:] <= (line, column))):
         prefix, pline, pcolumn = missing[0]
         known = ", ".join(sorted(PREFIXES))
         hint = (f"; add PREFIX {prefix}: <{PREFIXES[prefix]}>" if prefix in PREFIXES

@@ -37,9 +37,10 @@ class Inspection:
     services: list[str] = field(default_factory=list)
     #: ``LOAD`` sources.
     loads: list[str] = field(default_factory=list)
-    #: The query's own dataset: ``FROM`` and ``FROM NAMED`` graphs (IRIs as resolved here).
-    from_graphs: list[str] = field(default_factory=list)
-    from_named: list[str] = field(default_factory=list)
+    #: The query's own dataset: ``FROM`` and ``FROM NAMED`` IRIs (resolved against the query's
+    #: prefixes and ``BASE``), or None when one of them cannot be resolved here.
+    from_graphs: list[str] | None = field(default_factory=list)
+    from_named: list[str] | None = field(default_factory=list)
 
     @property
     def is_query(self) -> bool:
@@ -87,17 +88,24 @@ def _inspect_one(text: str) -> Inspection:
             info.form = w
         elif not info.form and w in UPDATE_WORDS:
             info.form = "UPDATE"
+        if w == "FROM" and info.from_graphs is not None:
+            named = i + 1 < len(toks) and toks[i + 1].is_word("NAMED")
+            j = i + 2 if named else i + 1
+            target = toks[j] if j < len(toks) else None
+            known = target is not None and (
+                (target.kind == "iri" and (base or re.match(r"<[A-Za-z][\w+.-]*:", target.text)))
+                or (target.kind == "pname" and target.text.split(":")[0] in prefixes))
+            if known:
+                (info.from_named if named else info.from_graphs).append(
+                    _resolve(target, prefixes, base))
+            else:
+                info.from_graphs = info.from_named = None
         if w in ("SERVICE", "LOAD"):
             j = i + 1
             if j < len(toks) and toks[j].text.upper() == "SILENT":
                 j += 1
             target = _resolve(toks[j], prefixes, base) if j < len(toks) else ""
             (info.services if w == "SERVICE" else info.loads).append(target or "?")
-        if w == "FROM" and i + 1 < len(toks):
-            named = toks[i + 1].is_word("NAMED")
-            j = i + 2 if named else i + 1
-            target = _resolve(toks[j], prefixes, base) if j < len(toks) else ""
-            (info.from_named if named else info.from_graphs).append(target or "?")
         i += 1
     return info
 
@@ -110,9 +118,12 @@ def inspect(text: str) -> Inspection:
         other = _inspect_one(decoded)
         info.services += [s for s in other.services if s not in info.services]
         info.loads += [s for s in other.loads if s not in info.loads]
-        info.from_graphs += [s for s in other.from_graphs if s not in info.from_graphs]
-        info.from_named += [s for s in other.from_named if s not in info.from_named]
         info.form = info.form or other.form
+        # the dataset from both views too: unknown (None) when either cannot tell
+        for name in ("from_graphs", "from_named"):
+            mine, theirs = getattr(info, name), getattr(other, name)
+            setattr(info, name, None if mine is None or theirs is None
+                    else mine + [g for g in theirs if g not in mine])
     return info
 
 

@@ -79,6 +79,12 @@ def mask(text: str) -> str:
     return "".join(out)
 
 
+def names_dataset(text: str) -> bool:
+    """Whether a query has a dataset clause of its own (``FROM`` or ``FROM NAMED``): the keyword
+    can stand nowhere else, so any ``FROM`` that is code is one."""
+    return any(t.is_word("FROM") for t in tokens(text))
+
+
 def strip_strings(text: str) -> str:
     """``text`` with every string literal removed (comments kept); for finding variables."""
     return "".join(t.text for t in all_tokens(text) if t.kind != "string")

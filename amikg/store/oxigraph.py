@@ -17,6 +17,7 @@ import pyoxigraph as ox
 
 from ..errors import QueryError, StoreError, StoreLockedError
 from ..sparql.binder import bind
+from ..sparql.lexer import names_dataset
 from .base import Store, nn, query_error, quad_text
 from .formats import QUAD_FORMATS, ViewReader, rdf_format
 
@@ -98,8 +99,9 @@ class OxigraphStore(Store):
         """SEP-0007 substitution: the planner sees constants (``OPTIONAL`` and ``EXISTS`` run as
         loops over the bound node's neighbourhood)."""
         try:
-            return self._store.query(sparql, use_default_graph_as_union=True, substitutions={
-                ox.Variable(k): v for k, v in bindings.items()})
+            return self._store.query(
+                sparql, use_default_graph_as_union=not names_dataset(sparql),
+                substitutions={ox.Variable(k): v for k, v in bindings.items()})
         except SyntaxError as e:
             raise query_error(e, "query", sparql)
         except (OSError, RuntimeError, ValueError) as e:
@@ -115,7 +117,8 @@ class OxigraphStore(Store):
         kwargs = {"base_iri": base_iri} if base_iri else {}
         if default_graph is not None:
             kwargs["default_graph"] = [nn(g) for g in default_graph] or [ox.DefaultGraph()]
-        else:
+        elif not names_dataset(sparql):
+            # pyoxigraph's union replaces a query's own FROM / FROM NAMED: only where none
             kwargs["use_default_graph_as_union"] = True
         if named_graphs is not None:
             kwargs["named_graphs"] = [nn(g) for g in named_graphs]

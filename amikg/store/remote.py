@@ -16,6 +16,7 @@ import pyoxigraph as ox
 from ..errors import QueryError, QueryTimeout, StoreError
 from ..sparql.binder import bind, with_base
 from ..sparql.explain import reaches_out
+from ..sparql.guard import inspect
 from .base import Store, TripleResult, nn, quad_text, query_error
 
 #: URL scheme prefix -> (query path, update path, graph-store path, auth kind).
@@ -37,6 +38,11 @@ class RemoteStore(Store):
     """A SPARQL 1.1 store reached over HTTP (SPARQLWrapper for query and update)."""
 
     kind = "remote"
+    #: Send a query's own FROM / FROM NAMED as the protocol's dataset too (the same dataset, so
+    #: the same answer on any SPARQL 1.1 store): a store that makes every query's default graph
+    #: the union of all graphs (an Oxigraph server started with --union-default-graph) would
+    #: otherwise answer a FROM over every graph.
+    sends_query_dataset = True
 
     def __init__(self, query_url: str, update_url: str = "", gsp_url: str = "", user: str = "",
                  password: str = "", auth: str = "basic", flavour: str = "sparql",
@@ -106,6 +112,10 @@ class RemoteStore(Store):
         if substitutions:
             sparql = bind(sparql, substitutions)
         sparql = with_base(sparql, base_iri)
+        if default_graph is None and named_graphs is None and self.sends_query_dataset:
+            own = inspect(sparql)
+            if own.from_graphs or own.from_named:
+                default_graph, named_graphs = own.from_graphs, own.from_named
         sw = self._wrapper(self.query_url, timeout)
         sw.setQuery(sparql)
         for g in default_graph or []:

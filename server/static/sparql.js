@@ -1,108 +1,80 @@
-// The query page: run the query with fetch, show a table (or RDF text), offer downloads.
-// Hand-written, no dependencies, no CDN: works offline.
+// The query page (templates/sparql.html): YASGUI, set up for this service only.
+// - every query goes to this service's endpoint (the page may reach no other host);
+// - prefix completion offers the store's prefixes, term completion the classes and properties
+//   the store uses (asked of this endpoint; YASGUI's default asks an outside service);
+// - the named queries open in tabs with the example values of their headers;
+// - the update token, when given, is sent as "Authorization: Bearer ..." (kept in the page only).
 (function () {
   "use strict";
-  var form = document.getElementById("query-form");
-  var textarea = document.getElementById("query");
-  var status = document.getElementById("status");
-  var results = document.getElementById("results");
-  var downloads = document.getElementById("downloads");
-  var examples = JSON.parse(document.getElementById("examples-data").textContent || "[]");
+  const config = JSON.parse(document.getElementById("editor-config").textContent);
+  const Yasqe = Yasgui.Yasqe;
+  const tokenField = document.getElementById("update-token");
 
-  document.querySelectorAll("button.example").forEach(function (b) {
-    b.addEventListener("click", function () {
-      textarea.value = examples[Number(b.dataset.index)].query;
-    });
-  });
-
-  function isGraphQuery(q) {
-    var body = q.replace(/#[^\n]*/g, "").replace(/(PREFIX|BASE)\s+[^<]*<[^>]*>/gi, "");
-    return /^\s*(CONSTRUCT|DESCRIBE)\b/i.test(body);
+  function authHeaders() {
+    const token = tokenField.value.trim();
+    return token ? { Authorization: "Bearer " + token } : {};
   }
 
-  function cell(term) {
-    if (!term) return "";
-    if (term.type === "literal") {
-      return term.value + (term["xml:lang"] ? " @" + term["xml:lang"] : "");
-    }
-    if (term.type === "bnode") return "_:" + term.value;
-    return term.value;
+  // Terms the store uses, for completion: asked once per kind and page, of this endpoint.
+  const asked = {};
+  function termsOf(query) {
+    if (!asked[query]) asked[query] = fetchTerms(query);
+    return asked[query];
   }
-
-  function renderTable(data) {
-    results.textContent = "";
-    if (typeof data.boolean === "boolean") {
-      var p = document.createElement("p");
-      p.textContent = "ASK: " + data.boolean;
-      results.appendChild(p);
-      return 1;
-    }
-    var vars = data.head.vars, rows = data.results.bindings;
-    var table = document.createElement("table");
-    var tr = document.createElement("tr");
-    vars.forEach(function (v) {
-      var th = document.createElement("th"); th.textContent = v; tr.appendChild(th);
-    });
-    table.appendChild(tr);
-    rows.forEach(function (row) {
-      var r = document.createElement("tr");
-      vars.forEach(function (v) {
-        var td = document.createElement("td");
-        var t = row[v];
-        if (t && t.type === "uri") {
-          var a = document.createElement("a"); a.href = t.value; a.textContent = t.value;
-          a.rel = "noopener noreferrer"; td.appendChild(a);
-        } else {
-          td.textContent = cell(t);
-        }
-        r.appendChild(td);
-      });
-      table.appendChild(r);
-    });
-    results.appendChild(table);
-    return rows.length;
+  function fetchTerms(query) {
+    const body = new URLSearchParams({ query: query });
+    return fetch(config.endpoint, {
+      method: "POST", body: body,
+      headers: Object.assign({ Accept: "application/sparql-results+json" }, authHeaders()),
+    }).then((r) => (r.ok ? r.json() : { results: { bindings: [] } }))
+      .then((json) => json.results.bindings.map((b) => b.t.value))
+      .catch(() => []);
   }
+  const CLASSES = "SELECT DISTINCT ?t WHERE { ?s a ?t FILTER(isIRI(?t)) } LIMIT 5000";
+  const PROPERTIES = "SELECT DISTINCT ?t WHERE { ?s ?t ?o } LIMIT 5000";
+  const prefixList = Object.keys(config.prefixes).sort()
+    .map((p) => p + ": <" + config.prefixes[p] + ">");
 
-  function setDownloads(q, graph) {
-    downloads.hidden = false;
-    document.getElementById("download-results").hidden = graph;
-    document.getElementById("download-graph").hidden = !graph;
-    downloads.querySelectorAll("a[data-format]").forEach(function (a) {
-      a.href = form.action + "?" + new URLSearchParams({query: q, format: a.dataset.format, download: "1"});
-    });
-  }
+  Yasqe.registerAutocompleter(Object.assign({}, Yasqe.Autocompleters.prefixes, {
+    get: () => prefixList, persistenceId: undefined,
+  }));
+  Yasqe.registerAutocompleter(Object.assign({}, Yasqe.Autocompleters["class"], {
+    get: () => termsOf(CLASSES), bulk: true, persistenceId: undefined,
+  }));
+  Yasqe.registerAutocompleter(Object.assign({}, Yasqe.Autocompleters.property, {
+    get: () => termsOf(PROPERTIES), bulk: true, persistenceId: undefined,
+  }));
 
-  form.addEventListener("submit", function (ev) {
-    ev.preventDefault();
-    var q = textarea.value, graph = isGraphQuery(q);
-    var started = performance.now();
-    status.className = ""; status.textContent = "running…";
-    fetch(form.action, {
+  const root = document.getElementById("yasgui");
+  root.textContent = "";
+  const yasgui = new Yasgui(root, {
+    persistenceId: "amikg-sparql",
+    copyEndpointOnNewTab: false,
+    // a link may bring a query (#query=...), never another endpoint or headers
+    populateFromUrl: (tab) => Object.assign(tab, {
+      requestConfig: Object.assign({}, tab.requestConfig, { endpoint: config.endpoint, headers: {} }),
+    }),
+    endpointCatalogueOptions: { getData: () => [{ endpoint: config.endpoint }], keys: [] },
+    requestConfig: {
+      endpoint: () => config.endpoint,
       method: "POST",
-      headers: {"Content-Type": "application/x-www-form-urlencoded",
-                "Accept": graph ? "text/turtle" : "application/sparql-results+json"},
-      body: new URLSearchParams({query: q})
-    }).then(function (resp) {
-      var ms = Math.round(performance.now() - started);
-      if (!resp.ok) {
-        return resp.json().then(function (e) {
-          throw new Error(resp.status + " " + e.error + ": " + e.message);
-        }, function () { throw new Error("HTTP " + resp.status); });
+      headers: () => authHeaders(),
+    },
+    yasqe: { value: config.query, prefixCcApi: null },
+  });
+
+  document.querySelectorAll("#examples button.example").forEach((button) => {
+    button.addEventListener("click", () => {
+      const ex = config.examples[Number(button.dataset.index)];
+      const open = Object.values(yasgui._tabs).find((t) => t.getName() === ex.name);
+      if (open) {
+        open.setQuery(ex.sparql);
+        yasgui.selectTabId(open.getId());
+      } else {
+        yasgui.addTab(true, { name: ex.name, yasqe: { value: ex.sparql } });
       }
-      setDownloads(q, graph);
-      if (graph) {
-        return resp.text().then(function (t) {
-          results.textContent = "";
-          var pre = document.createElement("pre"); pre.textContent = t; results.appendChild(pre);
-          status.textContent = resp.headers.get("X-Result-Count") + " triples, " + ms + " ms";
-        });
-      }
-      return resp.json().then(function (data) {
-        var n = renderTable(data);
-        status.textContent = n + " result" + (n === 1 ? "" : "s") + ", " + ms + " ms";
-      });
-    }).catch(function (err) {
-      status.className = "error"; status.textContent = err.message;
+      root.scrollIntoView({ block: "start" });
     });
   });
+  window.amikgYasgui = yasgui;   // for people at the console, and the browser tests
 })();

@@ -62,6 +62,7 @@ class VirtuosoStore(RemoteStore):
 
     construct_accept = "application/n-triples"
     bulk_threshold = 2_000
+    sends_query_dataset = False  # Virtuoso keeps a query's FROM over its union default graph
 
     def __init__(self, *args, max_rows: int = 10_000, **kw):
         super().__init__(*args, **kw)
