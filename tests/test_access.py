@@ -294,3 +294,24 @@ def test_the_import_form_of_the_validate_page_follows_the_same_rights(client, st
     assert form("not-a-token", "filas").status_code == 403
     assert snapshot(store) == before
     assert form(tokens["ana"], "filas").status_code == 201
+
+
+def test_api_me_names_the_account_of_the_token(client, tokens):
+    assert client.get("/api/me").json is None
+    me = client.get("/api/me", headers=bearer(tokens["ana"])).json
+    assert me == {"name": "ana", "role": "manager", "clusters":
+                  ["https://w3id.org/amikg/id/cluster/filas"], "password": False}
+
+
+def test_users_password_sets_a_hashed_password(runner, client, tokens, accounts_file):
+    r = runner.invoke(["users", "password", "ana"], input="a long pass phrase\na long pass phrase\n")
+    assert r.exit_code == 0, r.output
+    assert b"a long pass phrase" not in accounts_file.read_bytes()
+    from amikg.access import AccountBook
+
+    book = AccountBook(str(accounts_file))
+    assert book.check_password("ana", "a long pass phrase").name == "ana"
+    book.close()
+    short = runner.invoke(["users", "password", "ana"], input="short\nshort\n",
+                          catch_exceptions=True)
+    assert short.exit_code == 2 and "10 characters" in short.output
