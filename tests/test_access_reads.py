@@ -4,6 +4,7 @@ contact data of imports is in restricted graphs; tokens never reach the logs."""
 from __future__ import annotations
 
 import json
+import urllib.parse
 
 import pytest
 
@@ -140,6 +141,18 @@ def test_tokens_never_reach_the_service_log(start_service, tmp_path, bundled_sto
     status, _, _ = svc.request("POST", "/sparql", ok, {"Authorization": f"Bearer {token}x",
                                                         "Content-Type": "application/sparql-update"})
     assert status == 403
+    # through the service's query workers too: anonymous queries see no restricted graph
+    private = f"INSERT DATA {{ GRAPH <{RESTRICTED}> {{ <urn:a> <urn:b> '{SECRET}' }} }}".encode()
+    status, _, _ = svc.request("POST", "/sparql", private, {**auth, "Content-Type":
+                                                             "application/sparql-update"})
+    assert status == 204
+    for q in (QUERY_SHAPES["graph ?g"], QUERY_SHAPES["plain"]):
+        status, _, body = svc.request("GET", "/sparql?" + urllib.parse.urlencode({"query": q}),
+                                      headers={"Accept": "text/csv"})
+        assert status == 200 and SECRET.encode() not in body
+        status, _, body = svc.request("GET", "/sparql?" + urllib.parse.urlencode({"query": q}),
+                                      headers={"Accept": "text/csv", **auth})
+        assert status == 200 and SECRET.encode() in body
     svc.stop()
     text = svc.log.read_text()
     assert "/sparql" in text and token not in text
