@@ -6,7 +6,8 @@ Every account reads everything. For an anonymous query the dataset is narrowed *
 runs: the default graph and the named graphs are the public graphs (or those the request or the
 query's own ``FROM`` / ``FROM NAMED`` name, when all of them are public), passed to the store
 explicitly, so no query shape (``GRAPH ?g``, property paths, ``DESCRIBE``, sub-queries) can reach
-a restricted graph.
+a restricted graph. (Then the store's own unnamed default graph is not part of it; in a store
+with no restricted graph, nothing is narrowed.)
 """
 
 from __future__ import annotations
@@ -53,8 +54,11 @@ def query_dataset(store: Store, account: Account | None, text: str,
     asked_named = list(named_graphs or []) or list(info.from_named or [])
     for g in asked_default + asked_named:
         refuse_restricted(None, g)
+    graphs = store.named_graphs()
+    if not any(is_restricted(g) for g in graphs):  # nothing to hide: the dataset as asked
+        return default_graph, named_graphs
     # never an empty list: a remote store would read "no graph named" as "its whole default"
-    public = public_graphs(store) or [NO_GRAPH]
+    public = [g for g in graphs if not is_restricted(g)] or [NO_GRAPH]
     if asked_default or asked_named:  # a dataset of its own: FROM without FROM NAMED has none
         return asked_default, asked_named
     return public, public
