@@ -81,6 +81,9 @@ class Settings:
     store_password: str = ""
     #: Who loads and imports are recorded as (the PROV-O agent ``amid:agent/<slug>`` and its label).
     agent: str = "amikg"
+    #: The folder of the search index (default: beside an on-disk store, else under
+    #: ``$XDG_DATA_HOME/amikg/search/``; in memory for an in-memory store).
+    search_index: str = ""
     #: List spreadsheet imports in the DCAT catalogue (with dumps) unless the import says otherwise.
     publish_imports: bool = False
     #: Publish personal contact data (e-mail, telephone, names of natural persons) in the dumps

@@ -23,6 +23,8 @@ from amikg.errors import ParameterError
 from amikg.queries import (RESERVED, load_queries, openapi, query_params_from_multidict,
                            run_query)
 
+from amikg.search.openapi import search_openapi
+
 from .context import current_executor, current_store
 
 bp = Blueprint("api_queries", __name__)
@@ -97,6 +99,9 @@ def service_openapi(server_url: str) -> dict:
     doc["paths"] = {**own["paths"], **doc["paths"]}
     for kind, items in own["components"].items():
         doc["components"].setdefault(kind, {}).update(items)
+    item, schemas = search_openapi()  # full-text search describes itself, as the queries do
+    doc["paths"]["/api/search"] = item
+    doc["components"]["schemas"].update(schemas)
     return doc
 
 

@@ -19,9 +19,10 @@ from amikg.access import AccountBook, Gate, accounts_location
 from amikg.access.accounts import TEMPORARY
 from amikg.config import Settings
 from amikg.executor import make_executor
+from amikg.search import SearchIndex
 from amikg.store import open_store
 
-from . import api_import, api_queries, api_validate, errors, graph_store, linked_data, ops, pages
+from . import api_import, api_queries, api_search, api_validate, errors, graph_store, linked_data, ops, pages
 from . import auth, my_cluster, safety, sparql
 from .context import EXTENSION, Service
 
@@ -41,10 +42,15 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     store = test_config.get("STORE") or open_store(settings.store_location, settings)
     executor = make_executor(store, settings, app.config.get("QUERY_WORKERS"))
+    # every write marks the search index stale and a background thread rebuilds it; a first
+    # build starts now when there is none (searches are answered from the store meanwhile)
+    search = SearchIndex.for_store(store, settings).watch(rebuild=True)
+    if search.stale:
+        search.rebuild_soon()
     # a store handed over by a test keeps its accounts in a temporary file unless one is named
     accounts = AccountBook(TEMPORARY if "STORE" in test_config and not settings.accounts
                            else accounts_location(settings))
-    service = Service(settings, store, executor, accounts, Gate(accounts, store))
+    service = Service(settings, store, executor, search, accounts, Gate(accounts, store))
     app.extensions[EXTENSION] = service
     atexit.register(service.close)
 
@@ -54,6 +60,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(api_queries.bp)
+    app.register_blueprint(api_search.bp)
     app.register_blueprint(linked_data.bp)
     app.register_blueprint(api_import.bp)
     app.register_blueprint(pages.bp)           # web pages

@@ -2,7 +2,8 @@
 
 :func:`amikg_server.app.create_app` opens the store ONCE per process and keeps it, with its query
 executor and settings, as a :class:`Service` in ``app.extensions["amikg"]``; blueprints reach them
-with :func:`current_store`, :func:`current_executor` and :func:`current_settings`.
+with :func:`current_store`, :func:`current_executor`, :func:`current_search` and
+:func:`current_settings`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from flask import current_app
 from amikg.access import AccountBook, Gate
 from amikg.config import Settings
 from amikg.executor import Executor
+from amikg.search import SearchIndex
 from amikg.store import Store
 
 #: The key of the :class:`Service` in ``app.extensions``.
@@ -28,6 +30,7 @@ class Service:
     settings: Settings
     store: Store
     executor: Executor
+    search: SearchIndex
     #: The accounts file (accounts, tokens, the audit log) and the write gate over the store.
     accounts: AccountBook
     gate: Gate
@@ -40,6 +43,7 @@ class Service:
             return
         self.closed = True
         atexit.unregister(self.close)
+        self.search.close()
         self.executor.close()
         self.store.close()
         self.accounts.close()
@@ -58,6 +62,11 @@ def current_store() -> Store:
 def current_executor() -> Executor:
     """The query executor (time and size limits, SERVICE/LOAD guard) of this process."""
     return current_service().executor
+
+
+def current_search() -> SearchIndex:
+    """The search index of this process's store (kept in step with its writes)."""
+    return current_service().search
 
 
 def current_gate() -> Gate:

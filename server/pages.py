@@ -6,7 +6,8 @@
 ``GET /clusters/<slug>``      one cluster: identity, member composition, roadmap progress and next
                               steps, value-chain coverage, marketing plan against Figure 4
 ``GET /partners?...``         the partner-search form; its fields are the query's parameters, so
-                              the URL of a search is shareable
+                              the URL of a search is shareable; above it a word search
+                              (``?q=``) with facet counts and the matched words highlighted
 ``GET|POST /validate``        upload a file or paste Turtle, choose shapes, read the report grouped
                               by focus node and severity, download it as Turtle or JSON-LD
 ``POST /validate/import``       the page's second form: import a member spreadsheet (dry run by
@@ -41,12 +42,13 @@ from amikg.overview import (cluster_choices, cluster_identity, cluster_slug, hol
                             marketing_plan, param_options, printed_counts, where_and_web)
 from amikg.publish import compact_iri
 from amikg.queries import RESERVED, get_query, query_params_from_multidict, run_query
+from amikg.search import search
 from amikg.summary import cluster_summary
 from amikg.store import EXTENSIONS, format_for_path
 from amikg.clusters import resolve_cluster
 from amikg.validate import DEFAULT_PROFILE, render, validate_source
 
-from .context import current_gate, current_service, current_settings, current_store
+from .context import current_gate, current_search, current_service, current_settings, current_store
 from .linked_data import local_href
 from .safety import token_account, token_matches
 
@@ -137,9 +139,55 @@ def _reasons(row: dict) -> list[str]:
     return out
 
 
+#: The facets the word search shows, in the page's words.
+FACET_TITLES = [("category", "Category"), ("competency", "Competency"),
+                ("step", "Value-chain step"), ("region", "Region"), ("country", "Country"),
+                ("cluster", "Cluster")]
+
+
+def _word_search() -> tuple[dict, int]:
+    """The page's word search (``?q=``): the same :func:`amikg.search.search` as
+    ``/api/search``; each facet value is a link that adds (or removes) it as a filter."""
+    q = request.args.get("q", "")
+    chosen = {f: [v for v in request.args.getlist(f) if v.strip()] for f, _ in FACET_TITLES}
+    chosen = {f: v for f, v in chosen.items() if v}
+    try:
+        answer = search(current_search(), q, chosen, limit=request.args.get("limit"),
+                        offset=request.args.get("offset"))
+    except ParameterError as e:
+        return {"q": q, "answer": None, "error": e.message}, 400
+    picked = {f: {compact_iri(v) for v in vs} for f, vs in answer["filters"].items()}
+    facets = []
+    for f, title in FACET_TITLES:
+        rows = []
+        for r in [r for r in answer["facets"][f] if r["label"] != r["value"]][:12]:
+            value = compact_iri(r["value"])
+            on = value in picked.get(f, set())
+            args = {k: sorted(v) for k, v in picked.items()}
+            args[f] = sorted(picked.get(f, set()) - {value} if on else picked.get(f, set()) | {value})
+            rows.append({**r, "on": on, "href": url_for("pages.partners", q=q, **args)})
+        if rows:
+            facets.append({"title": title, "rows": rows})
+    hits = [{**h, "href": local_href(h["iri"])} for h in answer["hits"]]
+    api = url_for("api_search.api_search", q=q, **{k: sorted(v) for k, v in picked.items()})
+    return {"q": q, "answer": answer, "hits": hits, "facets": facets, "error": None,
+            "api": api}, 200
+
+
+def _fields(query, selected: dict) -> list[dict]:
+    return [{"name": p.name, "type": p.type, "multiple": p.multiple,
+             "description": p.description, "options": param_options(current_store(), p),
+             "selected": selected.get(p.name, set())} for p in query.params]
+
+
 @bp.get("/partners")
 def partners():
     query = get_query("partner-search")
+    if "q" in request.args:
+        words, status = _word_search()
+        return render_template("pages/partners.html", query=query, fields=_fields(query, {}),
+                               results=None, error=None, searched=True, api_url="",
+                               words=words), status
     store = current_store()
     given = {k: [v for v in vs if v.strip()] for k, vs in query_params_from_multidict(
         (k, v) for k, v in request.args.items(multi=True) if k not in RESERVED).items()}
@@ -159,13 +207,12 @@ def partners():
                         "reason_list": _reasons(r)} for r in rows]
         except ParameterError as e:
             error, status = e.message, 400
-    fields = [{"name": p.name, "type": p.type, "multiple": p.multiple,
-               "description": p.description, "options": param_options(store, p),
-               "selected": selected.get(p.name, set())} for p in query.params]
+    fields = _fields(query, selected)
     api_url = url_for("api_queries.named_query", name="partner-search", **{
         k: v for k, v in request.args.lists() if k in {p.name for p in query.params}})
     return render_template("pages/partners.html", query=query, fields=fields, results=results,
-                           error=error, searched=bool(given), api_url=api_url), status
+                           error=error, searched=bool(given), api_url=api_url,
+                           words={"q": "", "answer": None, "error": None}), status
 
 
 # -- validation -----------------------------------------------------------------------------------

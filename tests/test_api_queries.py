@@ -117,7 +117,8 @@ def test_openapi_document_validates_and_lists_every_query(client):
 
     doc = client.get("/api/openapi.json").get_json()
     validate(doc)
-    assert {"/api/queries"} | {f"/api/queries/{n}" for n in load_queries()} <= set(doc["paths"])
+    assert {"/api/queries", "/api/search"} | {f"/api/queries/{n}" for n in load_queries()} \
+        <= set(doc["paths"])
     ps = doc["paths"]["/api/queries/partner-search"]["get"]
     comp = next(p for p in ps["parameters"] if p.get("name") == "competency")
     assert comp["schema"]["type"] == "array" and comp["explode"] is True

@@ -414,6 +414,9 @@ def test_pages_work_by_keyboard(page, site):
     assert page.evaluate("document.activeElement.textContent") == "Skip to content"
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "f-q"           # the word search
+    page.keyboard.press("Tab")
+    page.keyboard.press("Tab")                                         # past its button
     assert page.evaluate("document.activeElement.id") == "f-competency"
     page.keyboard.press("ArrowDown")                                   # picks a competency
     for _ in range(40):                                                # Tab to the button
@@ -492,3 +495,32 @@ def test_each_page_has_a_title_landmarks_and_labelled_fields(site, path):
     for c in s.controls:
         assert c.get("id") in s.label_for or c.get("aria-label"), f"{path}: unlabelled {c}"
     assert len(s.ids) == len(set(s.ids)), f"{path}: duplicate ids"
+
+
+def test_word_search_shows_facet_counts_highlights_and_narrows_by_a_facet(page, site):
+    """The search box of the partners page (issue 20): the matched words are highlighted, the
+    facet counts add up to what a click on one shows, and the URL is the search."""
+    page.goto(site + "/partners")
+    page.get_by_label("Find an organisation by name or words").fill("PET")
+    page.get_by_role("button", name="Find").click()
+    page.wait_for_selector("#word-results")
+    assert "q=PET" in page.url
+    total = int(page.locator("#found").inner_text().split()[0])
+    assert total >= 5
+    assert page.locator("#word-hits b", has_text="PET").count() >= 1     # highlighted
+    hospital = page.locator("#facets section[aria-label='Category'] li", has_text="hospital").first
+    count = int(hospital.locator(".count").inner_text())
+    assert 0 < count < total
+    shot(page, "word-search-laptop")
+    hospital.get_by_role("link").click()
+    page.wait_for_selector("#word-results")
+    assert "category=" in page.url
+    assert page.locator("#found").inner_text().startswith(f"{count} organisation")
+    assert page.locator("#word-hits > li").count() == count
+    assert page.get_by_label("Find an organisation by name or words").input_value() == "PET"
+    # a word in another language finds the region's organisations
+    page.goto(site + "/partners?q=Niedersachsen")
+    assert "Lower Saxony" in page.locator("#word-hits").inner_text()
+    page.goto(site + "/partners?q=pet&region=XX99")
+    page.amikg_watch.expect_status(400)
+    assert "region" in page.locator("#word-error").inner_text()

@@ -23,6 +23,7 @@ from ..config import Settings
 from ..errors import AmikgError, FormatError
 from ..namespaces import PREFIXES
 from ..publish import write_turtle
+from ..search import SearchIndex
 from ..store import LOCATION_HELP, RESULT_FORMATS, Store, open_store, rdf_format
 
 #: The import name of the Flask service (the ``server/`` folder of the source checkout).
@@ -53,7 +54,10 @@ def get_store(store_location: str | None, say_if_empty: bool = True) -> Store:
     """The store of ``--store`` (or ``AMIKG_STORE``, or the default directory). A command that
     reads it says on stderr when it is empty, naming its location, so that a forgotten
     ``AMIKG_STORE`` or ``amikg init`` is not mistaken for an answer."""
-    store = open_store(store_location, Settings.from_env())
+    settings = Settings.from_env()
+    store = open_store(store_location, settings)
+    # every write of a command marks the search index stale (the service rebuilds it)
+    SearchIndex.for_store(store, settings).watch(rebuild=False)
     if say_if_empty and store.is_empty():
         click.echo(f"note: the store at {store.location} is empty; run `amikg init` to load the "
                    "bundled data (or give --store / AMIKG_STORE)", err=True)

@@ -14,6 +14,7 @@ import click
 from ..backup import backup_local, dump_dataset, fetch_backup, restore_backup, restore_dump
 from ..config import Settings
 from ..errors import FormatError, StoreError, StoreLockedError
+from ..search import SearchIndex
 from ..store import open_store, parse_location
 from ..access import ANY
 from .common import (operator_gate, service_option, service_package, service_token,
@@ -105,6 +106,8 @@ def restore(store_location, source):
             operator, f"restore {Path(source).name}", [ANY],
             lambda: (restore_backup if Path(source).is_dir() else restore_dump)(source, location),
             written=lambda r: r[0])
+    with open_store(location) as store:  # a new store: its search index must be rebuilt
+        SearchIndex.for_store(store).mark_stale()
     click.echo(f"restored {quads} quads into {location}"
                + (f"; the previous store is in {aside}" if aside else ""))
 

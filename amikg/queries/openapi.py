@@ -54,7 +54,7 @@ def openapi(queries: dict[str, NamedQuery] | None = None, server_url: str = "/",
     }
 
 
-def _parameter(p) -> dict:
+def parameter_object(p) -> dict:
     """One query parameter as an OpenAPI parameter object."""
     schema = dict(_SCHEMAS[p.type])
     if p.minimum is not None:
@@ -83,7 +83,7 @@ def _parameter(p) -> dict:
 
 def _operation(q: NamedQuery, error: dict) -> dict:
     """The path item of one named query."""
-    params = [_parameter(p) for p in q.params]
+    params = [parameter_object(p) for p in q.params]
     params += [{"$ref": "#/components/parameters/limit"},
                {"$ref": "#/components/parameters/offset"}]
     desc = q.description

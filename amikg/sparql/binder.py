@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 import pyoxigraph as ox
 
 from ..errors import QueryError
-from .lexer import mask
+from .lexer import mask, tokens
 
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
@@ -64,13 +64,28 @@ def with_base(text: str, base_iri: str | None) -> str:
     """``text`` with a ``BASE`` declaration first, for relative IRIs (``<s>``) of a query or
     update sent to a store that takes no base IRI of its own; a ``BASE`` written in ``text``
     still applies from where it stands. The IRI is checked and serialised as a term."""
-    if not base_iri:
+    if not base_iri or _own_absolute_base(text):
         return text
     try:
         base = ox.NamedNode(base_iri)
     except ValueError as e:
         raise QueryError(f"not a valid base IRI: {base_iri!r} ({e})")
     return f"BASE {base}\n{text}"
+
+
+def _own_absolute_base(text: str) -> bool:
+    """Whether the text's prologue declares an absolute ``BASE`` of its own (then a second one
+    before it changes nothing, and some stores refuse two)."""
+    toks = tokens(text)
+    i = 0
+    while i + 1 < len(toks) and toks[i].is_word("BASE", "PREFIX"):
+        if toks[i].is_word("BASE"):
+            if toks[i + 1].kind == "iri" and re.match(r"<[A-Za-z][A-Za-z0-9+.-]*:", toks[i + 1].text):
+                return True
+            i += 2
+        else:
+            i += 3
+    return False
 
 
 def check_substitutions(substitutions: dict) -> None:

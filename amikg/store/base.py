@@ -179,8 +179,10 @@ class Store(ABC):
         return existed
 
     def on_write(self, callback) -> None:
-        """Call ``callback()`` after every committed write (the query executor refreshes its
-        read snapshot). Writes through :attr:`OxigraphStore.raw` bypass this."""
+        """Call ``callback()`` after every committed write through this object, on every
+        backend (the query executor refreshes its read snapshot, the search index goes stale).
+        Writes through :attr:`OxigraphStore.raw`, and writes other clients send straight to a
+        remote store, bypass this."""
         self.__dict__.setdefault("_write_listeners", []).append(callback)
 
     def _written(self) -> None:

@@ -306,3 +306,4 @@ class OxigraphStore(Store):
             return self.add(quads)
         with self._write_lock:
             self._store.bulk_extend(quads)
+        self._written()

@@ -164,6 +164,7 @@ class RemoteStore(Store):
             self._update(sparql, base_iri)
         except QueryError as e:
             raise explained(e, sparql, "update")
+        self._written()
 
     def _update(self, sparql, base_iri):
         sw = self._wrapper(self.update_url, None)
@@ -298,7 +299,10 @@ class RemoteStore(Store):
         try:
             with urllib.request.build_opener(*handlers).open(
                     req, timeout=max(self.timeout, 300.0)) as resp:
-                return resp.read()
+                body = resp.read()
+            if method != "GET":
+                self._written()
+            return body
         except urllib.error.HTTPError as e:
             detail = " ".join(e.read()[:300].decode("utf-8", "replace").split())
             if e.code in (401, 403):

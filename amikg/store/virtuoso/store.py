@@ -13,7 +13,8 @@ import pyoxigraph as ox
 
 from ...errors import QueryError, StoreError
 from ...namespaces import PREFIXES
-from ...sparql.lexer import mask, split_prologue
+from ...sparql.guard import inspect
+from ...sparql.lexer import mask, split_prologue, tokens
 from ..base import nn, quad_text
 from ..remote import RemoteStore, explained
 from .dialect import rewrite
@@ -63,6 +64,7 @@ class VirtuosoStore(RemoteStore):
     construct_accept = "application/n-triples"
     bulk_threshold = 2_000
     sends_query_dataset = False  # Virtuoso keeps a query's FROM over its union default graph
+    # (but not FROM NAMED alone: see empty_default_graph)
 
     def __init__(self, *args, max_rows: int = 10_000, **kw):
         super().__init__(*args, **kw)
@@ -74,8 +76,12 @@ class VirtuosoStore(RemoteStore):
     edges_ttl = 2.0
 
     def query(self, sparql, **kw):
+        sent = sparql
+        if kw.get("default_graph") is not None or kw.get("named_graphs") is not None:
+            sent = without_dataset_clauses(sparql)
+        kw = empty_default_graph(sent, kw)
         try:
-            return self._rewritten_query(sparql, **kw)
+            return self._rewritten_query(sent, **kw)
         except QueryError as e:  # explained on the text the caller sent, not on our rewriting
             raise explained(e, sparql, "query")
 
@@ -243,3 +249,34 @@ def _fix_virtuoso_json(data: bytes | dict) -> bytes:
             elif term.get("datatype") == _BOOLEAN and term["value"] in ("1", "0"):
                 term["value"] = "true" if term["value"] == "1" else "false"
     return json.dumps(data).encode()
+
+
+#: A graph that is never written: the default graph of a dataset that names only named graphs.
+EMPTY_DEFAULT_GRAPH = "urn:x-amikg:empty-default-graph"
+
+
+def without_dataset_clauses(sparql: str) -> str:
+    """The query without its ``FROM`` / ``FROM NAMED`` clauses: where the protocol gives the
+    dataset, it replaces the query's own (SPARQL 1.1 Protocol 2.1.4); Virtuoso would keep them."""
+    toks, cut = tokens(sparql), []
+    for i, t in enumerate(toks):
+        if t.is_word("FROM"):
+            j = i + 2 if i + 1 < len(toks) and toks[i + 1].is_word("NAMED") else i + 1
+            if j < len(toks) and toks[j].kind in ("iri", "pname"):
+                cut.append((t.start, toks[j].end))
+    for start, end in reversed(cut):
+        sparql = sparql[:start] + " " + sparql[end:]
+    return sparql
+
+
+def empty_default_graph(sparql: str, kw: dict) -> dict:
+    """The dataset to send so that named graphs alone (``FROM NAMED`` with no ``FROM``, or
+    ``named-graph-uri`` with no ``default-graph-uri``) leave the default graph empty, as the
+    standard says; Virtuoso would keep its union of every graph there."""
+    if kw.get("named_graphs") and not kw.get("default_graph"):
+        kw = {**kw, "default_graph": [EMPTY_DEFAULT_GRAPH]}
+    if kw.get("default_graph") is None and kw.get("named_graphs") is None:
+        own = inspect(sparql)
+        if own.from_named and not own.from_graphs:
+            return {**kw, "default_graph": [EMPTY_DEFAULT_GRAPH], "named_graphs": own.from_named}
+    return kw

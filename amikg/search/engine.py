@@ -1,0 +1,148 @@
+"""The tantivy side of search: the schema, documents in, one query out (hits, highlights,
+facet counts).
+
+Words match whole, case-insensitively, in any language (tantivy's simple tokenizer and lower-case
+filter: "PET-CT" is the words "pet" and "ct"); every word asked for must be found (in a name or
+among the words of :mod:`.documents`); a word in a name counts twice. Facet filters are conditions:
+several values of one facet are alternatives, different facets all apply. Hits come best first
+(tantivy's BM25), equal scores in IRI order.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import tantivy
+
+from .documents import FACETS, Doc
+
+#: The name of the analyzer of the word fields.
+WORDS = "amikg_words"
+#: Bump when the schema or the analyzer changes: an index of another version is rebuilt.
+SCHEMA_VERSION = "1"
+#: Snowball stemmers for the languages the data speaks: a stemmed match ranks higher, it never
+#: decides whether a document is found (so that the answer while stale is the same).
+STEMMED = {"en": "english", "de": "german", "es": "spanish", "it": "italian", "ro": "romanian",
+           "hu": "hungarian", "fr": "french", "nl": "dutch", "pt": "portuguese"}
+NAME_BOOST = 2.0
+
+
+def analyzer(stem: str | None = None) -> tantivy.TextAnalyzer:
+    b = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(
+        tantivy.Filter.remove_long(40)).filter(tantivy.Filter.lowercase())
+    if stem:
+        b = b.filter(tantivy.Filter.stemmer(stem))
+    return b.build()
+
+
+def words_of(text: str) -> list[str]:
+    """The words of ``text`` as the index cuts them."""
+    return analyzer().analyze(text or "")
+
+
+def schema() -> tantivy.Schema:
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("iri", stored=True, tokenizer_name="raw", fast=True)
+    sb.add_text_field("name", stored=True, tokenizer_name=WORDS)
+    sb.add_text_field("text", stored=True, tokenizer_name=WORDS)
+    for code in STEMMED:
+        sb.add_text_field("stem_" + code, stored=False, tokenizer_name=WORDS + "_" + code)
+    for f in FACETS:
+        sb.add_text_field(f, stored=False, tokenizer_name="raw", fast=True)
+    sb.add_bytes_field("data", stored=True)
+    return sb.build()
+
+
+def register(index: tantivy.Index) -> tantivy.Index:
+    """Register the analyzers an index of :func:`schema` needs (after every open)."""
+    index.register_tokenizer(WORDS, analyzer())
+    for code, language in STEMMED.items():
+        index.register_tokenizer(WORDS + "_" + code, analyzer(language))
+    return index
+
+
+def new_index(path: Path | None) -> tantivy.Index:
+    return register(tantivy.Index(schema(), str(path) if path else None, reuse=False))
+
+
+def open_index(path: Path) -> tantivy.Index:
+    return register(tantivy.Index.open(str(path)))
+
+
+def write(index: tantivy.Index, docs: list[Doc]) -> None:
+    """Add ``docs`` (in their order) and commit."""
+    writer = index.writer(heap_size=100_000_000, num_threads=1)
+    for d in docs:
+        t = tantivy.Document()
+        t.add_text("iri", d.iri)
+        for text, _ in d.names:
+            t.add_text("name", text)
+        text = " · ".join(d.words)
+        t.add_text("text", text)
+        for code in STEMMED:  # untagged words and descriptions are taken as English
+            mine = [n for n, tag in d.tagged if tag.split("-")[0] == code or (
+                code == "en" and tag == "")] + (d.words if code == "en" else [])
+            if mine:
+                t.add_text("stem_" + code, " ".join(mine))
+        for f in FACETS:
+            for v in sorted(d.facets[f]):
+                t.add_text(f, v)
+        t.add_bytes("data", json.dumps({"names": d.names, "kind": sorted(d.facets["kind"]),
+                                        **{k: sorted(v) for k, v in d.where.items()}}).encode())
+        writer.add_document(t)
+    writer.commit()
+    writer.wait_merging_threads()
+    index.reload()
+
+
+def build_query(index: tantivy.Index, words: list[str], filters: dict[str, list[str]]):
+    """Every word must match (in a name, doubled, or in the text; a stemmed match adds to the
+    score); every facet of ``filters`` must have one of its values."""
+    sch = index.schema
+    must = []
+    for w in words:
+        must.append((tantivy.Occur.Must, tantivy.Query.boolean_query([
+            (tantivy.Occur.Should, tantivy.Query.boost_query(
+                tantivy.Query.term_query(sch, "name", w), NAME_BOOST)),
+            (tantivy.Occur.Should, tantivy.Query.term_query(sch, "text", w))])))
+    for code, language in STEMMED.items():
+        for s in analyzer(language).analyze(" ".join(words)):
+            must.append((tantivy.Occur.Should, tantivy.Query.term_query(sch, "stem_" + code, s)))
+    for f, vals in filters.items():
+        must.append((tantivy.Occur.Must, tantivy.Query.const_score_query(  # a condition only
+            tantivy.Query.term_set_query(sch, f, list(vals)), 0.0)))
+    if not words:
+        must.append((tantivy.Occur.Must, tantivy.Query.all_query()))
+    return tantivy.Query.boolean_query(must)
+
+
+def run(index: tantivy.Index, words: list[str], filters: dict[str, list[str]], limit: int,
+        offset: int, facet_size: int = 200) -> dict:
+    """One page of hits (``iri``, ``score``, ``names``, ``facets``, ``highlight``), the total
+    and the facet counts (``{facet: {value: count}}``) of the query."""
+    searcher = index.searcher()
+    query = build_query(index, words, filters)
+    result = searcher.search(query, limit=limit, offset=offset, count=True)
+    snippets = {f: tantivy.SnippetGenerator.create(searcher, query, index.schema, f)
+                for f in ("name", "text")} if words else {}
+    for g in snippets.values():
+        g.set_max_num_chars(200)
+    hits = []
+    for score, address in result.hits:
+        doc = searcher.doc(address)
+        data = json.loads(bytes(doc.get_first("data")))
+        light = {}
+        for f, g in snippets.items():
+            s = g.snippet_from_doc(doc)
+            if s.highlighted():
+                light[f] = s.to_html()
+        hits.append({"iri": doc.get_first("iri"), "score": round(score, 4),
+                     "names": [tuple(n) for n in data["names"]], "kind": data["kind"],
+                     "region": data["region"], "country": data["country"],
+                     "highlight": light})
+    aggs = searcher.aggregate(query, {f: {"terms": {"field": f, "size": facet_size}}
+                                      for f in FACETS}) if result.count else {}
+    facets = {f: {b["key"]: b["doc_count"] for b in aggs.get(f, {}).get("buckets", [])}
+              for f in FACETS}
+    return {"total": result.count, "hits": hits, "facets": facets}
