@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .access import cluster_graph
 from .config import data_root
 from .loader import LoadReport, load_paths
 from .namespaces import GRAPH_DEMO, GRAPH_ONTOLOGY, GRAPH_REPORT, GRAPH_SHAPES
@@ -20,6 +21,9 @@ def bundled_graphs(root: Path | None = None) -> dict[str, list[Path]]:
         GRAPH_REPORT: sorted(data.glob("report-*.ttl")),
         GRAPH_DEMO: sorted(data.glob("demo-*.ttl")),
     }
+    # each cluster's profile in its own graph, amig:cluster/<slug> (docs/modelling.md)
+    for path in sorted(data.glob("cluster-*.ttl")):
+        plan[cluster_graph(path.stem[len("cluster-"):])] = [path]
     return {g: files for g, files in plan.items() if files}
 
 

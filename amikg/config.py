@@ -89,6 +89,13 @@ class Settings:
     #: Publish personal contact data (e-mail, telephone, names of natural persons) in the dumps
     #: and /doc pages; off: left out there, kept in the store for SPARQL users.
     publish_contacts: bool = False
+    #: The accounts file (SQLite: accounts, token and password hashes, the audit log); default
+    #: beside an embedded store, see :func:`amikg.access.accounts_location`.
+    accounts: str = ""
+    #: Signs the browser's session cookies; default: a key made once and kept in the accounts file.
+    secret_key: str = ""
+    #: Hours a browser sign-in lasts.
+    session_hours: float = 8.0
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":

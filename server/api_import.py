@@ -19,9 +19,10 @@ from pathlib import Path
 from flask import Blueprint, jsonify, request
 
 from amikg.errors import ParameterError
-from amikg.ingest import ImportRejected, history, import_table, undo
+from amikg.access import cluster_graph
+from amikg.ingest import ImportRejected, history, import_cluster, import_graph, import_table, undo
 
-from .context import current_settings, current_store
+from .context import current_gate, current_settings, current_store
 from .errors import error_response
 from .safety import require_read, require_write
 
@@ -41,10 +42,8 @@ def _publish() -> bool:
 @bp.post("/api/import")
 def post_import():
     dry_run = _flag(request.values.get("dry_run"))
-    if dry_run:
-        require_read()  # a dry run writes nothing: a read
-    else:
-        require_write()
+    # a dry run writes nothing: a read
+    account = require_read() if dry_run else require_write()
     preview = io.BytesIO() if dry_run and _flag(request.values.get("triples")) else None
     upload = request.files.get("file")
     cluster = request.values.get("cluster", "").strip()
@@ -59,10 +58,21 @@ def post_import():
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("upload" + Path(name).suffix.lower())
         path.write_bytes(data)
+        store = current_store()
+
+        def run():
+            return import_table(store, path, cluster, name=name, dry_run=dry_run,
+                                encoding=request.values.get("encoding") or None, preview=preview,
+                                agent=account.name if account else current_settings().agent,
+                                publish=_publish())
         try:
-            rep = import_table(current_store(), path, cluster, name=name, dry_run=dry_run,
-                               encoding=request.values.get("encoding") or None, preview=preview,
-                               agent=current_settings().agent, publish=_publish())
+            if dry_run:
+                rep = run()
+            else:  # an import for a cluster writes that cluster's data
+                rep = current_gate().write(
+                    account, f"import {name}", [cluster_graph(import_cluster(store, cluster))],
+                    run, written=lambda r: 0 if r.skipped else r.triples,
+                    recorded=lambda r: [r.graph])
         except ImportRejected as e:  # the one error shape, with the problems list kept
             return error_response(e.http_status, type(e).__name__, e.message, e.details)
     status = 201 if not rep.dry_run and not rep.skipped else 200
@@ -80,5 +90,8 @@ def get_imports():
 
 @bp.delete("/api/imports/<import_id>")
 def delete_import(import_id: str):
-    require_write()
-    return jsonify(undo(current_store(), import_id))
+    account = require_write()
+    store = current_store()
+    graph = import_graph(store, import_id)
+    return jsonify(current_gate().write(account, "undo import", [graph],
+                                        lambda: undo(store, import_id)))

@@ -15,13 +15,15 @@ from dataclasses import fields
 
 from flask import Flask
 
+from amikg.access import AccountBook, Gate, accounts_location
+from amikg.access.accounts import TEMPORARY
 from amikg.config import Settings
 from amikg.executor import make_executor
 from amikg.search import SearchIndex
 from amikg.store import open_store
 
 from . import api_import, api_queries, api_search, api_validate, errors, graph_store, linked_data, ops, pages
-from . import safety, sparql
+from . import auth, my_cluster, safety, sparql
 from .context import EXTENSION, Service
 
 
@@ -48,12 +50,16 @@ def create_app(test_config: dict | None = None) -> Flask:
     search.watch(rebuild=True)
     if search.stale:
         search.rebuild_soon()
-    service = Service(settings, store, executor, search)
+    # a store handed over by a test keeps its accounts in a temporary file unless one is named
+    accounts = AccountBook(TEMPORARY if "STORE" in test_config and not settings.accounts
+                           else accounts_location(settings))
+    service = Service(settings, store, executor, search, accounts, Gate(accounts, store))
     app.extensions[EXTENSION] = service
     atexit.register(service.close)
 
     errors.register(app)
     safety.register(app)
+    auth.register(app)                         # session cookies for the forms
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(api_queries.bp)
@@ -62,5 +68,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(api_import.bp)
     app.register_blueprint(pages.bp)           # web pages
     app.register_blueprint(api_validate.bp)    # validate, roadmap
+    app.register_blueprint(auth.bp)            # audit log, sign-in
+    app.register_blueprint(my_cluster.bp)      # a manager's forms
     ops.register(app)                          # health, metrics, request logs, backup
     return app

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from amikg.access import AccountBook, Gate
 from amikg.config import Settings
 from amikg.executor import Executor
 from amikg.search import SearchIndex
@@ -30,6 +31,9 @@ class Service:
     store: Store
     executor: Executor
     search: SearchIndex
+    #: The accounts file (accounts, tokens, the audit log) and the write gate over the store.
+    accounts: AccountBook
+    gate: Gate
 
     closed: bool = False
 
@@ -42,6 +46,7 @@ class Service:
         self.search.close()
         self.executor.close()
         self.store.close()
+        self.accounts.close()
 
 
 def current_service() -> Service:
@@ -62,6 +67,11 @@ def current_executor() -> Executor:
 def current_search() -> SearchIndex:
     """The search index of this process's store (kept in step with its writes)."""
     return current_service().search
+
+
+def current_gate() -> Gate:
+    """The write gate: every write route asks it (rights, then the write, then the audit log)."""
+    return current_service().gate
 
 
 def current_settings() -> Settings:

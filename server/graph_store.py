@@ -19,13 +19,14 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import UnsupportedMediaType
 
+from amikg.access import DEFAULT, refuse_restricted
 from amikg.errors import FormatError, NotFound, QueryError
 from amikg.executor import RDF_MEDIA
 from amikg.loader import Source, load_sources, parse_source
 from amikg.publish import serialize
 from amikg.store import RDF_FORMATS, format_name, nn, quad_text, rdf_format
 
-from .context import current_settings, current_store
+from .context import current_gate, current_settings, current_store
 from .safety import require_read, require_write
 from .sparql import negotiate
 
@@ -68,10 +69,12 @@ def _body_quads(target: str) -> tuple[Source, list[ox.Quad]]:
 @bp.route("/graph", methods=["GET", "HEAD"])
 def graph_store():
     """Read one graph, by content negotiation (Turtle by default)."""
-    require_read()
+    account = require_read()
     if not request.args:  # the bare URL (a link from the query page): say how to use it
         raise QueryError("name a graph: /graph?graph=<IRI> or /graph?default")
     graph = _target()
+    if graph is not None:
+        refuse_restricted(account, graph)
     store = current_store()
     fmt = negotiate("graph")
     if graph is None:
@@ -95,35 +98,38 @@ def graph_store():
 @bp.route("/graph", methods=["PUT", "POST"])
 def graph_write():
     """PUT replaces the graph, POST adds to it."""
-    require_write()
+    account = require_write()
     if request.method == "POST" and not request.args:  # the graph store itself: a new graph
-        return _post_new_graph()
+        return _post_new_graph(account)
     graph = _target()
     store = current_store()
     replace = request.method == "PUT"
+    action = f"graph store {request.method}"
     if graph is None:
         _, quads = _body_quads(_DEFAULT_PLACEHOLDER)
         body = "\n".join(quad_text(ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()))
                          for q in quads)
-        store.update(("DROP SILENT DEFAULT ;\n" if replace else "") +
-                     f"INSERT DATA {{\n{body}\n}}")
+        current_gate().write(account, action, [DEFAULT], lambda: store.update(
+            ("DROP SILENT DEFAULT ;\n" if replace else "") + f"INSERT DATA {{\n{body}\n}}"))
         return Response(status=204)
     src, _ = _body_quads(graph)
     existed = store.graph_exists(graph)
-    load_sources(store, [src], graph, replace=replace,
-                 label=f"graph store {request.method} {graph}", agent=current_settings().agent)
+    current_gate().write(account, action, [graph], lambda: load_sources(
+        store, [src], graph, replace=replace, label=f"graph store {request.method} {graph}",
+        agent=account.name), written=lambda rep: rep.triples)
     resp = Response(status=204 if existed else 201)
     if not existed:
         resp.headers["Location"] = request.url
     return resp
 
 
-def _post_new_graph() -> Response:
+def _post_new_graph(account) -> Response:
     """GSP 5.5: the body becomes a new graph, named here; 201 with its ``Location``."""
     graph = f"{current_settings().base_iri}graph/posted/{uuid.uuid4().hex}"
     src, _ = _body_quads(graph)
-    load_sources(current_store(), [src], graph, label=f"graph store POST (new graph {graph})",
-                 agent=current_settings().agent)
+    current_gate().write(account, "graph store POST (new graph)", [graph], lambda: load_sources(
+        current_store(), [src], graph, label=f"graph store POST (new graph {graph})",
+        agent=account.name), written=lambda rep: rep.triples)
     resp = Response(status=201)
     resp.headers["Location"] = url_for("graph_store.graph_store", graph=graph, _external=True)
     return resp
@@ -131,11 +137,13 @@ def _post_new_graph() -> Response:
 
 @bp.route("/graph", methods=["DELETE"])
 def graph_delete():
-    require_write()
+    account = require_write()
     graph = _target()
     store = current_store()
     if graph is None:
-        store.update("DROP SILENT DEFAULT")
-    elif not store.drop_graph(graph):
+        current_gate().write(account, "graph store DELETE", [DEFAULT],
+                             lambda: store.update("DROP SILENT DEFAULT"))
+    elif not current_gate().write(account, "graph store DELETE", [graph],
+                                  lambda: store.drop_graph(graph)):
         raise NotFound(f"no graph {graph} in the store", graph=graph)
     return Response(status=204)

@@ -38,7 +38,7 @@ from werkzeug.exceptions import Conflict
 from amikg.errors import LimitExceeded, QueryTimeout
 
 from .context import EXTENSION, current_executor, current_store
-from .safety import require_write
+from .safety import require_admin
 
 bp = Blueprint("ops", __name__)
 
@@ -254,7 +254,7 @@ def metrics_page():
 def backup():
     """A consistent snapshot of the store as a tar stream (needs the update token), where the
     store can make checkpoints."""
-    require_write()
+    require_admin("an online backup")
     store = current_store()
     if not store.can_snapshot:
         raise Conflict("online backup needs the embedded on-disk store; for other stores use "

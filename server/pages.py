@@ -35,7 +35,8 @@ from markupsafe import Markup, escape
 from amikg import __version__
 from amikg.errors import (AmikgError, AuthenticationRequired, ForbiddenOperation, FormatError,
                           ParameterError)
-from amikg.ingest import ImportRejected, import_table
+from amikg.access import Account, cluster_graph
+from amikg.ingest import ImportRejected, import_cluster, import_table
 from amikg.loader import Source
 from amikg.overview import (cluster_choices, cluster_identity, cluster_slug, holdings,
                             marketing_plan, param_options, printed_counts, where_and_web)
@@ -47,9 +48,9 @@ from amikg.store import EXTENSIONS, format_for_path
 from amikg.clusters import resolve_cluster
 from amikg.validate import DEFAULT_PROFILE, render, validate_source
 
-from .context import current_search, current_settings, current_store
+from .context import current_gate, current_search, current_service, current_settings, current_store
 from .linked_data import local_href
-from .safety import token_matches
+from .safety import token_account, token_matches
 
 bp = Blueprint("pages", __name__)
 
@@ -297,21 +298,27 @@ def _import_ctx(import_form: bool = False) -> dict:
             else current_settings().publish_imports}
 
 
-def _check_form_token(given: str) -> None:
-    """The page has no script to send an Authorization header, so a real import carries the
-    update token (or the ``user:password`` of AMIKG_BASIC_AUTH) as a form field; a cross-site
-    form cannot know it. Dry runs write nothing and need none."""
+def _check_form_token(given: str):
+    """The page has no script to send an Authorization header, so a real import carries an API
+    token (an account's, or the update token; or the ``user:password`` of AMIKG_BASIC_AUTH) as
+    a form field; a cross-site form cannot know it. Dry runs write nothing and need none.
+    Returns the account importing."""
     settings = current_settings()
-    token, basic = settings.token(), settings.basic_auth
-    if not token and not basic:
-        raise ForbiddenOperation("importing is disabled: this service has no update token "
-                                 "configured (set AMIKG_UPDATE_TOKEN or AMIKG_UPDATE_TOKEN_FILE); "
-                                 "a dry run still checks the file")
+    basic = settings.basic_auth
+    if not settings.token() and not basic and not current_service().accounts.list():
+        raise ForbiddenOperation("importing is disabled: this service has no accounts and no "
+                                 "update token (set AMIKG_UPDATE_TOKEN or add one with `amikg "
+                                 "users add`); a dry run still checks the file")
     if not given:
-        raise AuthenticationRequired("an import that writes needs the update token: enter it, "
-                                     "or tick \"dry run\" to check the file only")
-    if not ((token and token_matches(given, token)) or (basic and token_matches(given, basic))):
-        raise ForbiddenOperation("the update token is not valid")
+        raise AuthenticationRequired("an import that writes needs the update token or your API "
+                                     "token: enter it, or tick \"dry run\" to check the file "
+                                     "only")
+    account = token_account(settings, given)
+    if account is None and basic and token_matches(given, basic):
+        account = Account(given.partition(":")[0] or settings.agent, "admin")
+    if account is None:
+        raise ForbiddenOperation("the token is not valid")
+    return account
 
 
 @bp.post("/validate/import")
@@ -328,16 +335,24 @@ def import_spreadsheet():
         if not ctx["imp_cluster"]:
             raise ParameterError("choose the cluster the rows are members of",
                                  parameter="cluster")
-        if not ctx["imp_dry"]:
-            _check_form_token(request.form.get("token", ""))
+        account = None if ctx["imp_dry"] else _check_form_token(request.form.get("token", ""))
         name = PurePath(upload.filename).name or "upload.csv"
         ctx["source_name"] = name
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("upload" + Path(name).suffix.lower())
             upload.save(str(path))
-            rep = import_table(current_store(), path, ctx["imp_cluster"], name=name,
-                               dry_run=ctx["imp_dry"], agent=current_settings().agent,
-                               publish=ctx["imp_publish"])
+            store = current_store()
+
+            def run():
+                return import_table(store, path, ctx["imp_cluster"], name=name,
+                                    dry_run=ctx["imp_dry"],
+                                    agent=account.name if account else current_settings().agent,
+                                    publish=ctx["imp_publish"])
+            # a real import asks the same write gate as POST /api/import
+            rep = run() if account is None else current_gate().write(
+                account, f"import {name}",
+                [cluster_graph(import_cluster(store, ctx["imp_cluster"]))], run,
+                written=lambda r: 0 if r.skipped else r.triples, recorded=lambda r: [r.graph])
         ctx["imp"] = rep.to_dict()
         status = 201 if not rep.dry_run and not rep.skipped else 200
     except ImportRejected as e:

@@ -1,9 +1,11 @@
 """Who may write, how big a request may be, and the headers every response carries.
 
-- Writes (SPARQL update, Graph Store PUT/POST/DELETE) need credentials: ``Authorization: Bearer
-  <AMIKG_UPDATE_TOKEN or the token file's content>``, or HTTP basic ``AMIKG_BASIC_AUTH``
-  (``user:password``) when configured. Missing -> 401, wrong -> 403; with no credentials configured
-  writes are refused outright (403). Compared in constant time, never logged.
+- Writes (SPARQL update, Graph Store PUT/POST/DELETE, imports, undo) need credentials:
+  ``Authorization: Bearer <token>`` (an account's token from ``amikg users``, or
+  AMIKG_UPDATE_TOKEN / the token file's content, an admin), or HTTP basic ``AMIKG_BASIC_AUTH``
+  (``user:password``, an admin) when configured. Missing -> 401, wrong -> 403; with no accounts
+  and no token configured writes are refused outright (403). Which graphs the account may write
+  is decided by :mod:`amikg.access` (the write gate). Never logged.
 - ``AMIKG_READ_AUTH=true`` requires the same credentials for reads.
 - Request bodies are limited to ``AMIKG_MAX_BODY`` bytes (Flask ``MAX_CONTENT_LENGTH`` -> 413).
 - CORS: any origin may read and send (``Authorization`` included), so YASGUI and other browser
@@ -20,7 +22,9 @@ from flask import Flask, request
 
 from amikg.errors import AuthenticationRequired, ForbiddenOperation, LimitExceeded
 
-from .context import current_settings
+from amikg.access import Account
+
+from .context import current_service, current_settings
 
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
@@ -43,46 +47,92 @@ def token_matches(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
-def check_credentials(settings, *, what: str = "writing") -> None:
-    """Raise unless the request carries valid credentials.
-
-    :raise AuthenticationRequired: none sent (401).
-    :raise ForbiddenOperation: wrong ones, or none configured on the server (403).
-    """
+def token_account(settings, given: str):
+    """The account whose API token ``given`` is (AMIKG_UPDATE_TOKEN: an admin recorded as
+    AMIKG_AGENT), or None."""
     token = settings.token()
-    basic = settings.basic_auth
-    if not token and not basic:
-        raise ForbiddenOperation(f"{what} is disabled: this service has no update token "
-                                 "configured (set AMIKG_UPDATE_TOKEN or AMIKG_UPDATE_TOKEN_FILE)")
+    if token and token_matches(given, token):
+        return Account(settings.agent, "admin")
+    return current_service().accounts.by_token(given)
+
+
+def request_account(settings, *, what: str = "writing"):
+    """The account whose credentials this request carries, or None when it carries none.
+
+    ``Authorization: Bearer <token>``: an account's API token (``amikg users``), or the
+    service-wide ``AMIKG_UPDATE_TOKEN`` (an admin, recorded as ``AMIKG_AGENT``); HTTP basic
+    ``AMIKG_BASIC_AUTH`` is an admin too. Credentials are compared by hash or in constant time
+    and never logged.
+
+    :raise ForbiddenOperation: credentials sent but not valid (403).
+    """
     header = request.headers.get("Authorization", "")
+    if not header:
+        return None
     scheme, _, value = header.partition(" ")
     scheme, value = scheme.lower(), value.strip()
-    if not header:
-        raise AuthenticationRequired(f"{what} needs credentials: send "
-                                     "'Authorization: Bearer <token>'")
-    ok = False
-    if scheme == "bearer" and token:
-        ok = token_matches(value, token)
+    basic = settings.basic_auth
+    if scheme == "bearer" and value:
+        account = token_account(settings, value)
+        if account is not None:
+            return account
     elif scheme == "basic" and basic:
         try:
             decoded = base64.b64decode(value, validate=True).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             decoded = ""
-        ok = token_matches(decoded, basic)
-    if not ok:
-        raise ForbiddenOperation("the credentials are not valid")
+        if token_matches(decoded, basic):
+            return Account(decoded.partition(":")[0] or settings.agent, "admin")
+    raise ForbiddenOperation("the credentials are not valid")
 
 
-def require_write() -> None:
-    """Guard for every write route."""
-    check_credentials(current_settings())
+def check_credentials(settings, *, what: str = "writing"):
+    """The account of this request; raise unless it carries valid credentials.
+
+    :raise AuthenticationRequired: none sent (401).
+    :raise ForbiddenOperation: wrong ones, or none configured on the server (403).
+    """
+    if not settings.token() and not settings.basic_auth and not current_service().accounts.list():
+        raise ForbiddenOperation(f"{what} is disabled: this service has no accounts and no update "
+                                 "token (add one with `amikg users add`, or set "
+                                 "AMIKG_UPDATE_TOKEN or AMIKG_UPDATE_TOKEN_FILE)")
+    account = request_account(settings, what=what)
+    if account is None:
+        raise AuthenticationRequired(f"{what} needs credentials: send "
+                                     "'Authorization: Bearer <token>'")
+    return account
 
 
-def require_read() -> None:
-    """Guard for read routes (a no-op unless AMIKG_READ_AUTH is set)."""
+def require_write():
+    """Guard for every write route: the account writing (its rights per graph are asked of the
+    write gate, ``current_gate()``)."""
+    return check_credentials(current_settings())
+
+
+def require_admin(what: str = "this"):
+    """Guard for routes only an admin may use (backup, the audit log): the admin's account.
+
+    :raise ForbiddenOperation: (403) a valid account that is not an admin.
+    """
+    account = require_write()
+    if account.role != "admin":
+        raise ForbiddenOperation(f"{what} is for admins only; {account.name} is a {account.role}",
+                                 account=account.name)
+    return account
+
+
+def require_read():
+    """Guard for read routes: the account reading, or None for an anonymous reader (refused
+    with 401 when AMIKG_READ_AUTH is set)."""
     settings = current_settings()
     if settings.read_auth:
-        check_credentials(settings, what="reading")
+        return check_credentials(settings, what="reading")
+    try:
+        return request_account(settings, what="reading")
+    except ForbiddenOperation:
+        # credentials that are not valid do not stop a read anyone may make: it is anonymous
+        # (clients send their write credentials on every request)
+        return None
 
 
 def register(app: Flask) -> None:

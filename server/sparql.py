@@ -13,6 +13,7 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
+from amikg.access import public_graphs, query_dataset
 from amikg.errors import QueryError
 from amikg.executor import RDF_MEDIA, Answer
 from amikg.publish import serialize
@@ -20,7 +21,7 @@ from amikg.sparql.explain import reaches_out
 from amikg.sparql.guard import inspect
 from amikg.store import scratch_store
 
-from .context import current_executor, current_settings, current_store
+from .context import current_executor, current_gate, current_settings, current_store
 from .query_page import query_page, results_page
 from .safety import require_read, require_write
 
@@ -177,13 +178,17 @@ def sparql():
     """The SPARQL 1.1 Protocol endpoint."""
     op, text, graphs = _request_operation()
     if op == "query":
-        require_read()
+        account = require_read()
         if text is None:
             return service_description()
-        return run_query(text, graphs["default_graph"] or None, graphs["named_graphs"] or None)
-    require_write()
-    current_executor().update(text, using_graphs=graphs["using"],
-                              using_named_graphs=graphs["using_named"], base_iri=_base_iri())
+        # an anonymous reader's dataset is narrowed to the public graphs before the query runs
+        return run_query(text, *query_dataset(current_store(), account, text,
+                                              graphs["default_graph"] or None,
+                                              graphs["named_graphs"] or None))
+    account = require_write()
+    current_gate().update(account, text, lambda: current_executor().update(
+        text, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],
+        base_iri=_base_iri()), base_iri=_base_iri())
     return Response(status=204)
 
 
@@ -255,7 +260,9 @@ SD_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
 def service_description_turtle(endpoint: str) -> str:
     """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
     settings = current_settings()
-    graphs = current_store().named_graphs()
+    # anonymous readers are told of the public graphs only (issue 21)
+    graphs = current_store().named_graphs() if require_read() else \
+        public_graphs(current_store())
     features = ["sd:UnionDefaultGraph"]
     if settings.service_allow:
         features.append("sd:BasicFederatedQuery")

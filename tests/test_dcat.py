@@ -94,7 +94,9 @@ def test_catalog_lists_every_dataset_with_themes_publisher_and_service(catalog, 
         assert catalog.value(d, rdflib.DCTERMS.accessRights) is not None
         assert catalog.value(d, rdflib.DCTERMS.spatial) is not None
     report = rdflib.URIRef("https://w3id.org/amikg/id/dataset/report")
-    spatial = {str(s) for s in catalog.objects(report, rdflib.DCTERMS.spatial)}
+    # the clusters' regions are in the clusters' own graphs (issue 21)
+    filas = rdflib.URIRef("https://w3id.org/amikg/id/dataset/cluster-filas")
+    spatial = {str(s) for s in catalog.objects(filas, rdflib.DCTERMS.spatial)}
     assert any(s.startswith("http://data.europa.eu/nuts/code/") for s in spatial)
     assert catalog.value(report, rdflib.DCTERMS.temporal) is not None
     service = next(catalog.subjects(RDF.type, DCAT.DataService))

@@ -21,8 +21,10 @@ from conftest import SHARED, need
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY = ROOT / "ontology" / "ami.ttl"
 REFERENCE = ROOT / "ontology" / "reference.ttl"
-REPORT_DATA = ROOT / "ontology" / "data" / "report-clusters.ttl"
-FILES = [ONTOLOGY, REFERENCE, REPORT_DATA]
+#: The report's facts: those of no single cluster, and each cluster's profile (its own graph).
+REPORT_DATA = [ROOT / "ontology" / "data" / "report-clusters.ttl",
+               *sorted((ROOT / "ontology" / "data").glob("cluster-*.ttl"))]
+FILES = [ONTOLOGY, REFERENCE, *REPORT_DATA]
 REPORT_TEXT = SHARED / "seeds" / "000_38ea3894b2ee1e7c.txt"
 
 AMI = Namespace("https://w3id.org/amikg/ontology#")
@@ -46,7 +48,8 @@ def everything(tbox) -> rdflib.Graph:
     g = rdflib.Graph()
     for t in tbox:
         g.add(t)
-    g.parse(REPORT_DATA)
+    for path in REPORT_DATA:
+        g.parse(path)
     return g
 
 
@@ -662,7 +665,9 @@ def test_no_blank_nodes_in_bundled_data(everything):
 
 
 def test_every_fact_in_the_report_data_is_derived_from_the_report(everything):
-    data = rdflib.Graph().parse(REPORT_DATA)
+    data = rdflib.Graph()
+    for path in REPORT_DATA:
+        data.parse(path)
     missing = {s for s in data.subjects() if (s, PROV.wasDerivedFrom, SOURCE) not in everything}
     assert missing == set()
     no_section = {s for s in data.subjects(RDF.type, None) if not list(everything.objects(s, AMI.reportSection))}

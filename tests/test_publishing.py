@@ -230,8 +230,7 @@ EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 PRIVATE = ["Maria Rossi", "Rossi", "5550101", "5550199"]
 
 
-@pytest.fixture
-def published_store(bundled_store):
+def published_store_fn(bundled_store):
     """The bundled data, a published import of examples/members.csv and the contacts source."""
     from amikg.ingest import import_table
     from amikg.loader import Source, load_sources
@@ -239,6 +238,11 @@ def published_store(bundled_store):
     import_table(bundled_store, EXAMPLES / "members.csv", "filas", publish=True)
     load_sources(bundled_store, [Source("contacts.ttl", CONTACTS_TTL, "turtle")])
     return bundled_store
+
+
+@pytest.fixture
+def published_store(bundled_store):
+    return published_store_fn(bundled_store)
 
 
 def contact_data(store) -> list[str]:
@@ -306,7 +310,11 @@ def test_no_contact_data_or_person_names_in_catalogue_dumps_void_doc_or_provenan
     assert "maria.rossi@uniroma-example.it" in resp.get_data(as_text=True)
 
 
-def test_the_operator_can_publish_contact_data(make_app, published_store):
+def test_the_operator_can_publish_contact_data(make_app, bundled_store, monkeypatch):
+    # set when importing too: the import then keeps its contact data in its own (public) graph
+    # instead of its restricted graph (issue 21)
+    monkeypatch.setenv("AMIKG_PUBLISH_CONTACTS", "true")
+    published_store = published_store_fn(bundled_store)
     client = make_app(published_store, publish_contacts=True).test_client()
     outputs = public_outputs(client, published_store)
     dumps = "".join(t for k, t in outputs.items() if "/download/" in k)

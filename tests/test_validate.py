@@ -34,12 +34,15 @@ PINNED = {
 def report_store():
     """Ontology, reference data, shapes and the report's facts only (no demo organisations), so
     the pinned results depend on the report alone."""
+    from amikg.bundled import bundled_graphs
     from amikg.loader import load_paths
-    from amikg.namespaces import GRAPH_ONTOLOGY, GRAPH_REPORT
+    from amikg.namespaces import GRAPH_DEMO, GRAPH_ONTOLOGY, GRAPH_SHAPES
     from amikg.store import open_store
     s = open_store("memory:")
     load_paths(s, [ROOT / "ontology/ami.ttl", ROOT / "ontology/reference.ttl"], GRAPH_ONTOLOGY)
-    load_paths(s, [ROOT / "ontology/data/report-clusters.ttl"], GRAPH_REPORT)
+    for graph, files in bundled_graphs().items():  # the report's facts: amig:report, clusters
+        if graph not in (GRAPH_ONTOLOGY, GRAPH_SHAPES, GRAPH_DEMO):
+            load_paths(s, files, graph)
     yield s
     s.close()
 

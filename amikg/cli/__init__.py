@@ -13,7 +13,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from . import data, imports, operations, queries, search, validation
+from . import data, imports, operations, queries, search, users, validation
 from .common import AmikgGroup
 
 
@@ -23,7 +23,7 @@ def main():
     """amikg: the knowledge graph of Advanced Medical Imaging clusters (AMI-4Europe D2.2)."""
 
 
-for _group in (data, queries, search, validation, imports, operations):
+for _group in (data, queries, search, validation, imports, operations, users):
     for _command in _group.COMMANDS:
         main.add_command(_command)
 

@@ -11,12 +11,14 @@ import importlib
 import importlib.util
 import json
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 from types import ModuleType
 
 import click
 import pyoxigraph as ox
 
+from ..access import ANY, Account, AccountBook, Gate, accounts_location
 from ..config import Settings
 from ..errors import AmikgError, FormatError
 from ..namespaces import PREFIXES
@@ -60,6 +62,19 @@ def get_store(store_location: str | None, say_if_empty: bool = True) -> Store:
         click.echo(f"note: the store at {store.location} is empty; run `amikg init` to load the "
                    "bundled data (or give --store / AMIKG_STORE)", err=True)
     return store
+
+
+@contextmanager
+def operator_gate(store_location: str | None, store: Store | None = None):
+    """``(gate, account)`` for a write made on the command line: the operator, who holds the
+    store's files, is an admin recorded as ``AMIKG_AGENT``; the write goes through the same
+    gate as the service's (rights, then the audit log of the store's accounts file)."""
+    settings = Settings.from_env(store=store_location)
+    book = AccountBook(accounts_location(settings))
+    try:
+        yield Gate(book, store), Account(settings.agent, "admin")
+    finally:
+        book.close()
 
 
 def store_location_or_default(store_location: str | None) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 import pyoxigraph as ox
 
+from ..access import ANY
 from ..bundled import init_store
 from ..errors import NotFound
 from ..generate import write_synthetic
@@ -18,7 +19,8 @@ from ..loader import Source, load_sources
 from ..overview import catalog_format, dcat_catalogue, graph_listing, store_stats
 from ..publish import write_turtle
 from ..store import RDF_FORMATS
-from .common import compact, echo_answer, echo_table, get_store, progress_bar, store_option
+from .common import (compact, echo_answer, echo_table, get_store, operator_gate, progress_bar,
+                     store_option)
 
 
 @click.command()
@@ -49,11 +51,16 @@ def load(store_location, files, graph, fmt, append):
         # a store that sends large loads up in parts says how far it got (Store.upload_progress)
         store.upload_progress = lambda done, n: click.echo(
             f"uploaded {done:,} of {n:,} triples", err=True)
-        if total > 5_000_000 and sys.stderr.isatty():
-            with progress_bar(total, "loading") as bar:
-                rep = load_sources(store, sources, graph, replace=not append, progress=bar.update)
-        else:
-            rep = load_sources(store, sources, graph, replace=not append)
+        with operator_gate(store_location, store) as (gate, operator):
+            if total > 5_000_000 and sys.stderr.isatty():
+                with progress_bar(total, "loading") as bar:
+                    rep = gate.write(operator, "load", [ANY], lambda: load_sources(
+                        store, sources, graph, replace=not append, progress=bar.update),
+                        written=lambda r: r.triples, recorded=lambda r: r.graphs)
+            else:
+                rep = gate.write(operator, "load", [ANY], lambda: load_sources(
+                    store, sources, graph, replace=not append),
+                    written=lambda r: r.triples, recorded=lambda r: r.graphs)
     click.echo(f"loaded {rep.triples} triples into {', '.join(rep.graphs)}")
 
 

@@ -8,13 +8,15 @@ from __future__ import annotations
 import io
 import json
 import sys
+from pathlib import Path
 
 import click
 
-from ..ingest import ImportRejected, import_table, write_template
+from ..access import ANY
+from ..ingest import ImportRejected, import_graph, import_table, write_template
 from ..ingest import history as list_imports
 from ..ingest import undo as undo_import
-from .common import echo_answer, echo_table, get_store, row_counter, store_option
+from .common import echo_answer, echo_table, get_store, operator_gate, row_counter, store_option
 
 
 @click.command("import")
@@ -52,10 +54,15 @@ def import_(store_location, file, cluster, mapping, dry_run, show_triples, encod
         # the row count is unknown until the file is read: a counter, not a percentage
         bar = row_counter("rows checked") if sys.stderr.isatty() else None
         try:
-            rep = import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
-                               encoding=encoding, progress=bar.update if bar else None,
-                               shapes="auto" if shapes is None else shapes, publish=publish,
-                               preview=preview)
+            with operator_gate(store_location, store) as (gate, operator):
+                def run():
+                    return import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
+                                        encoding=encoding, progress=bar.update if bar else None,
+                                        shapes="auto" if shapes is None else shapes,
+                                        publish=publish, preview=preview)
+                rep = run() if dry_run else gate.write(
+                    operator, f"import {Path(file).name}", [ANY], run,
+                    written=lambda r: 0 if r.skipped else r.triples, recorded=lambda r: [r.graph])
         except ImportRejected as e:
             if as_json:
                 click.echo(json.dumps(e.to_dict(), indent=2))
@@ -102,8 +109,10 @@ def history(store_location, as_json):
 @click.argument("import_ref", metavar="IMPORT")
 def undo(store_location, import_ref):
     """Remove one import (its graph and its provenance record)."""
-    with get_store(store_location) as store:
-        h = undo_import(store, import_ref)
+    with get_store(store_location) as store, \
+            operator_gate(store_location, store) as (gate, operator):
+        h = gate.write(operator, "undo import", [import_graph(store, import_ref)],
+                       lambda: undo_import(store, import_ref))
     click.echo(f"removed import {h['id']} ({h['file']}, {h['triples']} triples)")
 
 

@@ -16,8 +16,9 @@ from ..config import Settings
 from ..errors import FormatError, StoreError, StoreLockedError
 from ..search import SearchIndex
 from ..store import open_store, parse_location
-from .common import (service_option, service_package, service_token, store_location_or_default,
-                     store_option)
+from ..access import ANY
+from .common import (operator_gate, service_option, service_package, service_token,
+                     store_location_or_default, store_option)
 
 
 @click.command()
@@ -105,10 +106,11 @@ def restore(store_location, source):
     if parse_location(location).directory is None:
         raise FormatError(f"restore needs an embedded store directory, not {location}; load a "
                           "dump into a remote store with `amikg load --append DUMP.nq`")
-    if Path(source).is_dir():
-        quads, aside = restore_backup(source, location)
-    else:
-        quads, aside = restore_dump(source, location)
+    with operator_gate(location) as (gate, operator):  # a restore replaces every graph
+        quads, aside = gate.write(
+            operator, f"restore {Path(source).name}", [ANY],
+            lambda: (restore_backup if Path(source).is_dir() else restore_dump)(source, location),
+            written=lambda r: r[0])
     with open_store(location) as store:  # a new store: its search index must be rebuilt
         SearchIndex.for_store(store).mark_stale()
     click.echo(f"restored {quads} quads into {location}"

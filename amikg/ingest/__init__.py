@@ -31,8 +31,9 @@ and undo), :mod:`.importer` (:func:`import_table`), :mod:`.template` (empty spre
 """
 
 from .convert import MAX_PROBLEMS, Converter
-from .history import history, undo
-from .importer import CHUNK, WRITE_BATCH, cluster_iri, import_table, known_clusters
+from .history import find_import, history, import_graph, undo
+from .importer import (CHUNK, WRITE_BATCH, cluster_iri, import_cluster, import_table,
+                       known_clusters)
 from .mapping import DEFAULT_MAPPING, MAPPINGS_DIR, MappedColumn, Mapping
 from .provenance import IMPORT_PREFIX, import_id_for
 from .report import ImportRejected, ImportReport, Problem
@@ -43,6 +44,7 @@ from .vocab import Enumeration, nuts_of_country, ontology_enumerations
 __all__ = ["CHUNK", "Converter", "DEFAULT_MAPPING", "Enumeration", "IMPORT_PREFIX",
            "ImportRejected", "ImportReport", "MAPPINGS_DIR", "MAX_PROBLEMS", "MappedColumn",
            "Mapping", "Problem", "TableFile", "WRITE_BATCH", "XLSX_MEDIA_TYPE", "cluster_iri",
-           "history", "import_id_for", "import_table", "inspect_file", "iter_rows",
+           "find_import", "history", "import_cluster", "import_graph", "import_id_for",
+           "import_table", "inspect_file", "iter_rows",
            "known_clusters", "nuts_of_country", "ontology_enumerations", "template_columns",
            "undo", "write_template"]

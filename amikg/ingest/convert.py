@@ -11,6 +11,7 @@ import pyoxigraph as ox
 
 from ..errors import LoadError
 from ..namespaces import XSD
+from ..publish.privacy import is_contact
 from ..store import nn
 from ..util import slug
 from .mapping import MappedColumn, Mapping
@@ -25,9 +26,13 @@ MAX_PROBLEMS = 500
 class Converter:
     """Rows -> quads, collecting problems (one per cell at most)."""
 
-    def __init__(self, mapping: Mapping, tf_name: str, cluster_slug: str, graph: ox.NamedNode):
+    def __init__(self, mapping: Mapping, tf_name: str, cluster_slug: str, graph: ox.NamedNode,
+                 contacts_public: bool = False):
         self.m, self.file, self.cluster = mapping, tf_name, cluster_slug
         self.graph = graph
+        #: Where personal contact data goes: ``<graph>/restricted``, read by accounts only
+        #: (the import's own graph when the operator publishes contact data).
+        self.restricted = graph if contacts_public else ox.NamedNode(graph.value + "/restricted")
         self.enums = ontology_enumerations()
         self.keys: dict[str, int] = {}
         self.shared: set = set()
@@ -227,7 +232,8 @@ class Converter:
                     obj = nn(c.value({**values, c.name: item}) if not c.virtual else c.value(values))
                 else:
                     obj = _literal(item, c.datatype_base, c.lang)
-                q = ox.Quad(subject, prop, obj, g)
+                # personal contact data goes to the import's restricted graph (issue 21)
+                q = ox.Quad(subject, prop, obj, self.restricted if is_contact(prop, obj) else g)
                 if "_key" not in c.about_vars and "_key" not in c.value_vars:
                     # shared nodes (cluster, fee levels): once; a triple naming the row's key
                     # (the cluster's org:hasMember) is unique already (duplicate keys are rejected)

@@ -43,11 +43,10 @@ def _int(term) -> int | None:
     return int(term.value) if term is not None else None
 
 
-def undo(store: Store, import_ref: str) -> dict:
-    """Remove one import: its graph and its provenance record (in one update).
+def find_import(store: Store, import_ref: str) -> dict:
+    """The history entry of one import, by its id (as ``history`` lists it) or its graph IRI.
 
-    :param import_ref: the import id (as ``history`` lists it) or its graph IRI
-    :raise NotFound: no such import
+    :raise NotFound: no such import (with the nearest id)
     """
     imports = {h["id"]: h for h in history(store)}
     iid = import_ref[len(IMPORT_PREFIX):] if import_ref.startswith(IMPORT_PREFIX) else import_ref
@@ -56,19 +55,35 @@ def undo(store: Store, import_ref: str) -> dict:
         raise NotFound(f"no import {import_ref!r}" + (f'; did you mean "{hit[0]}"?' if hit else "")
                        + (" (see `amikg history`)" if imports else " (there are no imports)"),
                        import_id=import_ref)
-    h = imports[iid]
+    return imports[iid]
+
+
+def import_graph(store: Store, import_ref: str) -> str:
+    """The graph of one import (see :func:`find_import`)."""
+    return find_import(store, import_ref)["graph"]
+
+
+def undo(store: Store, import_ref: str) -> dict:
+    """Remove one import: its graph and its provenance record (in one update).
+
+    :param import_ref: the import id (as ``history`` lists it) or its graph IRI
+    :raise NotFound: no such import
+    """
+    h = find_import(store, import_ref)
     g, meta = nn(h["graph"]), nn(GRAPH_META)
+    restricted = nn(h["graph"] + "/restricted")  # its personal contact data
     # file and mapping records are shared by every import of the same file or mapping: they go
     # only with their last user
     update = f"""PREFIX prov: <{PROV}> PREFIX spdx: <{SPDX}>
 DROP SILENT GRAPH {g} ;
+DROP SILENT GRAPH {restricted} ;
 DELETE {{ GRAPH {meta} {{ ?a ?p ?o }} }} WHERE {{ GRAPH {meta} {{ {g} prov:wasGeneratedBy ?a . ?a ?p ?o }} }} ;
 DELETE {{ GRAPH {meta} {{ ?e ?p ?o . ?ck ?p2 ?o2 }} }} WHERE {{ GRAPH {meta} {{
   {{ {g} prov:wasDerivedFrom ?e }} UNION {{ {g} prov:wasInfluencedBy ?e }}
   FILTER NOT EXISTS {{ ?other prov:wasDerivedFrom|prov:wasInfluencedBy ?e FILTER(?other != {g}) }}
   ?e ?p ?o . OPTIONAL {{ ?e spdx:checksum ?ck . ?ck ?p2 ?o2 }} }} }} ;
 DELETE {{ GRAPH {meta} {{ {g} ?p ?o }} }} WHERE {{ GRAPH {meta} {{ {g} ?p ?o }} }}"""
-    with store.changing([h["graph"], GRAPH_META]):
+    with store.changing([h["graph"], h["graph"] + "/restricted", GRAPH_META]):
         store.update(update)
     return h
 

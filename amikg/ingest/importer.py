@@ -110,7 +110,9 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
     rep.earlier_imports = [h["id"] for h in history(store)
                            if h["file"] == fname and h["cluster"] == cl]
     started = now_literal()
-    conv = Converter(m, fname, cl.rsplit("/", 1)[-1], nn(graph))
+    # personal contact data to the import's restricted graph, unless the operator publishes it
+    conv = Converter(m, fname, cl.rsplit("/", 1)[-1], nn(graph),
+                     contacts_public=Settings.from_env().publish_contacts)
     shape_check = shape_checker(cl) if shapes else None
     rep.shapes = "data-quality shapes checked" if shape_check else "data-quality shapes skipped"
     spool = tempfile.TemporaryFile()
@@ -141,10 +143,10 @@ def import_table(store: Store, path: str | Path, cluster: str, *, mapping: str |
             # all-or-nothing (see Store.load_fresh)
             items = [(_SpoolSlice(spool, a, b), ox.RdfFormat.N_QUADS, graph)
                      for a, b in _write_batches(marks)]
-            with store.changing([graph, GRAPH_META]):
-                store.load_fresh(items, [graph], then=prov)
+            with store.changing([graph, graph + "/restricted", GRAPH_META]):
+                store.load_fresh(items, [graph, graph + "/restricted"], then=prov)
         else:
-            with store.changing([graph, GRAPH_META]):
+            with store.changing([graph, graph + "/restricted", GRAPH_META]):
                 store.add(_chain(ox.parse(spool, format=ox.RdfFormat.N_QUADS), prov))
         return rep
     finally:

@@ -95,7 +95,7 @@ KEYWORDS = ("advanced medical imaging", "medical imaging clusters", "AMI-4Europe
 KIND_KEYWORDS = {"ontology": ("ontology", "OWL", "SKOS", "value chain", "cluster roadmap"),
                  "shapes": ("SHACL", "data quality", "cluster roadmap"),
                  "report": ("cluster", "EU report"), "demo": ("synthetic data",),
-                 "import": ("cluster members",)}
+                 "import": ("cluster members",), "cluster": ("cluster", "cluster profile")}
 #: At most this many class labels as keywords per dataset (the most instantiated first).
 CLASS_KEYWORDS = 8
 #: What each kind of dataset conforms to (``dct:conformsTo``): the data follow the ontology.
@@ -283,7 +283,7 @@ def _dataset(c: _Catalog, store: Store, ds: Dataset, now: datetime) -> datetime:
         f"Named graph {ds.graph} ({prov['triples']} triples), last loaded into amikg "
         f"{__version__} at {prov['loaded'] or 'an unrecorded time'} from: {files}. "
         "The PROV-O record is in the graph https://w3id.org/amikg/graph/meta."))
-    if ds.kind in ("report", "ontology"):
+    if ds.kind in ("report", "ontology", "cluster"):
         c.add(d, PROV.wasDerivedFrom, URIRef(REPORT_IRI))
     c.add(d, VOID.triples, Literal(prov["triples"], datatype=XSD.integer))
     for fmt in DUMP_FORMATS.values():
@@ -334,6 +334,12 @@ def _period(store: Store, ds: Dataset, loaded: str | None) -> tuple[str, str] | 
     earliest and latest dates they state. The ontology and the shapes cover no period."""
     if ds.kind == "report":
         return REPORT_PERIOD
+    if ds.kind == "cluster":  # a profile from the report, plus the dates its managers record
+        rows = select_rows(store, """SELECT (MAX(?d) AS ?end) WHERE { GRAPH ?g { ?s ?p ?v
+            FILTER(isLiteral(?v) && DATATYPE(?v) = <%sdate>) BIND(STR(?v) AS ?d) } }""" % XSD,
+                           g=nn(ds.graph))
+        end = rows[0]["end"] if rows and rows[0]["end"] else REPORT_PERIOD[1]
+        return (REPORT_PERIOD[0], max(end, REPORT_PERIOD[1]))
     if ds.kind in ("ontology", "shapes"):
         return None
     rows = select_rows(store, """SELECT (MIN(?d) AS ?start) (MAX(?d) AS ?end) WHERE {

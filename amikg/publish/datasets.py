@@ -14,6 +14,7 @@ from typing import BinaryIO, Iterator
 
 import pyoxigraph as ox
 
+from ..access import is_restricted
 from ..errors import FormatError, NotFound
 from ..namespaces import AMIG, DCTERMS, EU_AUTHORITY, GRAPH_META, PROV, RDFS, VOID
 from ..store import Store, nn
@@ -83,8 +84,8 @@ def dataset_for_graph(graph: str) -> Dataset | None:
     graph gets a placeholder title here; whether it is published, and its title, come from its
     record (:func:`published_dataset`, :func:`datasets`)."""
     base = str(AMIG)
-    if not graph.startswith(base) or graph == GRAPH_META:
-        return None
+    if not graph.startswith(base) or graph == GRAPH_META or is_restricted(graph):
+        return None  # restricted graphs (personal contact data) are never published
     rest = graph[len(base):]
     name = rest.replace("/", "-").lower()
     if not _NAME.match(name):
@@ -97,6 +98,10 @@ def dataset_for_graph(graph: str) -> Dataset | None:
     if kind == "source":
         return Dataset(name, graph, f"Loaded source: {label}",
                        f"RDF loaded into amikg from the file {label!r} (graph {graph}).", kind)
+    if kind == "cluster":
+        return Dataset(name, graph, f"Cluster profile: {label}",
+                       f"The profile, assessments and edits of the cluster {label}, kept by its "
+                       f"managers (graph {graph}).", kind)
     if kind == "import":
         return Dataset(name, graph, f"Spreadsheet import {label}",
                        f"Cluster data imported from a spreadsheet (graph {graph}).", kind)

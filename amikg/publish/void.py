@@ -7,6 +7,7 @@ import re
 
 from rdflib import Graph, Literal, URIRef
 
+from ..access import is_restricted
 from ..namespaces import AMI, DCTERMS, RDF, SD, VOID, XSD
 from ..store import Store
 from .datasets import DUMP_FORMATS, datasets
@@ -44,6 +45,8 @@ def void_graph(store: Store, base_url: str, base_iri: str) -> Graph:
     g.add((top, VOID.exampleResource, AMI.Cluster))
     published = {d.graph: d for d in datasets(store)}
     for graph in store.named_graphs():
+        if is_restricted(graph):  # restricted graphs are not described in public (issue 21)
+            continue
         ds = published.get(graph)  # a graph that is not published: its name and size only
         sub = URIRef(base_iri + "id/void/" + (ds.name if ds else local_name(graph)))
         g.add((top, VOID.subset, sub))

@@ -62,7 +62,7 @@ def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str:
         return urllib.parse.urljoin(base, iri) if base else iri
     if tok.kind == "pname":
         p, _, local = tok.text.partition(":")
-        return prefixes.get(p, f"{p}:") + local
+        return prefixes.get(p, f"{p}:") + re.sub(r"\\(.)", r"\1", local)  # PN_LOCAL_ESC
     return tok.text
 
 
@@ -119,6 +119,11 @@ def inspect(text: str) -> Inspection:
         info.services += [s for s in other.services if s not in info.services]
         info.loads += [s for s in other.loads if s not in info.loads]
         info.form = info.form or other.form
+        # the dataset from both views too: unknown (None) when either cannot tell
+        for name in ("from_graphs", "from_named"):
+            mine, theirs = getattr(info, name), getattr(other, name)
+            setattr(info, name, None if mine is None or theirs is None
+                    else mine + [g for g in theirs if g not in mine])
     return info
 
 

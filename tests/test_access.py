@@ -1,0 +1,317 @@
+"""Issue 21: accounts, rights per named graph on every write path, the audit log.
+
+Each refused write is checked against the store itself: every quad before and after must match.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+
+from conftest import ROOT
+
+EXAMPLES = ROOT / "examples"
+G = "https://w3id.org/amikg/graph/"
+FILAS, PHARMA = G + "cluster/filas", G + "cluster/pharmapolis"
+ONTOLOGY, SHAPES, META = G + "ontology", G + "shapes", G + "meta"
+LEGACY = "legacy-admin-token-1234"
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def accounts_file(tmp_path):
+    return tmp_path / "accounts.sqlite"
+
+
+@pytest.fixture
+def tokens(runner, accounts_file, monkeypatch):
+    """One account of each role, made with the real `amikg users add` (its token: last line)."""
+    monkeypatch.setenv("AMIKG_ACCOUNTS", str(accounts_file))
+    out = {}
+    for name, args in {"ana": ["--role", "manager", "--cluster", "filas"],
+                       "stew": ["--role", "steward"], "rita": ["--role", "reader"],
+                       "adm": ["--role", "admin"]}.items():
+        r = runner.invoke(["users", "add", name, *args])
+        assert r.exit_code == 0, r.output
+        out[name] = r.stdout.strip().splitlines()[-1]
+    return out
+
+
+@pytest.fixture
+def store(bundled_store):
+    return bundled_store
+
+
+@pytest.fixture
+def client(make_app, store, accounts_file, tokens):
+    app = make_app(store, update_token=LEGACY, accounts=str(accounts_file))
+    return app.test_client()
+
+
+def snapshot(store) -> set:
+    return set(store.quads())
+
+
+def update(client, text: str, token: str):
+    return client.post("/sparql", data=text.encode(), headers={
+        **bearer(token), "Content-Type": "application/sparql-update"})
+
+
+def insert_into(graph: str) -> str:
+    return f"INSERT DATA {{ GRAPH <{graph}> {{ <urn:x:s> <urn:x:p> 'written' }} }}"
+
+
+# -- the rule itself ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,graphs", [
+    ("INSERT DATA { <urn:a> <urn:b> 1 }", {"DEFAULT"}),
+    ("INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> 1 } }", {"urn:g"}),
+    ("WITH <urn:w> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", {"urn:w"}),
+    ("WITH <urn:w> INSERT { GRAPH <urn:h> { ?s ?p 1 } } USING <urn:u> WHERE { ?s ?p ?o }",
+     {"urn:h"}),
+    ("INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p ?o } }", {"*"}),
+    ("DELETE WHERE { GRAPH ?g { ?s ?p ?o } }", {"*"}),
+    ("DELETE { ?s ?p ?o } WHERE { GRAPH <urn:r> { ?s ?p ?o } }", {"DEFAULT"}),
+    ("CLEAR ALL", {"*"}), ("DROP NAMED", {"*"}), ("DROP DEFAULT", {"DEFAULT"}),
+    ("DROP GRAPH <urn:d>", {"urn:d"}), ("CREATE GRAPH <urn:c>", {"urn:c"}),
+    ("ADD <urn:a> TO <urn:b>", {"urn:b"}), ("COPY DEFAULT TO <urn:b>", {"urn:b"}),
+    ("MOVE <urn:a> TO <urn:b>", {"urn:a", "urn:b"}),
+    ("LOAD <http://example.org/x> INTO GRAPH <urn:l>", {"urn:l"}),
+    ("PREFIX amig: <https://w3id.org/amikg/graph/> INSERT DATA { GRAPH amig:meta { <urn:a> <urn:b> 1 } } ;"
+     " DROP GRAPH <rel>", {META, "http://base/rel"}),
+])
+def test_graphs_touched_are_read_from_the_update_before_it_runs(text, graphs):
+    from amikg.access import graphs_touched
+
+    assert graphs_touched(text, base_iri="http://base/") == graphs
+
+
+def test_may_write_by_role():
+    from amikg.access import ANY, DEFAULT, Account, may_write
+
+    ana = Account("ana", "manager", ("https://w3id.org/amikg/id/cluster/filas",))
+    assert may_write(ana, {FILAS, FILAS + "/restricted"})
+    assert not may_write(ana, {FILAS, PHARMA})
+    assert not may_write(ana, {G + "cluster/filas-other"})  # a prefix of the slug is not enough
+    assert not any(may_write(ana, {g}) for g in (ONTOLOGY, SHAPES, META, DEFAULT, ANY))
+    stew = Account("stew", "steward")
+    assert may_write(stew, {PHARMA, G + "demo", DEFAULT})
+    assert not any(may_write(stew, {g}) for g in (ONTOLOGY, SHAPES, META, ANY))
+    assert not may_write(Account("rita", "reader"), {FILAS})
+    assert not may_write(None, set())
+    assert may_write(Account("adm", "admin"), {ANY, ONTOLOGY})
+
+
+# -- the command line --------------------------------------------------------------------------
+
+def test_users_commands_make_list_rotate_and_remove(runner, client, tokens):
+    listed = runner.invoke(["users", "list", "--json"]).stdout
+    assert {"name": "ana", "role": "manager", "clusters":
+            ["https://w3id.org/amikg/id/cluster/filas"], "password": False} in \
+        __import__("json").loads(listed)
+    assert not any(t in listed for t in tokens.values())  # only hashes are stored
+    assert update(client, insert_into(FILAS), tokens["ana"]).status_code == 204
+    new = runner.invoke(["users", "token", "ana"]).stdout.strip().splitlines()[-1]
+    old = update(client, insert_into(FILAS), tokens["ana"])
+    assert old.status_code == 403 and old.json["error"] == "ForbiddenOperation"
+    assert update(client, insert_into(FILAS), new).status_code == 204
+    assert runner.invoke(["users", "remove", "ana"]).exit_code == 0
+    assert update(client, insert_into(FILAS), new).status_code == 403
+    bad = runner.invoke(["users", "add", "x", "--role", "manager"], catch_exceptions=True)
+    assert bad.exit_code == 2 and "--cluster" in bad.output
+
+
+def test_accounts_file_holds_no_token(accounts_file, tokens):
+    data = accounts_file.read_bytes()
+    assert not any(t.encode() in data for t in tokens.values())
+
+
+# -- SPARQL UPDATE -----------------------------------------------------------------------------
+
+REFUSED_FOR_MANAGER = [
+    insert_into(PHARMA), insert_into(ONTOLOGY), insert_into(SHAPES), insert_into(META),
+    "INSERT DATA { <urn:x:s> <urn:x:p> 'default graph' }",
+    f"WITH <{PHARMA}> DELETE {{ ?s ?p ?o }} WHERE {{ ?s ?p ?o }}",
+    f"WITH <{FILAS}> INSERT {{ GRAPH ?g {{ ?s <urn:x:p> 1 }} }} WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}",
+    "DELETE WHERE { GRAPH ?g { ?s ?p ?o } }",
+    f"INSERT DATA {{ GRAPH <{FILAS}> {{ <urn:a> <urn:b> 1 }} }} ; DROP GRAPH <{PHARMA}>",
+    f"MOVE <{FILAS}> TO <{PHARMA}>", f"ADD <{FILAS}> TO <{ONTOLOGY}>", "CLEAR ALL", "DROP NAMED",
+    f"DROP GRAPH <{PHARMA}>",
+    # the same graph in other spellings: as the engine reads them
+    f"BASE <{FILAS}/> INSERT DATA {{ GRAPH <../pharmapolis> {{ <urn:a> <urn:b> 1 }} }}",
+    "INSERT DATA { GRAPH <https://w3id.org/amikg/graph/cluster/ph\\u0061rmapolis> "
+    "{ <urn:a> <urn:b> 1 } }",
+    "PREFIX g: <https://w3id.org/amikg/graph/> INSERT DATA { GRAPH g:shapes { <urn:a> <urn:b> 1 } }",
+]
+
+
+@pytest.mark.parametrize("text", REFUSED_FOR_MANAGER)
+def test_a_manager_cannot_update_outside_its_cluster(client, store, tokens, text):
+    before = snapshot(store)
+    r = update(client, text, tokens["ana"])
+    assert r.status_code == 403, r.data
+    assert r.json["error"] == "ForbiddenOperation" and "nothing was written" in r.json["message"]
+    assert snapshot(store) == before
+
+
+def test_a_manager_updates_its_own_cluster_with_with_and_using(client, store, tokens):
+    text = (f"PREFIX ami: <https://w3id.org/amikg/ontology#> WITH <{FILAS}> "
+            f"INSERT {{ ?c ami:missionStatement 'New mission'@en }} USING <{FILAS}> "
+            "WHERE { ?c a ami:Cluster }")
+    assert update(client, text, tokens["ana"]).status_code == 204
+    assert any("New mission" in str(q.object) for q in store.quads(FILAS))
+    assert store.count(PHARMA) > 0
+
+
+@pytest.mark.parametrize("role", ["rita", "stew"])
+def test_reader_and_steward_refusals(client, store, tokens, role):
+    before = snapshot(store)
+    graphs = [FILAS, PHARMA, G + "demo"] if role == "rita" else [ONTOLOGY, SHAPES, META]
+    for graph in graphs:
+        assert update(client, insert_into(graph), tokens[role]).status_code == 403
+    assert update(client, "CLEAR ALL", tokens[role]).status_code == 403
+    assert snapshot(store) == before
+    if role == "stew":
+        assert update(client, insert_into(PHARMA), tokens["stew"]).status_code == 204
+
+
+def test_missing_and_wrong_credentials_are_401_and_403_in_the_error_shape(client, store):
+    before = snapshot(store)
+    r = client.post("/sparql", data={"update": insert_into(FILAS)})
+    assert r.status_code == 401 and set(r.json) >= {"error", "message"}
+    r = update(client, insert_into(FILAS), "not-a-token")
+    assert r.status_code == 403 and r.json["error"] == "ForbiddenOperation"
+    r = client.post("/sparql", data={"update": insert_into(FILAS)},
+                    headers={"Authorization": "Bearer"})
+    assert r.status_code == 403
+    assert snapshot(store) == before
+
+
+def test_the_service_token_is_still_an_admin(client, store):
+    assert update(client, insert_into(ONTOLOGY), LEGACY).status_code == 204
+    assert update(client, "DELETE WHERE { GRAPH ?g { <urn:x:s> ?p ?o } }", LEGACY).status_code \
+        == 204
+
+
+# -- Graph Store, import, undo -----------------------------------------------------------------
+
+TTL = b"<urn:x:s> <urn:x:p> 'via the graph store' ."
+
+
+def test_graph_store_writes_follow_the_same_rights(client, store, tokens):
+    before = snapshot(store)
+    for method in ("put", "post", "delete"):
+        for graph in (PHARMA, ONTOLOGY):
+            r = getattr(client, method)("/graph", query_string={"graph": graph}, data=TTL,
+                                        headers={**bearer(tokens["ana"]),
+                                                 "Content-Type": "text/turtle"})
+            assert r.status_code == 403, (method, graph)
+        r = getattr(client, method)("/graph", query_string={"default": ""}, data=TTL,
+                                    headers={**bearer(tokens["ana"]), "Content-Type": "text/turtle"})
+        assert r.status_code == 403
+    r = client.post("/graph", data=TTL, headers={**bearer(tokens["ana"]),
+                                                 "Content-Type": "text/turtle"})
+    assert r.status_code == 403  # a new graph is no cluster's graph
+    assert snapshot(store) == before
+    own = FILAS + "/notes"
+    r = client.put("/graph", query_string={"graph": own}, data=TTL,
+                   headers={**bearer(tokens["ana"]), "Content-Type": "text/turtle"})
+    assert r.status_code == 201
+    # the provenance names the account
+    agents = store.query(f"SELECT ?a WHERE {{ GRAPH <{META}> {{ <{own}> "
+                         "<http://www.w3.org/ns/prov#wasGeneratedBy>/"
+                         "<http://www.w3.org/ns/prov#wasAssociatedWith> ?a } }")
+    assert [s["a"].value for s in agents] == ["https://w3id.org/amikg/id/agent/ana"]
+
+
+def _import(client, token, cluster):
+    with open(EXAMPLES / "members.csv", "rb") as f:
+        return client.post("/api/import", headers=bearer(token),
+                           content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(f.read()), "members.csv"),
+                                 "cluster": cluster})
+
+
+def test_imports_and_undo_follow_the_same_rights(client, store, tokens):
+    before = snapshot(store)
+    for who in ("ana", "rita"):
+        r = _import(client, tokens[who], "pharmapolis")
+        assert r.status_code == 403 and r.json["error"] == "ForbiddenOperation"
+    assert snapshot(store) == before
+    theirs = _import(client, tokens["stew"], "pharmapolis")
+    assert theirs.status_code == 201
+    after_theirs = snapshot(store)
+    r = client.delete(f"/api/imports/{theirs.json['import']}", headers=bearer(tokens["ana"]))
+    assert r.status_code == 403
+    assert snapshot(store) == after_theirs
+    mine = _import(client, tokens["ana"], "filas")
+    assert mine.status_code == 201, mine.json
+    r = client.delete(f"/api/imports/{mine.json['import']}", headers=bearer(tokens["ana"]))
+    assert r.status_code == 200
+    # undone; only the description of the agent "ana" stays in the provenance graph
+    assert {q for q in snapshot(store) if not q.subject.value.endswith("/agent/ana")} == \
+        after_theirs
+
+
+# -- the audit log -----------------------------------------------------------------------------
+
+def test_every_write_is_in_the_audit_log_which_only_admins_read(client, runner, tokens):
+    assert update(client, insert_into(FILAS), tokens["ana"]).status_code == 204
+    assert update(client, insert_into(PHARMA), tokens["ana"]).status_code == 403
+    for who in ("ana", "stew", "rita"):
+        r = client.get("/api/audit", headers=bearer(tokens[who]))
+        assert r.status_code == 403 and r.json["error"] == "ForbiddenOperation"
+    assert client.get("/api/audit").status_code == 401
+    log = client.get("/api/audit", headers=bearer(tokens["adm"])).json
+    assert [(e["account"], e["action"], e["graphs"], e["triples"], e["outcome"])
+            for e in log[:2]] == [("ana", "SPARQL update", [PHARMA], 0, "refused"),
+                                  ("ana", "SPARQL update", [FILAS], 1, "written")]
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", log[0]["when"])
+    cli = runner.invoke(["audit", "--json", "--account", "ana"])
+    assert [e["id"] for e in __import__("json").loads(cli.stdout)] == [e["id"] for e in log[:2]]
+
+
+def test_backup_is_for_admins_only(client, tokens):
+    r = client.post("/admin/backup", headers=bearer(tokens["stew"]))
+    assert r.status_code == 403 and r.json["error"] == "ForbiddenOperation"
+
+
+def test_the_import_form_of_the_validate_page_follows_the_same_rights(client, store, tokens):
+    before = snapshot(store)
+
+    def form(token, cluster):
+        with open(EXAMPLES / "members.csv", "rb") as f:
+            return client.post("/validate/import", content_type="multipart/form-data", data={
+                "file": (io.BytesIO(f.read()), "members.csv"), "cluster": cluster,
+                "token": token})
+    assert form(tokens["ana"], "pharmapolis").status_code == 403
+    assert form(tokens["rita"], "filas").status_code == 403
+    assert form("not-a-token", "filas").status_code == 403
+    assert snapshot(store) == before
+    assert form(tokens["ana"], "filas").status_code == 201
+
+
+def test_api_me_names_the_account_of_the_token(client, tokens):
+    assert client.get("/api/me").json is None
+    me = client.get("/api/me", headers=bearer(tokens["ana"])).json
+    assert me == {"name": "ana", "role": "manager", "clusters":
+                  ["https://w3id.org/amikg/id/cluster/filas"], "password": False}
+
+
+def test_users_password_sets_a_hashed_password(runner, client, tokens, accounts_file):
+    r = runner.invoke(["users", "password", "ana"], input="a long pass phrase\na long pass phrase\n")
+    assert r.exit_code == 0, r.output
+    assert b"a long pass phrase" not in accounts_file.read_bytes()
+    from amikg.access import AccountBook
+
+    book = AccountBook(str(accounts_file))
+    assert book.check_password("ana", "a long pass phrase").name == "ana"
+    book.close()
+    short = runner.invoke(["users", "password", "ana"], input="short\nshort\n",
+                          catch_exceptions=True)
+    assert short.exit_code == 2 and "10 characters" in short.output
