@@ -6,13 +6,12 @@ for what a manager sees, through Chromium with Playwright against a real ``amikg
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 
 import pytest
 
-from conftest import need
+from test_web_pages import browser  # noqa: F401 (Chromium as every page test starts it)
 
 FILAS_IRI = "https://w3id.org/amikg/id/cluster/filas"
 PASSWORD = "correct horse battery staple"
@@ -187,9 +186,6 @@ def test_a_new_password_ends_the_sessions(client, app):
 
 # -- in Chromium, against a real service ---------------------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-
-
 @pytest.fixture
 def site(bundled_store_dir, tmp_path, runner, start_service):
     store = tmp_path / "store"
@@ -202,23 +198,9 @@ def site(bundled_store_dir, tmp_path, runner, start_service):
     return svc
 
 
-@pytest.fixture
-def chromium():
-    need(os.path.exists(CHROMIUM), "Chromium is not installed (apt-get install chromium; "
-                                   ".ci/run does this)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        need(False, "playwright is not installed (pip install '.[test]')")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield b
-        b.close()
-
-
 @pytest.mark.external
-def test_a_manager_records_a_checkpoint_in_the_browser(site, chromium):
-    page = chromium.new_page()
+def test_a_manager_records_a_checkpoint_in_the_browser(site, browser):  # noqa: F811
+    page = browser.new_page()
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(site.url + "/my")
