@@ -4,6 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# the suite on every core (pytest-xdist), a test file per worker at a time (module fixtures built once)
+PYTEST_ARGS ?= -n auto --dist loadfile
 
 .PHONY: serve test install assets clean
 

@@ -60,6 +60,7 @@ def main(argv=None):
     sg = shapes_graph("roadmap")
     print(f"{'orgs':>8} {'clusters':>8} {'quads':>9} {'results':>8} {'amikg s':>9} "
           f"{'pyshacl s':>10} {'speed-up':>9} equal")
+    unequal = []
     for orgs in args.orgs or [10_000, 100_000]:
         loc = f"{args.store}-{orgs}" if args.store else "memory:"
         if loc != "memory:" and os.path.exists(os.path.join(loc, "built")):
@@ -100,6 +101,8 @@ def main(argv=None):
             t_ref = t_load + t_one * len(focus)
             keep = set(sample)
             equal = {r.key() for r in fast if r.focus in keep} == {r.key() for r in ref}
+            if not equal:
+                unequal.append(orgs)
             print(f"# {orgs}: pyshacl {t_one:.1f} s per cluster on {len(sample)} clusters "
                   f"(+ {t_load:.0f} s to load the graph); total estimated", file=sys.stderr,
                   flush=True)
@@ -110,10 +113,15 @@ def main(argv=None):
             ref = run_pyshacl(data, sg)
             t_ref = time.perf_counter() - t + t_load
             equal = {r.key() for r in fast} == {r.key() for r in ref}
+            if not equal:
+                unequal.append(orgs)
             print(line + f" {t_ref:>10.1f} {t_ref / t_fast:>8.1f}x {equal}", flush=True)
         store.close()
     print(f"# load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}, "
           f"{os.cpu_count()} CPUs", flush=True)
+    if unequal:
+        sys.exit(f"amikg's engine and pyshacl disagree at {', '.join(map(str, unequal))} "
+                 "organisations")
 
 
 if __name__ == "__main__":

@@ -110,3 +110,5 @@ def test_set_at_a_time_equals_pyshacl_on_3k_organisations():
     fast = V.run_sparql(store, sg)
     assert len(fast) > 300
     assert _keys(fast) == _keys(V.run_pyshacl(V.store_graph(store), sg))
+    assert len({r.shape for r in fast}) >= 20, "the synthetic roadmap data exercises most shapes"
+    assert len({r.focus for r in fast}) >= 30, "results for (at least) each of the 30 clusters"

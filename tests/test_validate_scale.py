@@ -1,31 +1,16 @@
 """Issue 5, scale: the SPARQL engine (roadmap shapes run as SPARQL on the store, per cluster)
-gives exactly pyshacl's result set over the whole synthetic graph at 10k organisations (100
-clusters with a seeded mix of roadmap data), and the same on the remote stores (an Oxigraph server
-and Virtuoso)."""
+gives the same results on the remote stores (an Oxigraph server and Virtuoso) as on the embedded
+one. Its equality with pyshacl over a whole synthetic graph is tested at 3k organisations
+(tests/test_validate_actors.py) and measured at 10k and more by ``bench/validation.py``, which
+exits non-zero on any difference (pyshacl alone takes minutes there)."""
 
 from __future__ import annotations
 
 import pytest
 
 from amikg.store import open_store
-from amikg.validate import run_pyshacl, run_sparql, shapes_graph, store_graph
+from amikg.validate import run_sparql, shapes_graph
 from synthetic import fill as _fill
-
-
-@pytest.mark.slow
-def test_sparql_engine_equals_pyshacl_on_10k_organisations():
-    store = open_store("memory:")
-    _fill(store, 10_000)
-    sg = shapes_graph("roadmap")
-    fast = run_sparql(store, sg)
-    ref = run_pyshacl(store_graph(store), sg)
-    keys = {r.key() for r in fast}
-    assert len(keys) == len(fast) > 1000
-    assert keys == {r.key() for r in ref}
-    shapes_hit = {r.shape for r in fast}
-    assert len(shapes_hit) >= 20, "the synthetic roadmap data exercises most shapes"
-    clusters = {r.focus for r in fast}
-    assert len(clusters) >= 100
 
 
 @pytest.mark.slow
