@@ -19,7 +19,7 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
-from conftest import ROOT, need
+from conftest import ROOT, need, run_cli
 from live import LiveService, free_port, wait_http
 from test_web_pages import browser  # noqa: F401 (Chromium as every page test starts it)
 
@@ -185,6 +185,13 @@ def test_a_wrong_or_missing_state_is_refused(client):
         assert c.get("/my").headers["Location"].startswith("/signin")
 
 
+def test_a_failed_sign_in_leaves_the_session_before_it_as_it_was(client):
+    """So a link to the callback from another site signs no one out."""
+    client.get(at_provider(start(client), ANA_SUB))
+    assert client.get("/signin/oidc/callback?code=x&state=from-elsewhere").status_code == 400
+    assert client.get("/my/filas").status_code == 200
+
+
 def test_an_error_sent_back_by_the_provider_is_refused(client):
     r = client.get(at_provider(start(client), None))  # "Refuse" at the provider
     assert r.status_code == 401 and "(access_denied)" in error_of(r)
@@ -247,6 +254,9 @@ def test_oidc_is_off_unless_configured_and_a_half_configuration_is_an_error(make
     with pytest.raises(ConfigError, match="AMIKG_OIDC_CLIENT_SECRET"):
         make_app(bundled_store, oidc_issuer="https://ecas.example.eu/cas/oauth2",
                  oidc_client_id="amikg")
+    served = run_cli("serve", "--store", "memory:", "--port", str(free_port()),
+                     env={"AMIKG_OIDC_ISSUER": "https://ecas.example.eu/cas/oauth2"})
+    assert served.returncode == 2 and b"needs AMIKG_OIDC_CLIENT_ID" in served.stderr
 
 
 def test_the_redirect_uri_setting_is_the_one_sent(make_oidc_app, provider):
