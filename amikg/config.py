@@ -134,7 +134,8 @@ class Settings:
     def oidc_enabled(self) -> bool:
         """OpenID Connect sign-in is configured: the issuer, client id and secret are set, or
         none of them is (a :class:`ConfigError` names what is missing when only some are)."""
-        parts = {"AMIKG_OIDC_ISSUER": self.oidc_issuer, "AMIKG_OIDC_CLIENT_ID": self.oidc_client_id,
+        parts = {"AMIKG_OIDC_ISSUER": self.oidc_issuer,
+                 "AMIKG_OIDC_CLIENT_ID": self.oidc_client_id,
                  "AMIKG_OIDC_CLIENT_SECRET": self.oidc_client_secret}
         missing = [name for name, value in parts.items() if not value]
         if missing and len(missing) < len(parts):

@@ -33,8 +33,10 @@ from .context import current_service, current_settings
 
 bp = Blueprint("oidc", __name__)
 
-#: The provider's name in Authlib's registry (it names the session keys of the state too).
+#: The provider's name in Authlib's registry.
 CLIENT = "oidc"
+#: How the session keys holding a sign-in's state begin (Authlib's ``_state_<client>_<state>``).
+STATE_KEYS = f"_state_{CLIENT}_"
 #: Seconds to wait for the provider's discovery document, keys and token endpoint.
 TIMEOUT = 10
 #: What the provider answered is unusable or did not arrive: unreachable, an HTTP error, a
@@ -81,6 +83,10 @@ def _unverified(name: str):
 def start():
     """Off to the provider; back at :func:`callback` (then to ``?next=``, a path here)."""
     settings = current_settings()
+    # a sign-in started before and never finished is replaced: each would keep its state in the
+    # cookie, which past 4 kB the browser drops, session and all
+    for key in [k for k in session if k.startswith(STATE_KEYS)]:
+        del session[key]
     try:
         client = _client()
         redirect_uri = settings.oidc_redirect_uri or url_for("oidc.callback", _external=True)

@@ -19,10 +19,12 @@ from urllib.parse import parse_qs, urljoin, urlsplit
 import pytest
 import requests
 
-from conftest import ROOT, need, run_cli
+from conftest import ROOT, need, run_cli, server_module
 from live import LiveService, free_port, wait_http
 from test_web_pages import browser  # noqa: F401 (Chromium as every page test starts it)
 
+#: How the session keys of a sign-in's state begin.
+STATE_KEYS = server_module("oidc").STATE_KEYS
 PROVIDER_DIR = ROOT / "tests" / "oidc"
 CLIENT_ID, CLIENT_SECRET = "amikg-test", "client-secret-7f3a9c1e5b"
 #: Where the service in this process sends the provider's answers (Flask's test client's host).
@@ -132,6 +134,16 @@ def test_the_sign_in_page_offers_the_provider_and_the_authorization_request_is_p
     assert len(query["state"][0]) >= 20 and len(query["nonce"][0]) >= 20
 
 
+def test_a_new_start_replaces_a_sign_in_left_unfinished(client):
+    """Each start keeps its state in the session cookie: left to pile up, they would make the
+    cookie too large for the browser."""
+    for _ in range(12):
+        start(client)
+    with client.session_transaction() as session:
+        assert len([k for k in session if k.startswith(STATE_KEYS)]) == 1
+    assert client.get(at_provider(start(client), ANA_SUB)).status_code == 302
+
+
 def test_a_linked_identity_signs_in_as_its_account_with_the_same_session(client):
     assert client.get("/my/filas").status_code == 302  # not signed in yet
     r = client.get(at_provider(start(client), ANA_SUB))
@@ -225,7 +237,7 @@ def test_an_id_token_for_another_sign_in_is_refused(client):
     changed) does not sign anyone in."""
     back = at_provider(start(client), ANA_SUB)
     with client.session_transaction() as session:
-        key = next(k for k in session if k.startswith("_state_oidc_"))
+        key = next(k for k in session if k.startswith(STATE_KEYS))
         kept = dict(session[key])
         kept["data"] = {**kept["data"], "nonce": "another-sign-in"}
         session[key] = kept
