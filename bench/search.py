@@ -181,11 +181,11 @@ def searches(store, index, never, client, runs: int, stale_runs: int) -> None:
         if words:
             w = max(words.lower().split(), key=len)
             slow["peer"] = lambda w=w: list(store.query(PEER, substitutions={"w": ox.Literal(w)}))
-        got = {**timed(fns, runs), **timed(slow, stale_runs)}  # the slow ones: fewer rounds
-        a, i, s, p = got["api"], got["index"], got["stale"], got.get("peer")
-        print(f"| {label} | {a[0]:.1f} ({a[1]:.1f}) | {i[0]:.1f} ({i[1]:.1f}) | {s[0]:.0f} | "
-              f"{s[0] / i[0]:.0f}× | " + (f"{p[0]:.0f} | {p[0] / i[0]:.0f}× | " if p else
-                                          "– | – | ") + f"{total} |")
+        got = {**timed(fns, runs), **(timed(slow, stale_runs) if stale_runs else {})}
+        a, i, s, p = got["api"], got["index"], got.get("stale"), got.get("peer")
+        print(f"| {label} | {a[0]:.1f} ({a[1]:.1f}) | {i[0]:.1f} ({i[1]:.1f}) | " +
+              (f"{s[0]:.0f} | {s[0] / i[0]:.0f}× | " if s else "– | – | ") +
+              (f"{p[0]:.0f} | {p[0] / i[0]:.0f}× | " if p else "– | – | ") + f"{total} |")
 
 
 def partners(store, index, client, runs: int, virtuoso) -> None:
@@ -263,7 +263,8 @@ def main() -> None:
     ap.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
     ap.add_argument("--runs", type=int, default=10)
     ap.add_argument("--stale-runs", type=int, default=3,
-                    help="rounds of the answer from the store and the SPARQL peer (slow)")
+                    help="rounds of the answer from the store and the SPARQL peer (slow; 0: "
+                         "not measured)")
     ap.add_argument("--virtuoso", action="store_true", help="the named query on Virtuoso too")
     ap.add_argument("--workdir", type=Path, default=None)
     args = ap.parse_args()
