@@ -59,4 +59,10 @@ class Gate:
             if not may_write(account, {ANY}):
                 raise
             graphs = {ANY}
+        if graphs and not graphs & {ANY, DEFAULT}:   # named graphs only: say so to the store,
+            inner = run                               # so that its listeners (the search index)
+
+            def run():                                # re-read only what those graphs touch
+                with self.store.changing(graphs):
+                    return inner()
         return self.write(account, "SPARQL update", graphs, run)
