@@ -206,7 +206,7 @@ def partners(store, index, client, runs: int, virtuoso) -> None:
     print(f"\npartner search ({len(body['rows'])} rows; ratio to the named query on the "
           "embedded store):\n\n| way | median ms | p95 ms | ratio |\n|---|---|---|---|")
     for k, (med, p95) in got.items():
-        print(f"| {k} | {med:.1f} | {p95:.1f} | {med / base:.2f}× |")
+        print(f"| {k} | {med:.1f} | {p95:.1f} | {med / base:.3g}× |")
 
 
 def virtuoso_engine(srv) -> list:
