@@ -341,7 +341,8 @@ def import_spreadsheet():
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("upload" + Path(name).suffix.lower())
             upload.save(str(path))
-            store = current_store()
+            # a dry run reads as its reader may; a real import writes the store itself
+            store = current_store() if account is None else current_gate().store
 
             def run():
                 return import_table(store, path, ctx["imp_cluster"], name=name,
