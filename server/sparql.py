@@ -185,8 +185,9 @@ def sparql():
         return run_query(text, *current_store().dataset(text, graphs["default_graph"] or None,
                                                         graphs["named_graphs"] or None))
     account = require_write()
-    current_gate().update(account, text, lambda: current_executor().update(
-        text, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],
+    # the gate adds the update's PROV-O record (the account, the graphs) to the text it runs
+    current_gate().update(account, text, lambda recorded: current_executor().update(
+        recorded, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],
         base_iri=_base_iri()), base_iri=_base_iri())
     return Response(status=204)
 
