@@ -330,3 +330,26 @@ def test_the_cli_reads_as_an_anonymous_user_with_public(runner, bundled_store_di
               "--format", "csv", "--store", str(path)]
     assert PERSON_NAME in runner.invoke(sparql).stdout
     assert not leaked(runner.invoke(sparql + ["--public"]).stdout.encode())
+
+
+def test_an_anonymous_answer_is_kept_only_until_the_next_write(make_app):
+    """Anonymous answers are kept (every anonymous reader gets the same) and every write empties
+    them: the next page shows it."""
+    from amikg.bundled import init_store
+    from amikg.store import open_store
+
+    store = open_store("memory:")
+    init_store(store)
+    store.update(f"INSERT DATA {{ GRAPH <{RESTRICTED}> {{ <urn:x:p> "
+                 f"<http://www.w3.org/2006/vcard/ns#hasEmail> <mailto:{EMAILS[0]}> }} }}")
+    client = make_app(store).test_client()
+
+    def organisations():
+        page = client.get("/").get_data(as_text=True)
+        return int(re.search(r'id="stat-organisations">(\d+)<', page).group(1))
+    before = organisations()
+    assert organisations() == before  # asked again: the kept answer
+    store.update("INSERT DATA { GRAPH <https://w3id.org/amikg/graph/demo> { "
+                 "<https://w3id.org/amikg/id/org/new> a <http://www.w3.org/ns/org#Organization> } }")
+    assert organisations() == before + 1
+    store.close()

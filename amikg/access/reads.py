@@ -21,6 +21,7 @@ graphs out; it cannot write.
 
 from __future__ import annotations
 
+import functools
 from typing import Iterator
 
 import pyoxigraph as ox
@@ -29,6 +30,7 @@ from ..errors import AuthenticationRequired, ForbiddenOperation
 from ..sparql.guard import inspect
 from ..store import Store
 from .accounts import Account
+from .answers import answers_of, question
 from .rights import is_restricted, may_read_restricted
 
 
@@ -51,6 +53,15 @@ def refuse_restricted(account: Account | None, graph: str) -> None:
                                      "credentials ('Authorization: Bearer <token>')", graph=graph)
 
 
+@functools.lru_cache(maxsize=2048)
+def own_dataset(sparql: str) -> tuple[tuple[str, ...] | None, tuple[str, ...] | None]:
+    """The query's own ``FROM`` and ``FROM NAMED`` graphs (None: one cannot be resolved), read
+    once per text: the library asks the same questions again and again."""
+    info = inspect(sparql)
+    return (None if info.from_graphs is None else tuple(info.from_graphs),
+            None if info.from_named is None else tuple(info.from_named))
+
+
 class PublicReads(Store):
     """The store as an anonymous reader sees it: the public graphs only (see the module
     docstring). One view serves one request: the store's graphs are listed once, when its first
@@ -61,6 +72,7 @@ class PublicReads(Store):
         self.kind, self.location = store.kind, store.location
         self.single_process = store.single_process
         self._graphs: list[str] | None = None
+        self._answers = answers_of(store)
 
     def _all_graphs(self) -> list[str]:
         if self._graphs is None:
@@ -75,10 +87,10 @@ class PublicReads(Store):
 
         :raise AuthenticationRequired: (401) a request or query naming a restricted graph.
         """
-        info = inspect(sparql)
+        own_default, own_named = own_dataset(sparql)
         # a FROM the inspection cannot resolve (None) is overridden by the explicit dataset below
-        asked_default = list(default_graph or []) or list(info.from_graphs or [])
-        asked_named = list(named_graphs or []) or list(info.from_named or [])
+        asked_default = list(default_graph or []) or list(own_default or [])
+        asked_named = list(named_graphs or []) or list(own_named or [])
         for g in asked_default + asked_named:
             refuse_restricted(None, g)
         graphs = self._all_graphs()
@@ -96,8 +108,20 @@ class PublicReads(Store):
     def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
               timeout=None, base_iri=None):
         default_graph, named_graphs = self.dataset(sparql, default_graph, named_graphs)
-        return self.base.query(sparql, substitutions=substitutions, default_graph=default_graph,
-                               named_graphs=named_graphs, timeout=timeout, base_iri=base_iri)
+
+        def ask():
+            return self.base.query(sparql, substitutions=substitutions,
+                                   default_graph=default_graph, named_graphs=named_graphs,
+                                   timeout=timeout, base_iri=base_iri)
+        return self._kept(question(sparql, substitutions, default_graph, named_graphs, base_iri),
+                          ask, default_graph)
+
+    def _kept(self, key: tuple, ask, default_graph):
+        """``ask()``'s answer, kept for every anonymous reader until the next write
+        (:mod:`.answers`) when the dataset was narrowed (else the store answers as fast)."""
+        if self._answers is None or default_graph is None:
+            return ask()
+        return self._answers.answer(key, ask)
 
     @property
     def in_process(self) -> bool:
@@ -109,8 +133,10 @@ class PublicReads(Store):
 
     def query_prebound(self, sparql, bindings, *, default_graph=None, named_graphs=None):
         default_graph, named_graphs = self.dataset(sparql, default_graph, named_graphs)
-        return self.base.query_prebound(sparql, bindings, default_graph=default_graph,
-                                        named_graphs=named_graphs)
+        return self._kept(question(sparql, bindings, default_graph, named_graphs, "prebound"),
+                          lambda: self.base.query_prebound(
+                              sparql, bindings, default_graph=default_graph,
+                              named_graphs=named_graphs), default_graph)
 
     def named_graphs(self) -> list[str]:
         return [g for g in self._all_graphs() if not is_restricted(g)]
