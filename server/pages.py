@@ -153,7 +153,7 @@ def _word_search() -> tuple[dict, int]:
     chosen = {f: v for f, v in chosen.items() if v}
     try:
         answer = search(current_search(), q, chosen, limit=request.args.get("limit"),
-                        offset=request.args.get("offset"))
+                        offset=request.args.get("offset"), store=current_store())
     except ParameterError as e:
         return {"q": q, "answer": None, "error": e.message}, 400
     picked = {f: {compact_iri(v) for v in vs} for f, vs in answer["filters"].items()}
