@@ -100,6 +100,16 @@ class Settings:
     secret_key: str = ""
     #: Hours a browser sign-in lasts.
     session_hours: float = 8.0
+    #: OpenID Connect sign-in (EU Login speaks it), on when the issuer, client id and client
+    #: secret are all set: the provider's issuer URL (its ``/.well-known/openid-configuration``
+    #: is read), the client registered there, and the provider's name on the sign-in button.
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_client_secret: str = ""
+    oidc_name: str = "OpenID Connect"
+    #: The redirect URI registered at the provider (default: this service's
+    #: ``/signin/oidc/callback`` at the address the browser used).
+    oidc_redirect_uri: str = ""
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Settings":
@@ -123,6 +133,19 @@ class Settings:
         settings = cls(**values)
         settings.default_store = str(default_store_dir(env))
         return settings
+
+    @property
+    def oidc_enabled(self) -> bool:
+        """OpenID Connect sign-in is configured: the issuer, client id and secret are set, or
+        none of them is (a :class:`ConfigError` names what is missing when only some are)."""
+        parts = {"AMIKG_OIDC_ISSUER": self.oidc_issuer,
+                 "AMIKG_OIDC_CLIENT_ID": self.oidc_client_id,
+                 "AMIKG_OIDC_CLIENT_SECRET": self.oidc_client_secret}
+        missing = [name for name, value in parts.items() if not value]
+        if missing and len(missing) < len(parts):
+            raise ConfigError(f"OpenID Connect sign-in needs {', '.join(missing)} as well",
+                              setting=missing[0])
+        return not missing
 
     @property
     def store_location(self) -> str:

@@ -23,7 +23,7 @@ from amikg.search import SearchIndex
 from amikg.store import open_store
 
 from . import api_import, api_queries, api_search, api_validate, errors, graph_store, linked_data, ops, pages
-from . import auth, my_cluster, safety, sparql
+from . import auth, my_cluster, oidc, safety, sparql
 from .context import EXTENSION, Service
 
 
@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.register(app)
     safety.register(app)
     auth.register(app)                         # session cookies for the forms
+    oidc.register(app)                         # OpenID Connect sign-in, when configured
     app.register_blueprint(sparql.bp)
     app.register_blueprint(graph_store.bp)
     app.register_blueprint(api_queries.bp)
@@ -84,6 +85,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(pages.bp)           # web pages
     app.register_blueprint(api_validate.bp)    # validate, roadmap
     app.register_blueprint(auth.bp)            # audit log, sign-in
+    app.register_blueprint(oidc.bp)            # sign-in through OpenID Connect
     app.register_blueprint(my_cluster.bp)      # a manager's forms
     ops.register(app)                          # health, metrics, request logs, backup
     return app

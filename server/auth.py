@@ -1,8 +1,9 @@
 """Accounts on the service: ``/api/audit`` (admins), ``/api/me``; browser sign-in and sign-out.
 
 API clients send ``Authorization: Bearer TOKEN`` on every request; a browser signs in with a
-password (``/signin``) and gets a session cookie that signs only the service's own forms (each
-with a CSRF token): the API, ``/sparql`` and ``/graph`` never take the cookie.
+password (``/signin``), or through OpenID Connect where configured (:mod:`.oidc`), and gets a
+session cookie (:func:`start_session`) that signs only the service's own forms (each with a CSRF
+token): the API, ``/sparql`` and ``/graph`` never take the cookie.
 """
 
 from __future__ import annotations
@@ -71,7 +72,22 @@ def session_account():
     return account
 
 
-def _safe_next(target: str | None) -> str:
+def start_session(account) -> None:
+    """Sign this browser in as ``account``, however it proved who it is: a fresh session
+    (nothing kept from before it, so a session id planted earlier is worth nothing) that lasts
+    AMIKG_SESSION_HOURS and ends when the account's credentials change (:func:`session_account`)."""
+    session.clear()
+    session.permanent = True
+    session.update(account=account.name, changed=account.changed, at=time.time())
+
+
+def signin_page(error: str | None = None, status: int = 200, form: SignInForm | None = None):
+    """The sign-in page, with ``error`` said in a sentence for the person signing in: every
+    refused sign-in, by password or OpenID Connect, is answered with this page."""
+    return render_template("pages/signin.html", form=form or SignInForm(), error=error), status
+
+
+def safe_next(target: str | None) -> str:
     """Only a path on this site (never ``//host`` or a URL): no open redirect."""
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
@@ -96,21 +112,18 @@ def signin():
             except AuthenticationRequired:
                 error, status = "The account name or the password is wrong.", 401
             else:
-                session.clear()
-                session.permanent = True
-                session.update(account=account.name, changed=account.changed, at=time.time())
-                return redirect(_safe_next(form.next.data))
+                start_session(account)
+                return redirect(safe_next(form.next.data))
     else:
         error, status = "The form expired or was not sent from this site: try again.", 400
-    return render_template("pages/signin.html", form=form, error=error), status
+    return signin_page(error, status, form)
 
 
 @bp.post("/signout")
 def signout():
     form = SignOutForm()
     if not form.validate_on_submit():
-        return render_template("pages/signin.html", form=SignInForm(),
-                               error="The sign-out form expired: try again."), 400
+        return signin_page("The sign-out form expired: try again.", 400)
     session.clear()
     return redirect(url_for("pages.home"))
 

@@ -39,9 +39,10 @@ AUTH = {"Authorization": f"Bearer {TOKEN}"}
 STARTED: list[LiveService] = []
 
 
-def free_port() -> int:
+def free_port(host: str = "127.0.0.1") -> int:
+    """A TCP port nothing listens on at ``host`` (a loopback address) now."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind((host, 0))
         return s.getsockname()[1]
 
 

@@ -112,7 +112,7 @@ def test_may_write_by_role():
 def test_users_commands_make_list_rotate_and_remove(runner, client, tokens):
     listed = runner.invoke(["users", "list", "--json"]).stdout
     assert {"name": "ana", "role": "manager", "clusters":
-            ["https://w3id.org/amikg/id/cluster/filas"], "password": False} in \
+            ["https://w3id.org/amikg/id/cluster/filas"], "password": False, "oidc": None} in \
         __import__("json").loads(listed)
     assert not any(t in listed for t in tokens.values())  # only hashes are stored
     assert update(client, insert_into(FILAS), tokens["ana"]).status_code == 204
@@ -356,7 +356,7 @@ def test_api_me_names_the_account_of_the_token(client, tokens):
     assert client.get("/api/me").json is None
     me = client.get("/api/me", headers=bearer(tokens["ana"])).json
     assert me == {"name": "ana", "role": "manager", "clusters":
-                  ["https://w3id.org/amikg/id/cluster/filas"], "password": False}
+                  ["https://w3id.org/amikg/id/cluster/filas"], "password": False, "oidc": None}
 
 
 def test_users_password_sets_a_hashed_password(runner, client, tokens, accounts_file):

@@ -576,11 +576,13 @@ def test_curl_graph_store_put_get_delete(service, tmp_path):
     assert _curl(where)[0] == 404
 
 
-def test_the_javascript_clients_are_pinned_by_a_lockfile():
-    """.ci/run installs tests/js with `npm ci`, which needs the lockfile to match package.json."""
-    pkg = json.loads((JS / "package.json").read_text())
-    lock = json.loads((JS / "package-lock.json").read_text())
+@pytest.mark.parametrize("folder", ["js", "oidc"])
+def test_the_npm_packages_of_the_tests_are_pinned_by_a_lockfile(folder):
+    """.ci/run installs tests/js (these clients) and tests/oidc (the OpenID Connect provider of
+    tests/test_oidc.py) with `npm ci`, which needs the lockfile to match package.json."""
+    pkg = json.loads((ROOT / "tests" / folder / "package.json").read_text())
+    lock = json.loads((ROOT / "tests" / folder / "package-lock.json").read_text())
     assert lock["packages"][""]["dependencies"] == pkg["dependencies"]
     for name, version in pkg["dependencies"].items():
         assert lock["packages"][f"node_modules/{name}"]["version"] == version
-    assert "npm ci --prefix tests/js" in (ROOT / ".ci" / "run").read_text()
+    assert f"npm ci --prefix tests/{folder} " in (ROOT / ".ci" / "run").read_text()

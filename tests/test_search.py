@@ -167,13 +167,19 @@ def test_http_cli_and_library_agree_and_service_writes_keep_the_index_in_step(
     ask = "/api/search?q=pet&category=Hospital&limit=50"
     http = _settled(svc, ask)
     assert not http["stale"] and http["total"] >= 3
-    # a SPARQL update through the service: found at once (from the store while stale), then
-    # by the rebuilt index
+    # a SPARQL update of named graphs through the service: re-indexed at once (the write gate
+    # has read its graphs); one of any graph (GRAPH ?g) makes the index stale: found at once
+    # (from the store), then by the rebuilt index
     svc.update('INSERT DATA { GRAPH <urn:x:g1> { <urn:x:quokka> a <http://www.w3.org/ns/org#'
                'Organization> ; <http://www.w3.org/2000/01/rdf-schema#label> "Quokkafish '
                'Diagnostics"@en } }')
-    assert _get(svc, "/api/search?q=quokkafish")["total"] == 1
-    assert _settled(svc, "/api/search?q=quokkafish")["total"] == 1
+    now = _get(svc, "/api/search?q=quokkafish")
+    assert now["total"] == 1 and not now["stale"]
+    svc.update('INSERT { GRAPH ?g { ?o <http://www.w3.org/2004/02/skos/core#altLabel> '
+               '"Numbatscope"@en } } WHERE { GRAPH ?g { ?o <http://www.w3.org/2000/01/rdf-schema'
+               '#label> "Quokkafish Diagnostics"@en } }')
+    assert _get(svc, "/api/search?q=numbatscope")["total"] == 1   # (stale, or rebuilt by now)
+    assert _settled(svc, "/api/search?q=numbatscope")["total"] == 1
     # the Graph Store: PUT a graph, then DELETE it
     ttl = NEW_ORG.format(slug="wombat", name="Wombat Imaging").encode()
     status, _, _ = svc.request("PUT", "/graph?graph=urn:x:g2", ttl,
@@ -268,3 +274,32 @@ def test_every_write_path_keeps_the_index_in_step_with_the_store(any_store, tmp_
     any_store.drop_graph("urn:x:graph/new")
     assert _in_step(index, "zyxwq", incremental=True)["total"] == 0 == \
         len(labelled(any_store, "zyxwq"))
+
+
+def test_many_documents_read_whole_or_in_chunks_are_the_same_documents(monkeypatch, tmp_path):
+    """Above a share of the store, the documents asked for are read with the whole store (its
+    property scans) instead of in VALUES chunks: both ways give the same documents."""
+    from amikg.generate import write_synthetic
+    from amikg.search import documents
+    from amikg.store import open_store
+
+    store = open_store("memory:")
+    init_store(store)
+    data = tmp_path / "synthetic.nt"
+    with open(data, "wb") as out:
+        write_synthetic(out, 2600, seed=3)
+    load_paths(store, [data], "urn:x:graph/synthetic")
+    every = documents.read_documents(store)
+    wanted = [d.iri for d in every][::-1][:2300] + ["urn:x:not-a-document"]
+    calls = []
+    query = store.query
+    monkeypatch.setattr(store, "query", lambda text, **kw: calls.append(text) or query(text, **kw))
+    whole = documents.read_documents(store, wanted)
+    assert calls.count(documents.Q_TYPES) == 1          # read whole: one scan of the types
+    monkeypatch.setattr(documents, "WHOLE_READ_SHARE", 1.0)
+    calls.clear()
+    chunked = documents.read_documents(store, wanted)
+    assert documents.Q_TYPES not in calls               # in chunks: VALUES blocks
+    assert [vars(d) for d in whole] == [vars(d) for d in chunked] == \
+        [vars(d) for d in every if d.iri in set(wanted)]
+    assert len(whole) == 2300

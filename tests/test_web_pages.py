@@ -261,6 +261,37 @@ def test_partner_search_form_ranks_with_reasons_and_shares_the_url(page, site, b
     assert "ClinVal Imaging" in page.locator("h1").inner_text()
 
 
+def _get(url: str, accept: str) -> bytes:
+    with urllib.request.urlopen(urllib.request.Request(url, headers={"Accept": accept})) as r:
+        return r.read()
+
+
+def test_partner_search_page_answers_from_the_index_as_the_named_query_ranks(page, site):
+    """Issue 20: once the service has built its search index, the partners page takes its
+    candidates from it, and shows the organisations, in the order and with the scores, of the
+    named query run by SPARQL on the store (its CSV answer never uses the index)."""
+    import csv
+    import io
+    import json
+    import time
+
+    params = "competency=PET&competency=CT&step=clinical-validation&for_cluster=Alpha%20Cluster"
+    api = f"{site}/api/queries/partner-search?{params}"
+    deadline = time.monotonic() + 60
+    while not json.loads(_get(api, "application/json"))["index"]:   # built in the background
+        assert time.monotonic() < deadline, "the service's search index was never built"
+        time.sleep(0.5)
+    named = [(r["name"], int(r["score"])) for r in csv.DictReader(io.StringIO(
+        _get(api, "text/csv").decode()))]
+    assert len(named) >= 3, named
+    page.goto(f"{site}/partners?{params}")
+    shown = [(li.locator("h3 a").inner_text(),
+              int(li.locator(".score").inner_text().removeprefix("score ")))
+             for li in page.locator("#partner-results ol.results > li").all()]
+    assert shown == named
+    assert json.loads(_get(api, "application/json"))["index"]   # ...and it still was the index
+
+
 def test_partner_form_keeps_short_form_values_across_searches(page, site):
     """A link with short forms (step, region, cluster) opens the form with those values chosen;
     searching again keeps them (they used to read "(any)")."""

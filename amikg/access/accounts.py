@@ -7,7 +7,9 @@ default beside an embedded store (``<store>.accounts.sqlite``), else
 (:func:`accounts_location`). SQLite lets the CLI add an account while the service runs.
 
 Only hashes are stored: API tokens (random, 256 bits) as SHA-256, passwords with Argon2id
-(argon2-cffi). A token is shown once, when it is made.
+(argon2-cffi). A token is shown once, when it is made. An account may also be linked to one
+OpenID Connect identity (an issuer and the ``sub`` it gives the person): a sign-in there brings
+only the rights of the account an operator linked it to, never rights of its own.
 """
 
 from __future__ import annotations
@@ -44,6 +46,8 @@ CREATE TABLE IF NOT EXISTS audit (
 CREATE TABLE IF NOT EXISTS logins (name TEXT PRIMARY KEY, failures INTEGER NOT NULL,
   last REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS oidc_links (account TEXT PRIMARY KEY, issuer TEXT NOT NULL,
+  subject TEXT NOT NULL, UNIQUE (issuer, subject));
 CREATE TABLE IF NOT EXISTS edits (
   id TEXT PRIMARY KEY, at TEXT NOT NULL, account TEXT NOT NULL, cluster TEXT NOT NULL,
   label TEXT NOT NULL, added TEXT NOT NULL, removed TEXT NOT NULL, undone TEXT);
@@ -60,10 +64,18 @@ class Account:
     #: When its token or password last changed (a session older than that is void).
     changed: float = 0.0
     has_password: bool = field(default=False, compare=False)
+    #: The OpenID Connect identity linked to it, ``(issuer, subject)``, or None.
+    oidc: tuple[str, str] | None = field(default=None, compare=False)
 
     def to_dict(self) -> dict:
         return {"name": self.name, "role": self.role, "clusters": list(self.clusters),
-                "password": self.has_password}
+                "password": self.has_password,
+                "oidc": {"issuer": self.oidc[0], "subject": self.oidc[1]} if self.oidc else None}
+
+
+#: What an :class:`Account` is read from (see :func:`_account`).
+_SELECT = ("SELECT a.name, a.role, a.clusters, a.changed, a.password_hash IS NOT NULL, l.issuer, "
+           "l.subject FROM accounts a LEFT JOIN oidc_links l ON l.account = a.name")
 
 
 def token_hash(token: str) -> str:
@@ -149,19 +161,17 @@ class AccountBook:
         return token
 
     def get(self, name: str) -> Account:
-        rows = self._run("SELECT name, role, clusters, changed, password_hash IS NOT NULL "
-                         "FROM accounts WHERE name = ?", (name,))
+        rows = self._run(_SELECT + " WHERE a.name = ?", (name,))
         if not rows:
             raise NotFound(f"no account {name!r} (see `amikg users list`)", account=name)
         return _account(rows[0])
 
     def list(self) -> list[Account]:
-        return [_account(r) for r in self._run(
-            "SELECT name, role, clusters, changed, password_hash IS NOT NULL FROM accounts "
-            "ORDER BY name")]
+        return [_account(r) for r in self._run(_SELECT + " ORDER BY a.name")]
 
     def remove(self, name: str) -> None:
         self.get(name)
+        self._run("DELETE FROM oidc_links WHERE account = ?", (name,))
         self._run("DELETE FROM accounts WHERE name = ?", (name,))
 
     def new_token(self, name: str) -> str:
@@ -180,8 +190,41 @@ class AccountBook:
                   (self._hasher.hash(password), time.time(), name))
 
     def by_token(self, token: str) -> Account | None:
-        rows = self._run("SELECT name, role, clusters, changed, password_hash IS NOT NULL "
-                         "FROM accounts WHERE token_hash = ?", (token_hash(token),))
+        rows = self._run(_SELECT + " WHERE a.token_hash = ?", (token_hash(token),))
+        return _account(rows[0]) if rows else None
+
+    # -- OpenID Connect identities --------------------------------------------------------------
+    def link_oidc(self, name: str, issuer: str, subject: str) -> None:
+        """Let the OpenID Connect identity ``subject`` of ``issuer`` sign in as ``name``, in place
+        of the identity linked before (whose sessions end). One identity per account and one
+        account per identity, so a sign-in always means one account.
+
+        :raise ParameterError: no issuer or subject, or the identity is another account's.
+        """
+        self.get(name)
+        issuer, subject = normal_issuer(issuer), subject.strip()
+        if not issuer or not subject:
+            raise ParameterError("linking needs the provider's issuer URL and the subject (sub)",
+                                 parameter="subject" if issuer else "issuer")
+        holder = self._run("SELECT account FROM oidc_links WHERE issuer = ? AND subject = ?",
+                           (issuer, subject))
+        if holder and holder[0][0] != name:
+            raise ParameterError(f"that identity is linked to account {holder[0][0]!r}: unlink "
+                                 "it there first", parameter="subject")
+        self._run("INSERT INTO oidc_links VALUES (?, ?, ?) ON CONFLICT(account) DO UPDATE SET "
+                  "issuer = excluded.issuer, subject = excluded.subject", (name, issuer, subject))
+        self._run("UPDATE accounts SET changed = ? WHERE name = ?", (time.time(), name))
+
+    def unlink_oidc(self, name: str) -> None:
+        """``name`` no longer signs in with OpenID Connect; its sessions end."""
+        self.get(name)
+        self._run("DELETE FROM oidc_links WHERE account = ?", (name,))
+        self._run("UPDATE accounts SET changed = ? WHERE name = ?", (time.time(), name))
+
+    def by_oidc(self, issuer: str, subject: str) -> Account | None:
+        """The account linked to this OpenID Connect identity, or None (not linked)."""
+        rows = self._run(_SELECT + " WHERE l.issuer = ? AND l.subject = ?",
+                         (normal_issuer(issuer), subject))
         return _account(rows[0]) if rows else None
 
     # -- passwords and slowed sign-in ----------------------------------------------------------
@@ -266,5 +309,12 @@ class AccountBook:
                 "SELECT value FROM settings WHERE key = 'secret_key'").fetchone()[0]
 
 
+def normal_issuer(issuer: str) -> str:
+    """An issuer URL as links keep it: without a trailing slash, which a provider's discovery
+    document and the operator's setting may or may not write."""
+    return issuer.strip().rstrip("/")
+
+
 def _account(row) -> Account:
-    return Account(row[0], row[1], tuple(json.loads(row[2])), row[3], bool(row[4]))
+    return Account(row[0], row[1], tuple(json.loads(row[2])), row[3], bool(row[4]),
+                   (row[5], row[6]) if row[5] is not None else None)

@@ -10,6 +10,7 @@ from typing import Callable, Iterable
 
 from ..errors import ForbiddenOperation, QueryError
 from ..loader import update_provenance
+from ..namespaces import GRAPH_META
 from ..sparql.guard import append_operation
 from ..store import Store, quad_text
 from .accounts import Account, AccountBook
@@ -70,8 +71,17 @@ class Gate:
             if not may_write(account, {ANY}):
                 raise
             graphs = {ANY}
-        return self.write(account, "SPARQL update", graphs,
-                          lambda: run(with_provenance(text, graphs, account)))
+
+        def recorded():
+            return run(with_provenance(text, graphs, account))
+        if graphs and not graphs & {ANY, DEFAULT}:
+            # named graphs only: say so to the store, so that its listeners (the search index)
+            # re-read only what those graphs (and the provenance record) touch
+            def confined():
+                with self.store.changing(graphs | {GRAPH_META}):
+                    return recorded()
+            return self.write(account, "SPARQL update", graphs, confined)
+        return self.write(account, "SPARQL update", graphs, recorded)
 
 
 def with_provenance(text: str, graphs: set[str], account: Account) -> str:

@@ -42,9 +42,14 @@ def serve(store_location, host, port, workers, threads, query_workers):
 
     settings = Settings.from_env()
     location = store_location or settings.store_location
-    # fail fast: a locked or unreachable store, a search index folder that cannot be written
+    # fail fast: half an OpenID Connect configuration (ConfigError), a locked or unreachable
+    # store, a search index folder that cannot be written
+    oidc = settings.oidc_enabled
     _check_store_in_child(location, settings)
     click.echo(f"amikg: serving {location} on http://{host}:{port}/sparql", err=True)
+    if oidc:
+        click.echo(f"amikg: browser sign-in through {settings.oidc_name} too "
+                   f"({settings.oidc_issuer})", err=True)
     run_server(host=host, port=port, store=location, workers=workers, threads=threads,
                query_workers=query_workers, timeout=settings.query_timeout)
 

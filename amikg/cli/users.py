@@ -1,4 +1,5 @@
-"""Accounts and the audit log (issue 21): ``users add|list|remove|token|password``, ``audit``.
+"""Accounts and the audit log (issue 21): ``users add|list|remove|token|password|link|unlink``,
+``audit``.
 
 The work is done by :mod:`amikg.access`; the accounts file is the one the service on the same
 store uses (``AMIKG_ACCOUNTS``, by default beside the embedded store), and may be changed while
@@ -60,9 +61,9 @@ def list_(store_location, as_json):
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in accounts], indent=2))
         return
-    echo_table(["name", "role", "clusters", "password"],
-               [[a.name, a.role, " ".join(a.clusters), "yes" if a.has_password else "no"]
-                for a in accounts])
+    echo_table(["name", "role", "clusters", "password", "oidc"],
+               [[a.name, a.role, " ".join(a.clusters), "yes" if a.has_password else "no",
+                 f"{a.oidc[1]} at {a.oidc[0]}" if a.oidc else "no"] for a in accounts])
 
 
 @users.command("remove")
@@ -95,6 +96,33 @@ def password(store_location, name):
     with _book(store_location) as book:
         book.set_password(name, secret)
     click.echo(f"password of {name} set")
+
+
+@users.command("link")
+@store_option
+@click.argument("name")
+@click.option("--oidc-subject", "subject", required=True, metavar="SUB",
+              help="The `sub` the provider gives the person (the sign-in page shows it to a "
+                   "person whose identity is not linked yet).")
+@click.option("--oidc-issuer", "issuer", default=None, metavar="URL",
+              help="The provider's issuer URL (default: AMIKG_OIDC_ISSUER).")
+def link(store_location, name, subject, issuer):
+    """Let an OpenID Connect identity sign in as NAME, with NAME's rights (it has none of its
+    own); replaces NAME's link before, and ends NAME's sessions."""
+    with _book(store_location) as book:
+        book.link_oidc(name, issuer or Settings.from_env().oidc_issuer, subject)
+        linked = book.get(name).oidc
+    click.echo(f"account {name} signs in as {linked[1]} at {linked[0]}")
+
+
+@users.command("unlink")
+@store_option
+@click.argument("name")
+def unlink(store_location, name):
+    """NAME no longer signs in with OpenID Connect; its sessions end."""
+    with _book(store_location) as book:
+        book.unlink_oidc(name)
+    click.echo(f"account {name} has no OpenID Connect identity")
 
 
 @click.command()

@@ -16,6 +16,7 @@ in Python over the small vocabulary tables.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Iterable
 
 import pyoxigraph as ox
@@ -35,23 +36,23 @@ NAMES = "rdfs:label|skos:prefLabel|skos:altLabel"
 #: The properties that describe a document in words.
 DESCRIPTIONS = "rdfs:comment|dcterms:description"
 
-Q_TYPES = PREFIXES + "SELECT ?doc ?t WHERE { ?doc a ?t FILTER(isIRI(?doc) && isIRI(?t)) }"
 Q_SUBCLASS = PREFIXES + "SELECT ?a ?b WHERE { ?a rdfs:subClassOf ?b FILTER(isIRI(?a) && isIRI(?b)) }"
 Q_BROADER = PREFIXES + ("SELECT ?a ?b WHERE { ?a skos:broader|ami:combinesModality ?b "
                         "FILTER(isIRI(?a) && isIRI(?b)) }")
-Q_LINKS = PREFIXES + """SELECT ?doc ?p ?x WHERE {
-  { ?doc ami:hasCompetency ?x BIND("competency" AS ?p) }
-  UNION { ?doc ami:actsAtStep ?x BIND("step" AS ?p) }
-  UNION { ?doc ami:region ?x BIND("region" AS ?p) }
-  UNION { ?doc ami:country ?x BIND("country" AS ?p) }
-  UNION { ?doc org:memberOf ?x BIND("cluster" AS ?p) }
-  UNION { ?x org:hasMember ?doc BIND("cluster" AS ?p) }
-  FILTER(isIRI(?doc) && isIRI(?x))
-}"""
-Q_WORDS = PREFIXES + f"""SELECT ?x ?w ?is WHERE {{
-  {{ ?x {NAMES} ?w BIND("name" AS ?is) }} UNION {{ ?x {DESCRIPTIONS} ?w BIND("text" AS ?is) }}
-  FILTER(isLiteral(?w))
-}}"""
+#: A document's own reads are one plain triple pattern each (a property scan; term kinds are
+#: checked in Python, which costs less than a FILTER over a million rows), by what it yields.
+Q_TYPES = PREFIXES + "SELECT ?doc ?x WHERE { ?doc a ?x }"
+LINKS = (("competency", "?doc ami:hasCompetency ?x"), ("step", "?doc ami:actsAtStep ?x"),
+         ("region", "?doc ami:region ?x"), ("country", "?doc ami:country ?x"),
+         ("cluster", "?doc org:memberOf ?x"), ("cluster", "?x org:hasMember ?doc"))
+WORDS = tuple(("name", f"?doc {p} ?x") for p in NAMES.split("|")) + tuple(
+    ("text", f"?doc {p} ?x") for p in DESCRIPTIONS.split("|"))
+
+
+def pattern_query(pattern: str) -> str:
+    return PREFIXES + f"SELECT ?doc ?x WHERE {{ {pattern} }}"
+
+
 #: The documents a write confined to the graphs ``?g`` may change: those the graphs say something
 #: about or point to, and those linked to a resource the graphs name (its names are their words).
 Q_AFFECTED = PREFIXES + f"""SELECT DISTINCT ?doc WHERE {{
@@ -72,8 +73,16 @@ NOT_CATEGORIES = {str(ORG.Organization), str(OWL.Thing), str(OWL.NamedIndividual
 CATEGORY_ROOTS = {str(AMI.Stakeholder), str(ORG.Organization)}
 #: The facets of a document, in the order the answers list them.
 FACETS = ("kind", "category", "competency", "step", "region", "country", "cluster")
+#: The facets that hold the terms above a document's own (broader regions and competencies).
+WIDE = frozenset({"competency", "region"})
 #: Rows per VALUES block when only some documents are read (remote stores take a request each).
 CHUNK = 500
+#: Reading some documents costs ~25 times as much per document as the whole store's read costs
+#: per ``rdf:type`` triple (its property scans; measured at 100k organisations: 2,000 to 10,000
+#: documents in chunks against the whole read): above this share of the type triples, and at
+#: least four chunks, the whole store is read instead.
+WHOLE_READ_SHARE = 0.04
+Q_TYPE_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"
 
 
 @dataclass
@@ -121,14 +130,17 @@ def closure(edges: Iterable[tuple[str, str]]) -> dict[str, set[str]]:
     return {a: reach(a) for a in up} | {"": set()}
 
 
-def _rows(store: Store, text: str, var: str | None = None, only: list[str] | None = None):
-    """The solutions of ``text``, restricted to ``?var`` in ``only`` (in VALUES chunks)."""
-    if only is None:
-        yield from store.query(text)
-        return
-    for i in range(0, len(only), CHUNK):
-        block = values(var, [ox.NamedNode(x) for x in only[i:i + CHUNK]])
-        yield from store.query(with_values(text, block))
+def _pairs(store: Store, text: str, only: list[str] | None = None):
+    """The ``(?doc, ?x)`` terms of the solutions of ``text`` (every one, or those with ``?doc``
+    in ``only``, asked in VALUES chunks). Solutions are read by position (found once per answer),
+    which is several times cheaper than by name over a million rows."""
+    blocks = [None] if only is None else [
+        values("doc", [ox.NamedNode(x) for x in only[i:i + CHUNK]])
+        for i in range(0, len(only), CHUNK)]
+    for block in blocks:
+        solutions = store.query(text if block is None else with_values(text, block))
+        head = [v.value for v in solutions.variables]
+        yield from map(itemgetter(head.index("doc"), head.index("x")), solutions)
 
 
 def with_values(text: str, block: str) -> str:
@@ -166,42 +178,64 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
     """Every organisation of the store as a :class:`Doc` (or only those of the IRIs ``only``),
     sorted by IRI (``generation``: see :func:`vocabulary`)."""
     only = sorted(set(only)) if only is not None else None
+    if only is not None and len(only) > 4 * CHUNK and len(only) > WHOLE_READ_SHARE * int(
+            next(iter(store.query(Q_TYPE_COUNT)))["n"].value):  # cheaper read whole
+        keep = set(only)
+        return [d for d in read_documents(store, None, generation) if d.iri in keep]
     classes, broader, _ = vocabulary(store, generation)
-    types: dict[str, set[str]] = {}
     direct: dict[str, set[str]] = {}
-    for s in _rows(store, Q_TYPES, "doc", only):
-        doc, t = s["doc"].value, s["t"].value
-        direct.setdefault(doc, set()).add(t)
-        types.setdefault(doc, set()).update(classes.get(t, {t}))
-    docs = {iri: Doc(iri) for iri, ts in types.items() if ts & ROOTS}
-    for d in docs.values():
-        ts = types[d.iri]
-        d.types = direct[d.iri]
-        d.facets["kind"].add("cluster" if str(AMI.Cluster) in ts else "organisation")
-        d.facets["category"].update(t for t in ts if t not in NOT_CATEGORIES
-                                    and classes.get(t, {t}) & CATEGORY_ROOTS)
+    for doc, t in _pairs(store, Q_TYPES, only):
+        if type(doc) is ox.NamedNode and type(t) is ox.NamedNode:
+            direct.setdefault(doc.value, set()).add(t.value)
+    seen: dict[frozenset, tuple[str, set[str]] | None] = {}  # by direct types: most repeat
+
+    def classify(ts: frozenset) -> tuple[str, set[str]] | None:
+        """(kind, categories) of a resource of the classes ``ts``, or None if no document."""
+        up = set().union(*(classes.get(t) or (t,) for t in ts))
+        if not up & ROOTS:
+            return None
+        return ("cluster" if str(AMI.Cluster) in up else "organisation",
+                {t for t in up if t not in NOT_CATEGORIES
+                 and (classes.get(t) or {t}) & CATEGORY_ROOTS})
+    docs: dict[str, Doc] = {}
+    for iri, ts in direct.items():
+        key = frozenset(ts)
+        if key not in seen:
+            seen[key] = classify(key)
+        if seen[key] is not None:
+            d = docs[iri] = Doc(iri)
+            d.types = ts
+            d.facets["kind"].add(seen[key][0])
+            d.facets["category"].update(seen[key][1])
     linked: dict[str, list[str]] = {}
-    for s in _rows(store, Q_LINKS, "doc", list(docs) if only is not None else None):
-        d = docs.get(s["doc"].value)
-        if d is None:
-            continue
-        kind, x = s["p"].value, s["x"].value
-        linked.setdefault(d.iri, []).append(x)
-        wide = kind in ("competency", "region")
-        if kind in d.where:
-            d.where[kind].add(x)
-        d.facets[kind].update(broader.get(x, {x}) if wide else {x})
+    for kind, pattern in LINKS:
+        wide, where = kind in WIDE, kind in ("region", "country")
+        for doc, x in _pairs(store, pattern_query(pattern),
+                              list(docs) if only is not None else None):
+            d = docs.get(doc.value)
+            if d is None or type(x) is not ox.NamedNode or type(doc) is not ox.NamedNode:
+                continue
+            x = x.value
+            linked.setdefault(d.iri, []).append(x)
+            if where:
+                d.where[kind].add(x)
+            if wide:
+                d.facets[kind].update(broader.get(x) or (x,))
+            else:
+                d.facets[kind].add(x)
     for d in docs.values():  # the names of its categories are words it is found by
         linked.setdefault(d.iri, []).extend(d.facets["category"])
     wanted = None if only is None else sorted(set(docs) | {x for xs in linked.values() for x in xs})
     names: dict[str, list[tuple[str, str]]] = {}
     descriptions: dict[str, list[str]] = {}
-    for s in _rows(store, Q_WORDS, "x", wanted):
-        w = s["w"]
-        if s["is"].value == "name":
-            names.setdefault(s["x"].value, []).append((w.value, w.language or ""))
-        else:
-            descriptions.setdefault(s["x"].value, []).append(w.value)
+    for kind, pattern in WORDS:
+        for x, w in _pairs(store, pattern_query(pattern), wanted):
+            if type(w) is not ox.Literal or type(x) is not ox.NamedNode:
+                continue
+            if kind == "name":
+                names.setdefault(x.value, []).append((w.value, w.language or ""))
+            else:
+                descriptions.setdefault(x.value, []).append(w.value)
     for d in docs.values():
         d.names = sorted(set(names.get(d.iri, [])), key=lambda n: (n[1] != "en", n))
         d.words = sorted(set(descriptions.get(d.iri, [])))

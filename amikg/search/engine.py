@@ -95,31 +95,25 @@ def replace(index: tantivy.Index, iris, docs: list[Doc]) -> None:
 
 
 def _add(writer, docs: list[Doc]) -> None:
+    """Each document as one dict of field values, handed to tantivy in one call (values of a
+    field need no order: the index keeps terms, not lists)."""
     for d in docs:
-        t = tantivy.Document()
-        t.add_text("iri", d.iri)
-        for text, _ in d.names:
-            t.add_text("name", text)
-        text = " · ".join(d.words)
-        t.add_text("text", text)
+        fields = {"iri": [d.iri], "name": [text for text, _ in d.names],
+                  "text": [" · ".join(d.words)], "type": list(d.types),
+                  "place": list(d.where["region"])}
         by_lang: dict[str, list[str]] = {}
         for n, tag in d.tagged:  # untagged words and descriptions are taken as English
             by_lang.setdefault(tag.split("-")[0] or "en", []).append(n)
         if d.words:
             by_lang.setdefault("en", []).extend(d.words)
-        for code in STEMMED:
-            if code in by_lang:
-                t.add_text("stem_" + code, " ".join(by_lang[code]))
+        for code, texts in by_lang.items():
+            if code in STEMMED:
+                fields["stem_" + code] = [" ".join(texts)]
         for f in FACETS:
-            for v in sorted(d.facets[f]):
-                t.add_text(f, v)
-        for v in sorted(d.types):
-            t.add_text("type", v)
-        for v in sorted(d.where["region"]):
-            t.add_text("place", v)
-        t.add_bytes("data", json.dumps({"names": d.names, "kind": sorted(d.facets["kind"]),
-                                        **{k: sorted(v) for k, v in d.where.items()}}).encode())
-        writer.add_document(t)
+            fields[f] = list(d.facets[f])
+        fields["data"] = [json.dumps({"names": d.names, "kind": sorted(d.facets["kind"]),
+                                      **{k: sorted(v) for k, v in d.where.items()}}).encode()]
+        writer.add_document(tantivy.Document(**fields))
 
 
 def build_query(index: tantivy.Index, words: list[str], filters: dict[str, list[str]]):

@@ -194,6 +194,29 @@ def _rows(store: Store, page: list[tuple[int, str, int]], bound: dict, gaps: lis
     return rows
 
 
+def _page(searcher, query, lim: int, off: int) -> list[tuple[int, str, dict]]:
+    """``(score, iri, stored data)`` of the hits ``off`` to ``off + lim``, best first and equal
+    scores in IRI order, as the named query cuts its pages. Tantivy gives equal scores in the
+    order the documents sit in the index, so every hit that ties with the page's last one is
+    read (asking for more until the ties end) and the cut is made by IRI."""
+    need, ask = off + lim, off + lim
+    while True:
+        hits = searcher.search(query, limit=ask, count=False).hits
+        if len(hits) < ask or round(hits[-1][0]) != round(hits[need - 1][0]):
+            break
+        ask *= 4
+    if len(hits) >= need:
+        last = round(hits[need - 1][0])
+        hits = [h for h in hits if round(h[0]) >= last]
+    read = []
+    for score, address in hits:
+        doc = searcher.doc(address)
+        read.append((int(round(score)), doc.get_first("iri"), doc))
+    read.sort(key=lambda h: (-h[0], h[1]))
+    return [(score, iri, json.loads(bytes(doc.get_first("data"))))
+            for score, iri, doc in read[off:need]]
+
+
 def partner_search(store: Store, index: SearchIndex | None, params: dict[str, Any] | None, *,
                    limit: Any = None, offset: Any = None, executor=None,
                    timeout: float | None = None) -> dict:
@@ -217,14 +240,8 @@ def partner_search(store: Store, index: SearchIndex | None, params: dict[str, An
         store, Q_COVERED, "gap", {"for_cluster": bound["for_cluster"]}))) \
         if bound.get("for_cluster") else []
     query, broader, sets = _query(store, tantivy_index, bound, gaps)
-    searcher = tantivy_index.searcher()
-    found = searcher.search(query, limit=lim, offset=off, count=False).hits
-    page_rows = []
-    for score, address in found:
-        doc = searcher.doc(address)
-        data = json.loads(bytes(doc.get_first("data")))
-        page_rows.append((int(round(score)), doc.get_first("iri"),
-                          region_level(data, sets, broader)))
+    page_rows = [(score, iri, region_level(data, sets, broader))
+                 for score, iri, data in _page(tantivy_index.searcher(), query, lim, off)]
     rows = _rows(store, page_rows, bound, gaps, broader)
     total = off + len(rows) if len(rows) < lim else None
     return {"query": NAME, "params": {k: list(v) for k, v in bound.items()},
