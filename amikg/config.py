@@ -81,6 +81,10 @@ class Settings:
     store_password: str = ""
     #: Who loads and imports are recorded as (the PROV-O agent ``amid:agent/<slug>`` and its label).
     agent: str = "amikg"
+    #: The API token of the account a command's writes are made as (``amikg load``, ``import``,
+    #: ``undo``, ``restore``): its rights, its name in the audit log; default: the operator, an
+    #: admin recorded as ``agent``.
+    account_token: str = ""
     #: The folder of the search index (default: beside an on-disk store, else under
     #: ``$XDG_DATA_HOME/amikg/search/``; in memory for an in-memory store).
     search_index: str = ""

@@ -103,7 +103,8 @@ def assessment_change(store: Store, cluster: str, item: str, status: str, date: 
     if evidence.strip():
         add.append(ox.Quad(a, _n(AMI.evidence), _iri_or_text(evidence), g))
     if responsible.strip():
-        person = ox.NamedNode(f"{c}/person/{slug(responsible)}")
+        # the IRI never spells the name, which only the restricted graph holds (publishing.md)
+        person = ox.NamedNode(f"{c}/person/p-{secrets.token_hex(6)}")
         restricted = ox.NamedNode(cluster_graph(c) + "/restricted")
         add += [ox.Quad(a, _n(AMI.responsible), person, g),
                 ox.Quad(person, _n(RDF.type), _n(FOAF.Person), restricted),

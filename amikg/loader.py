@@ -207,29 +207,66 @@ def recorded_checksums(store: Store, graph: str) -> set[str]:
     return {s["c"].value for s in res}
 
 
+def activity_quads(kind: str, label: str, started: ox.Literal,
+                   agent: str | None) -> tuple[str, list[ox.Quad]]:
+    """A new PROV-O activity ``amid:<kind>/<uuid>`` in the provenance graph (its label, start
+    and end, the agent it is associated with, named :func:`agent_name` of ``agent``): what every
+    record of a write begins with. Returns the activity IRI and the quads."""
+    meta = nn(GRAPH_META)
+    act = nn(str(AMID[f"{kind}/{uuid.uuid4()}"]))
+    name = agent_name(agent)
+    ag = nn(agent_iri(name))
+
+    def q(s, p, o):
+        return ox.Quad(s, nn(str(p)), o, meta)
+
+    return act.value, [
+        q(act, RDF.type, nn(str(PROV.Activity))),
+        q(act, RDFS.label, ox.Literal(label)),
+        q(act, PROV.startedAtTime, started),
+        q(act, PROV.endedAtTime, now_literal()),
+        q(act, PROV.wasAssociatedWith, ag),
+        q(ag, RDF.type, nn(str(PROV.SoftwareAgent))),
+        q(ag, RDFS.label, ox.Literal(f"amikg {__version__}" if name == "amikg"
+                                     else f"{name} (amikg {__version__})")),
+    ]
+
+
+def update_provenance(graphs: Iterable[str], agent: str | None,
+                      label: str = "SPARQL update") -> tuple[str, list[ox.Quad]]:
+    """The PROV-O record of one SPARQL update made as ``agent``: an activity
+    (:func:`activity_quads`, ``amid:update/<uuid>``) that ``prov:generated`` each named graph
+    in ``graphs`` (the graphs the update writes; a variable graph or the default graph has no
+    IRI to name, and is said in a comment)."""
+    act, out = activity_quads("update", label, now_literal(), agent)
+    meta, a = nn(GRAPH_META), nn(act)
+    graphs = set(graphs)
+    out += [ox.Quad(a, nn(str(PROV.generated)), nn(g), meta) for g in sorted(graphs - set(UNNAMED))]
+    unnamed = sorted(graphs & set(UNNAMED))
+    if unnamed:
+        out.append(ox.Quad(a, nn(str(RDFS.comment)), ox.Literal(
+            "also writes " + ", ".join(UNNAMED.get(g, g) for g in unnamed)), meta))
+    return act, out
+
+
+#: How a provenance record calls the graphs an update writes that have no IRI (the markers of
+#: :func:`amikg.access.graphs_touched`: ``ANY``, ``DEFAULT``).
+UNNAMED = {"*": "any graph (GRAPH ?g, ALL or NAMED)", "DEFAULT": "the default graph"}
+
+
 def provenance_quads(graph: str, sources: list[Source], triples: int, started: ox.Literal,
                      agent: str | None, label: str,
                      extra: Iterable[tuple] = ()) -> tuple[str, list[ox.Quad]]:
     """The PROV-O record of one load (returns the activity IRI and the quads); ``agent`` is the
     name the load is recorded under (:func:`agent_name`)."""
-    meta = nn(GRAPH_META)
-    act = nn(str(AMID[f"load/{uuid.uuid4()}"]))
-    name = agent_name(agent)
-    g, ag = nn(graph), nn(agent_iri(name))
-    L = ox.Literal
+    act, out = activity_quads("load", label, started, agent)
+    g, L = nn(graph), ox.Literal
 
     def q(s, p, o):
-        return ox.Quad(s, nn(str(p)), o, meta)
+        return ox.Quad(s, nn(str(p)), o, nn(GRAPH_META))
 
-    out = [
-        q(act, RDF.type, nn(str(PROV.Activity))),
-        q(act, RDFS.label, L(label)),
-        q(act, PROV.startedAtTime, started),
-        q(act, PROV.endedAtTime, now_literal()),
-        q(act, PROV.wasAssociatedWith, ag),
-        q(ag, RDF.type, nn(str(PROV.SoftwareAgent))),
-        q(ag, RDFS.label, L(f"amikg {__version__}" if name == "amikg"
-                            else f"{name} (amikg {__version__})")),
+    act = nn(act)
+    out += [
         q(g, RDF.type, nn(str(PROV.Entity))),
         q(g, PROV.wasGeneratedBy, act),
         q(g, VOID.triples, L(str(triples), datatype=nn(str(XSD.integer)))),

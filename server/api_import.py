@@ -58,7 +58,8 @@ def post_import():
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / ("upload" + Path(name).suffix.lower())
         path.write_bytes(data)
-        store = current_store()
+        # a dry run reads as its reader may; a real import writes the store itself
+        store = current_store() if dry_run else current_gate().store
 
         def run():
             return import_table(store, path, cluster, name=name, dry_run=dry_run,
@@ -91,7 +92,7 @@ def get_imports():
 @bp.delete("/api/imports/<import_id>")
 def delete_import(import_id: str):
     account = require_write()
-    store = current_store()
+    store = current_gate().store
     graph = import_graph(store, import_id)
     return jsonify(current_gate().write(account, "undo import", [graph],
                                         lambda: undo(store, import_id)))

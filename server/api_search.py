@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from amikg.search import OPTIONS, search
 
-from .context import current_search
+from .context import current_search, current_store
 
 bp = Blueprint("api_search", __name__)
 
@@ -30,5 +30,6 @@ def search_args() -> tuple[dict, dict]:
 @bp.get("/api/search")
 def api_search():
     options, filters = search_args()
-    answer = search(current_search(), options.pop("q"), filters, **options)
+    answer = search(current_search(), options.pop("q"), filters, **options,
+                    store=current_store())
     return jsonify(answer)

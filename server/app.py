@@ -13,7 +13,7 @@ from __future__ import annotations
 import atexit
 from dataclasses import fields
 
-from flask import Flask
+from flask import Flask, request
 
 from amikg.access import AccountBook, Gate, accounts_location
 from amikg.access.accounts import TEMPORARY
@@ -25,6 +25,20 @@ from amikg.store import open_store
 from . import api_import, api_queries, api_search, api_validate, errors, graph_store, linked_data, ops, pages
 from . import auth, my_cluster, oidc, safety, sparql
 from .context import EXTENSION, Service
+
+
+#: The blueprints whose reads a browser's sign-in (the session cookie) counts for: the web pages.
+#: The API, ``/sparql`` and ``/graph`` read as the ``Authorization`` header says only.
+SESSION_READS = {"pages", "my_cluster", "linked_data"}
+
+
+def reader():
+    """Who reads in this request, for ``current_store()``: the account of the credentials it
+    carries; on the web pages, else the signed-in account; else None (an anonymous reader)."""
+    account = safety.read_account()
+    if account is None and request.blueprint in SESSION_READS:
+        account = auth.session_account()
+    return account
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -53,7 +67,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     # a store handed over by a test keeps its accounts in a temporary file unless one is named
     accounts = AccountBook(TEMPORARY if "STORE" in test_config and not settings.accounts
                            else accounts_location(settings))
-    service = Service(settings, store, executor, search, accounts, Gate(accounts, store))
+    service = Service(settings, store, executor, search, accounts, Gate(accounts, store),
+                      reader=reader)
     app.extensions[EXTENSION] = service
     atexit.register(service.close)
 

@@ -102,7 +102,7 @@ def graph_write():
     if request.method == "POST" and not request.args:  # the graph store itself: a new graph
         return _post_new_graph(account)
     graph = _target()
-    store = current_store()
+    store = current_gate().store  # the store itself: this route writes
     replace = request.method == "PUT"
     action = f"graph store {request.method}"
     if graph is None:
@@ -128,7 +128,7 @@ def _post_new_graph(account) -> Response:
     graph = f"{current_settings().base_iri}graph/posted/{uuid.uuid4().hex}"
     src, _ = _body_quads(graph)
     current_gate().write(account, "graph store POST (new graph)", [graph], lambda: load_sources(
-        current_store(), [src], graph, label=f"graph store POST (new graph {graph})",
+        current_gate().store, [src], graph, label=f"graph store POST (new graph {graph})",
         agent=account.name), written=lambda rep: rep.triples)
     resp = Response(status=201)
     resp.headers["Location"] = url_for("graph_store.graph_store", graph=graph, _external=True)
@@ -139,7 +139,7 @@ def _post_new_graph(account) -> Response:
 def graph_delete():
     account = require_write()
     graph = _target()
-    store = current_store()
+    store = current_gate().store
     if graph is None:
         current_gate().write(account, "graph store DELETE", [DEFAULT],
                              lambda: store.update("DROP SILENT DEFAULT"))

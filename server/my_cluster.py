@@ -160,7 +160,7 @@ def _submit(slug: str, which: str, build):
     problems = editing.check(store, change)
     if problems:
         return _render(slug, iri, account, problems, which, 422)
-    editing.apply(store, current_gate(), account, change)
+    editing.apply(current_gate().store, current_gate(), account, change)
     return redirect(url_for("my_cluster.cluster", slug=slug, done=change.label) + f"#{which}")
 
 
@@ -204,5 +204,5 @@ def undo(slug: str, edit_id: str):
                                                 "again."}, None, 400)
     if not any(e["id"] == edit_id for e in editing.edits(current_gate().book, iri)):
         raise ForbiddenOperation("this change is not one of this cluster's")
-    done = editing.undo_edit(store, current_gate(), account, edit_id)
+    done = editing.undo_edit(current_gate().store, current_gate(), account, edit_id)
     return redirect(url_for("my_cluster.cluster", slug=slug, done=f"undone: {done['label']}"))

@@ -37,7 +37,7 @@ from werkzeug.exceptions import Conflict
 
 from amikg.errors import LimitExceeded, QueryTimeout
 
-from .context import EXTENSION, current_executor, current_store
+from .context import EXTENSION, current_executor, current_gate, current_store
 from .safety import require_admin
 
 bp = Blueprint("ops", __name__)
@@ -255,7 +255,7 @@ def backup():
     """A consistent snapshot of the store as a tar stream (needs the update token), where the
     store can make checkpoints."""
     require_admin("an online backup")
-    store = current_store()
+    store = current_gate().store  # the whole store, restricted graphs included: admins only
     if not store.can_snapshot:
         raise Conflict("online backup needs the embedded on-disk store; for other stores use "
                          "their own backup, or `amikg dump` for a portable N-Quads copy")

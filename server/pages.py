@@ -153,7 +153,7 @@ def _word_search() -> tuple[dict, int]:
     chosen = {f: v for f, v in chosen.items() if v}
     try:
         answer = search(current_search(), q, chosen, limit=request.args.get("limit"),
-                        offset=request.args.get("offset"))
+                        offset=request.args.get("offset"), store=current_store())
     except ParameterError as e:
         return {"q": q, "answer": None, "error": e.message}, 400
     picked = {f: {compact_iri(v) for v in vs} for f, vs in answer["filters"].items()}
@@ -341,7 +341,8 @@ def import_spreadsheet():
         with tempfile.TemporaryDirectory() as tmp:
             path = Path(tmp) / ("upload" + Path(name).suffix.lower())
             upload.save(str(path))
-            store = current_store()
+            # a dry run reads as its reader may; a real import writes the store itself
+            store = current_store() if account is None else current_gate().store
 
             def run():
                 return import_table(store, path, ctx["imp_cluster"], name=name,

@@ -121,18 +121,23 @@ def require_admin(what: str = "this"):
     return account
 
 
+def read_account():
+    """The account whose credentials this request carries, or None: none, or credentials that
+    are not valid (a read anyone may make is then anonymous; clients send their write
+    credentials on every request)."""
+    try:
+        return request_account(current_settings(), what="reading")
+    except ForbiddenOperation:
+        return None
+
+
 def require_read():
     """Guard for read routes: the account reading, or None for an anonymous reader (refused
     with 401 when AMIKG_READ_AUTH is set)."""
     settings = current_settings()
     if settings.read_auth:
         return check_credentials(settings, what="reading")
-    try:
-        return request_account(settings, what="reading")
-    except ForbiddenOperation:
-        # credentials that are not valid do not stop a read anyone may make: it is anonymous
-        # (clients send their write credentials on every request)
-        return None
+    return read_account()
 
 
 def register(app: Flask) -> None:

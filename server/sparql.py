@@ -13,7 +13,6 @@ import pyoxigraph as ox
 from flask import Blueprint, Response, request, url_for
 from werkzeug.exceptions import MethodNotAllowed, NotAcceptable, UnsupportedMediaType
 
-from amikg.access import public_graphs, query_dataset
 from amikg.errors import QueryError
 from amikg.executor import RDF_MEDIA, Answer
 from amikg.publish import serialize
@@ -178,16 +177,17 @@ def sparql():
     """The SPARQL 1.1 Protocol endpoint."""
     op, text, graphs = _request_operation()
     if op == "query":
-        account = require_read()
+        require_read()
         if text is None:
             return service_description()
-        # an anonymous reader's dataset is narrowed to the public graphs before the query runs
-        return run_query(text, *query_dataset(current_store(), account, text,
-                                              graphs["default_graph"] or None,
-                                              graphs["named_graphs"] or None))
+        # the dataset as the reader's view of the store says: an anonymous reader's is narrowed
+        # to the public graphs before the query runs (amikg.access.PublicReads.dataset)
+        return run_query(text, *current_store().dataset(text, graphs["default_graph"] or None,
+                                                        graphs["named_graphs"] or None))
     account = require_write()
-    current_gate().update(account, text, lambda: current_executor().update(
-        text, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],
+    # the gate adds the update's PROV-O record (the account, the graphs) to the text it runs
+    current_gate().update(account, text, lambda recorded: current_executor().update(
+        recorded, using_graphs=graphs["using"], using_named_graphs=graphs["using_named"],
         base_iri=_base_iri()), base_iri=_base_iri())
     return Response(status=204)
 
@@ -260,9 +260,8 @@ SD_FORMATS = ["SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV",
 def service_description_turtle(endpoint: str) -> str:
     """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
     settings = current_settings()
-    # anonymous readers are told of the public graphs only (issue 21)
-    graphs = current_store().named_graphs() if require_read() else \
-        public_graphs(current_store())
+    # anonymous readers are told of the public graphs only (issue 21): the reader's view
+    graphs = current_store().named_graphs()
     features = ["sd:UnionDefaultGraph"]
     if settings.service_allow:
         features.append("sd:BasicFederatedQuery")

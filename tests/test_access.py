@@ -198,6 +198,62 @@ def test_the_service_token_is_still_an_admin(client, store):
         == 204
 
 
+PROV = "http://www.w3.org/ns/prov#"
+
+
+def update_records(store) -> dict[str, tuple[str, set]]:
+    """The PROV-O records of SPARQL updates: activity -> (agent, graphs it generated)."""
+    out: dict = {}
+    for s in store.query(f"""SELECT ?a ?agent ?g WHERE {{ GRAPH <{META}> {{
+            ?a a <{PROV}Activity> ; <http://www.w3.org/2000/01/rdf-schema#label> "SPARQL update" ;
+               <{PROV}wasAssociatedWith> ?agent ; <{PROV}startedAtTime> ?t .
+            OPTIONAL {{ ?a <{PROV}generated> ?g }} }} }}"""):
+        agent, graphs = out.setdefault(s["a"].value, (s["agent"].value, set()))
+        if s["g"] is not None:
+            graphs.add(s["g"].value)
+    return out
+
+
+@pytest.mark.parametrize("text", [
+    f"INSERT DATA {{ GRAPH <{FILAS}> {{ <urn:x:s> <urn:x:p> 'a' }} "
+    f"GRAPH <{FILAS}/notes> {{ <urn:x:s> <urn:x:p> 'b' }} }}",
+    f"PREFIX c: <{G}cluster/> INSERT DATA {{ GRAPH c:filas {{ <urn:x:s> <urn:x:p> 'a' }} }} ;\n"
+    f"INSERT DATA {{ GRAPH <{FILAS}/notes> {{ <urn:x:s> <urn:x:p> 'b' }} }} ;",
+    f"WITH <{FILAS}> INSERT {{ <urn:x:s> <urn:x:p> 'a' . GRAPH <{FILAS}/notes> "
+    "{ <urn:x:s> <urn:x:p> 'b' } } WHERE { } # a comment closes the update",
+])
+def test_an_update_records_its_account_and_graphs_in_the_provenance(client, store, tokens, text):
+    assert update(client, text, tokens["ana"]).status_code == 204
+    assert list(update_records(store).values()) == \
+        [("https://w3id.org/amikg/id/agent/ana", {FILAS, FILAS + "/notes"})]
+
+
+def test_a_refused_or_failed_update_leaves_no_provenance(client, store, tokens):
+    before = snapshot(store)
+    assert update(client, insert_into(PHARMA), tokens["ana"]).status_code == 403
+    assert update(client, insert_into(FILAS), tokens["rita"]).status_code == 403
+    # the admin's malformed update: the engine refuses it, record and all
+    assert update(client, "INSERT DATA { GRAPH <urn:g> { <urn:a> <urn:b> } }", LEGACY) \
+        .status_code == 400
+    assert snapshot(store) == before and not update_records(store)
+
+
+def test_an_update_with_the_protocols_using_graphs_is_recorded_too(client, store, tokens):
+    r = client.post("/sparql", headers=bearer(tokens["stew"]), data={
+        "update": f"INSERT {{ GRAPH <{PHARMA}> {{ ?c <urn:x:seen> true }} }} "
+                  "WHERE { ?c a <https://w3id.org/amikg/ontology#Cluster> }",
+        "using-graph-uri": FILAS})
+    assert r.status_code == 204, r.data
+    assert store.count(PHARMA) > 0 and list(update_records(store).values()) == \
+        [("https://w3id.org/amikg/id/agent/stew", {PHARMA})]
+    assert update(client, "DELETE WHERE { GRAPH ?g { ?c <urn:x:seen> true } }", LEGACY) \
+        .status_code == 204
+    comments = [s["c"].value for s in store.query(
+        f"SELECT ?c WHERE {{ GRAPH <{META}> {{ ?a <{PROV}wasAssociatedWith> "
+        "<https://w3id.org/amikg/id/agent/amikg> ; <http://www.w3.org/2000/01/rdf-schema#comment> ?c } }")]
+    assert comments == ["also writes any graph (GRAPH ?g, ALL or NAMED)"]
+
+
 # -- Graph Store, import, undo -----------------------------------------------------------------
 
 TTL = b"<urn:x:s> <urn:x:p> 'via the graph store' ."
@@ -315,3 +371,79 @@ def test_users_password_sets_a_hashed_password(runner, client, tokens, accounts_
     short = runner.invoke(["users", "password", "ana"], input="short\nshort\n",
                           catch_exceptions=True)
     assert short.exit_code == 2 and "10 characters" in short.output
+
+
+# -- the command line's writes, made as an account (AMIKG_ACCOUNT_TOKEN) ------------------------
+
+@pytest.fixture
+def store_dir(bundled_store_dir, tmp_path):
+    import shutil
+
+    path = tmp_path / "store"
+    shutil.copytree(bundled_store_dir, path)
+    return path
+
+
+def quads_in(path) -> set:
+    from amikg.store import open_store
+
+    with open_store(str(path)) as s:
+        return set(s.quads())
+
+
+@pytest.mark.parametrize("who", ["ana", "rita", "stew"])
+def test_restore_is_refused_to_every_role_but_admin(runner, tokens, store_dir, tmp_path,
+                                                    monkeypatch, who):
+    """A restore replaces every graph ("any graph"): only an admin may; the store is unchanged,
+    nothing is moved aside, and the refusal is in the audit log."""
+    dump = tmp_path / "other.nq"
+    dump.write_text('<urn:x:s> <urn:x:p> "restored" <urn:x:g> .\n')
+    before = quads_in(store_dir)
+    monkeypatch.setenv("AMIKG_ACCOUNT_TOKEN", tokens[who])
+    r = runner.invoke(["restore", str(dump), "--store", str(store_dir)], catch_exceptions=True)
+    assert r.exit_code == 2, r.output
+    assert "refused" in r.stderr and "may not write any graph; nothing was written" in r.stderr
+    assert quads_in(store_dir) == before
+    assert not [p for p in tmp_path.iterdir() if "before-restore" in p.name]
+    monkeypatch.delenv("AMIKG_ACCOUNT_TOKEN")
+    log = __import__("json").loads(runner.invoke(["audit", "--json", "--account", who]).stdout)
+    assert [(e["action"], e["graphs"], e["outcome"]) for e in log] == \
+        [("restore other.nq", ["*"], "refused")]
+
+
+def test_restore_as_an_admin_account_and_a_token_that_is_no_accounts(runner, tokens, store_dir,
+                                                                     tmp_path, monkeypatch):
+    dump = tmp_path / "other.nq"
+    dump.write_text('<urn:x:s> <urn:x:p> "restored" <urn:x:g> .\n')
+    before = quads_in(store_dir)
+    monkeypatch.setenv("AMIKG_ACCOUNT_TOKEN", "not-a-token")
+    r = runner.invoke(["restore", str(dump), "--store", str(store_dir)], catch_exceptions=True)
+    assert r.exit_code == 2 and "AMIKG_ACCOUNT_TOKEN is not the token of an account" in r.stderr
+    assert quads_in(store_dir) == before
+    monkeypatch.setenv("AMIKG_ACCOUNT_TOKEN", tokens["adm"])
+    r = runner.invoke(["restore", str(dump), "--store", str(store_dir)])
+    assert r.exit_code == 0, r.output
+    assert {q.object.value for q in quads_in(store_dir)} == {"restored"}
+    monkeypatch.delenv("AMIKG_ACCOUNT_TOKEN")
+    log = __import__("json").loads(runner.invoke(["audit", "--json"]).stdout)
+    assert (log[0]["account"], log[0]["action"], log[0]["outcome"]) == \
+        ("adm", "restore other.nq", "written")
+
+
+def test_command_line_writes_as_an_account_follow_its_rights(runner, tokens, store_dir,
+                                                             monkeypatch):
+    """A manager's token: its own cluster's import is written (and names it in the provenance),
+    another cluster's is refused; a load, which may write any graph, is refused."""
+    members = str(EXAMPLES / "members.csv")
+    monkeypatch.setenv("AMIKG_ACCOUNT_TOKEN", tokens["ana"])
+    before = quads_in(store_dir)
+    for args in (["import", members, "--cluster", "pharmapolis"],
+                 ["load", str(ROOT / "tests" / "data" / "sample.ttl")]):
+        r = runner.invoke([*args, "--store", str(store_dir)], catch_exceptions=True)
+        assert r.exit_code == 2 and "ana (manager) may not write" in r.stderr, r.output
+    assert quads_in(store_dir) == before
+    r = runner.invoke(["import", members, "--cluster", "filas", "--store", str(store_dir)])
+    assert r.exit_code == 0, r.output
+    agents = {q.object.value for q in quads_in(store_dir)
+              if q.predicate.value == "http://www.w3.org/ns/prov#wasAssociatedWith"}
+    assert "https://w3id.org/amikg/id/agent/ana" in agents

@@ -89,7 +89,11 @@ def app(fifty_app):
 
 
 def count(client) -> int:
-    r = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    """The data's triples (an update's PROV-O record, in the provenance graph, left out)."""
+    r = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o "
+                                                     "FILTER NOT EXISTS { GRAPH "
+                                                     "<https://w3id.org/amikg/graph/meta> "
+                                                     "{ ?s ?p ?o } } }"})
     return int(r.json["results"]["bindings"][0]["n"]["value"])
 
 

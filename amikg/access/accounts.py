@@ -104,7 +104,9 @@ def _now_text() -> str:
 
 
 class AccountBook:
-    """The accounts file: accounts, tokens, passwords, sign-in failures, the audit log."""
+    """The accounts file: accounts, tokens, passwords, sign-in failures, the audit log.
+
+    ``with AccountBook(location) as book:`` closes it when the block ends, however it ends."""
 
     def __init__(self, location: str = TEMPORARY):
         self.location = location
@@ -119,6 +121,12 @@ class AccountBook:
 
     def close(self) -> None:
         self._db.close()
+
+    def __enter__(self) -> "AccountBook":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def _run(self, sql: str, args=()) -> list[tuple]:
         with self._lock:

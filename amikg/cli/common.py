@@ -18,9 +18,9 @@ from types import ModuleType
 import click
 import pyoxigraph as ox
 
-from ..access import ANY, Account, AccountBook, Gate, accounts_location
+from ..access import Account, AccountBook, Gate, accounts_location, read_view
 from ..config import Settings
-from ..errors import AmikgError, FormatError
+from ..errors import AmikgError, ForbiddenOperation, FormatError
 from ..namespaces import PREFIXES
 from ..publish import write_turtle
 from ..search import SearchIndex
@@ -66,15 +66,45 @@ def get_store(store_location: str | None, say_if_empty: bool = True) -> Store:
 
 @contextmanager
 def operator_gate(store_location: str | None, store: Store | None = None):
-    """``(gate, account)`` for a write made on the command line: the operator, who holds the
-    store's files, is an admin recorded as ``AMIKG_AGENT``; the write goes through the same
-    gate as the service's (rights, then the audit log of the store's accounts file)."""
+    """``(gate, account)`` for a write made on the command line, through the same gate as the
+    service's (rights, then the audit log of the store's accounts file). Who writes: the
+    operator, who holds the store's files, an admin recorded as ``AMIKG_AGENT``; or, when
+    ``AMIKG_ACCOUNT_TOKEN`` is set, the account whose API token it is (its rights, its name in
+    the audit log and in the provenance).
+
+    :raise ForbiddenOperation: ``AMIKG_ACCOUNT_TOKEN`` is no account's token.
+    """
     settings = Settings.from_env(store=store_location)
-    book = AccountBook(accounts_location(settings))
-    try:
-        yield Gate(book, store), Account(settings.agent, "admin")
-    finally:
-        book.close()
+    with AccountBook(accounts_location(settings)) as book:
+        yield Gate(book, store), command_account(settings, book)
+
+
+def command_account(settings: Settings, book: AccountBook) -> Account:
+    """The account a command writes as (see :func:`operator_gate`)."""
+    if not settings.account_token:
+        return Account(settings.agent, "admin")
+    account = book.by_token(settings.account_token)
+    if account is None:
+        raise ForbiddenOperation(f"AMIKG_ACCOUNT_TOKEN is not the token of an account in "
+                                 f"{book.location or 'the accounts file'} (see `amikg users "
+                                 "list`; `amikg users token NAME` makes a new one); nothing "
+                                 "was written")
+    return account
+
+
+def public_option(f):
+    """``--public``: read as an anonymous user of the service does."""
+    return click.option(
+        "--public", is_flag=True,
+        help="Read as an anonymous user of the service does: the public graphs only, no "
+             "restricted graph (personal contact data).")(f)
+
+
+def read_as(store: Store, public: bool) -> Store:
+    """The store as a command reads it: the whole store (the operator holds its files), or with
+    ``--public`` as the service shows it to an anonymous reader (:func:`amikg.access.read_view`,
+    the one view every anonymous read of the service goes through)."""
+    return read_view(store, None) if public else store
 
 
 def store_location_or_default(store_location: str | None) -> str:

@@ -55,11 +55,12 @@ def load(store_location, files, graph, fmt, append):
             if total > 5_000_000 and sys.stderr.isatty():
                 with progress_bar(total, "loading") as bar:
                     rep = gate.write(operator, "load", [ANY], lambda: load_sources(
-                        store, sources, graph, replace=not append, progress=bar.update),
+                        store, sources, graph, replace=not append, progress=bar.update,
+                        agent=operator.name),
                         written=lambda r: r.triples, recorded=lambda r: r.graphs)
             else:
                 rep = gate.write(operator, "load", [ANY], lambda: load_sources(
-                    store, sources, graph, replace=not append),
+                    store, sources, graph, replace=not append, agent=operator.name),
                     written=lambda r: r.triples, recorded=lambda r: r.graphs)
     click.echo(f"loaded {rep.triples} triples into {', '.join(rep.graphs)}")
 

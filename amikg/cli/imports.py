@@ -12,8 +12,8 @@ from pathlib import Path
 
 import click
 
-from ..access import ANY
-from ..ingest import ImportRejected, import_graph, import_table, write_template
+from ..access import cluster_graph
+from ..ingest import ImportRejected, import_cluster, import_graph, import_table, write_template
 from ..ingest import history as list_imports
 from ..ingest import undo as undo_import
 from .common import echo_answer, echo_table, get_store, operator_gate, row_counter, store_option
@@ -59,9 +59,11 @@ def import_(store_location, file, cluster, mapping, dry_run, show_triples, encod
                     return import_table(store, file, cluster, mapping=mapping, dry_run=dry_run,
                                         encoding=encoding, progress=bar.update if bar else None,
                                         shapes="auto" if shapes is None else shapes,
-                                        publish=publish, preview=preview)
+                                        publish=publish, preview=preview, agent=operator.name)
+                # an import writes its cluster's data, as through the service
                 rep = run() if dry_run else gate.write(
-                    operator, f"import {Path(file).name}", [ANY], run,
+                    operator, f"import {Path(file).name}",
+                    [cluster_graph(import_cluster(store, cluster))], run,
                     written=lambda r: 0 if r.skipped else r.triples, recorded=lambda r: [r.graph])
         except ImportRejected as e:
             if as_json:

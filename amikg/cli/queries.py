@@ -14,7 +14,7 @@ from ..errors import ParameterError
 from ..queries import get_query, load_queries, run_query
 from ..search import SearchIndex, partner_search
 from ..store import RESULT_FORMATS
-from .common import compact, get_store, print_results, store_option
+from .common import compact, get_store, print_results, public_option, read_as, store_option
 
 
 def _read_query(source: str) -> str:
@@ -34,10 +34,11 @@ def _read_query(source: str) -> str:
 @click.option("--format", "fmt", metavar="FORMAT",
               help="SELECT/ASK: table (default), csv, tsv, json, xml. "
                    "CONSTRUCT/DESCRIBE: turtle (default), ntriples, jsonld, xml.")
-def query(store_location, query, fmt):
+@public_option
+def query(store_location, query, fmt, public):
     """Run a SPARQL query from a file, '-' (stdin) or the command line."""
     with get_store(store_location) as store:
-        print_results(store.query(_read_query(query)), fmt)
+        print_results(read_as(store, public).query(_read_query(query)), fmt)
 
 
 def _print_run(run, fmt: str) -> None:
@@ -89,8 +90,9 @@ def _named_params(args: list[str]) -> dict[str, list[str]]:
 @click.option("--offset", default=None, help="Rows to skip.")
 @click.option("--format", "fmt", default="table", show_default=True,
               type=click.Choice(["table", "json", "csv", "tsv", "xml"]))
+@public_option
 @click.pass_context
-def ask(ctx, store_location, name, list_, limit, offset, fmt):
+def ask(ctx, store_location, name, list_, limit, offset, fmt, public):
     """Run the named query NAME: amikg ask smes --region RO21 (repeat a --param for several
     values). `amikg ask --list` shows every query with its parameters."""
     if list_ or not name:
@@ -99,7 +101,8 @@ def ask(ctx, store_location, name, list_, limit, offset, fmt):
     get_query(name)
     params = _named_params(ctx.args)
     with get_store(store_location) as store:
-        _print_run(run_query(store, name, params, limit=limit, offset=offset), fmt)
+        _print_run(run_query(read_as(store, public), name, params, limit=limit, offset=offset),
+                   fmt)
 
 
 def _print_candidates(rows: list[dict]) -> None:

@@ -19,6 +19,7 @@ from .common import echo_table, store_option
 
 
 def _book(store_location: str | None) -> AccountBook:
+    """The accounts file of the store (``with _book(...) as book:`` closes it)."""
     return AccountBook(accounts_location(Settings.from_env(store=store_location)))
 
 
@@ -41,12 +42,9 @@ def add(store_location, name, role, clusters, password):
     """Create an account; its API token is the last line of the output."""
     secret = click.prompt("password", hide_input=True, confirmation_prompt=True) \
         if password else None
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         token = book.add(name, role, [cluster_iri(c) for c in clusters], password=secret)
         account = book.get(name)
-    finally:
-        book.close()
     managed = f" of {', '.join(account.clusters)}" if account.clusters else ""
     click.echo(f"account {name}: {role}{managed}; send the token as "
                "'Authorization: Bearer TOKEN' (shown only now):")
@@ -58,11 +56,8 @@ def add(store_location, name, role, clusters, password):
 @click.option("--json", "as_json", is_flag=True)
 def list_(store_location, as_json):
     """Every account with its role and clusters (never a token)."""
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         accounts = book.list()
-    finally:
-        book.close()
     if as_json:
         click.echo(json.dumps([a.to_dict() for a in accounts], indent=2))
         return
@@ -76,11 +71,8 @@ def list_(store_location, as_json):
 @click.argument("name")
 def remove(store_location, name):
     """Remove an account: its token and sign-ins stop working at once."""
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         book.remove(name)
-    finally:
-        book.close()
     click.echo(f"account {name} removed")
 
 
@@ -89,11 +81,8 @@ def remove(store_location, name):
 @click.argument("name")
 def token(store_location, name):
     """A new API token for NAME (last line); the old one stops working."""
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         new = book.new_token(name)
-    finally:
-        book.close()
     click.echo(f"new token for {name} (the old one no longer works; shown only now):")
     click.echo(new)
 
@@ -104,11 +93,8 @@ def token(store_location, name):
 def password(store_location, name):
     """Set NAME's password for browser sign-in (asked twice, never echoed)."""
     secret = click.prompt("password", hide_input=True, confirmation_prompt=True)
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         book.set_password(name, secret)
-    finally:
-        book.close()
     click.echo(f"password of {name} set")
 
 
@@ -123,12 +109,9 @@ def password(store_location, name):
 def link(store_location, name, subject, issuer):
     """Let an OpenID Connect identity sign in as NAME, with NAME's rights (it has none of its
     own); replaces NAME's link before, and ends NAME's sessions."""
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         book.link_oidc(name, issuer or Settings.from_env().oidc_issuer, subject)
         linked = book.get(name).oidc
-    finally:
-        book.close()
     click.echo(f"account {name} signs in as {linked[1]} at {linked[0]}")
 
 
@@ -137,11 +120,8 @@ def link(store_location, name, subject, issuer):
 @click.argument("name")
 def unlink(store_location, name):
     """NAME no longer signs in with OpenID Connect; its sessions end."""
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         book.unlink_oidc(name)
-    finally:
-        book.close()
     click.echo(f"account {name} has no OpenID Connect identity")
 
 
@@ -153,11 +133,8 @@ def unlink(store_location, name):
 def audit(store_location, account, limit, as_json):
     """The audit log: every write through the service (who, graphs, when, triples), newest
     first; refused writes too."""
-    book = _book(store_location)
-    try:
+    with _book(store_location) as book:
         rows = book.audit(limit, account)
-    finally:
-        book.close()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -65,7 +65,8 @@ def run_query(store: Store, name: str, params: dict[str, Any] | None = None, *,
 
     With an ``executor`` (:class:`amikg.executor.Executor`, as the server has) the query runs
     under the service's time limit (``timeout``, default ``AMIKG_QUERY_TIMEOUT``) and result-size
-    limit, in a killable worker process for the embedded store.
+    limit, in a killable worker process for the embedded store. Either way the query sees what
+    ``store`` shows: a reader's view (:func:`amikg.access.read_view`) narrows it.
 
     :raise ParameterError: bad parameters or page. :raise QueryTimeout: past the time limit.
     """
@@ -78,8 +79,10 @@ def run_query(store: Store, name: str, params: dict[str, Any] | None = None, *,
         if q.list_columns:
             solutions = unbind_empty_lists(
                 solutions.serialize(format=ox.QueryResultsFormat.JSON), q.list_columns)
-    else:
-        answer = executor.query(sparql, "json", timeout=timeout)
+    else:  # the worker runs it over the dataset the store (a reader's view of it) would
+        default_graph, named_graphs = store.dataset(sparql)
+        answer = executor.query(sparql, "json", timeout=timeout, default_graph=default_graph,
+                                named_graphs=named_graphs)
         solutions = unbind_empty_lists(answer.body, q.list_columns)
     return QueryRun(q, solutions, lim, off, bound, sparql)
 

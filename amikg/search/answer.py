@@ -83,8 +83,10 @@ def check_options(q: str | None, kind: str | None, lang: str | None, limit, offs
 
 def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | None = None, *,
            kind: str | None = None, lang: str | None = None, limit: Any = None,
-           offset: Any = None) -> dict:
-    """Search the organisations of ``index.store``.
+           offset: Any = None, store: Store | None = None) -> dict:
+    """Search the organisations of ``index.store``; the names, facet labels and the search while
+    the index is stale are read from ``store``, the store as the reader may read it
+    (:func:`amikg.access.read_view`; default: the index's store itself).
 
     ``q``: words, all of which must be found (case does not matter); ``filters``: facet name ->
     value or values (see :data:`FILTERS`); ``kind``: ``organisation`` or ``cluster``; ``lang``:
@@ -96,7 +98,8 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
     :raise ParameterError: an unknown filter, a value that is not a term of its facet, a bad page.
     """
     q, kind, lang, limit, offset = check_options(q, kind, lang, limit, offset)
-    store = index.store
+    own = store is None or store is index.store
+    store = index.store if store is None else store
     bound = bind_params(store, FILTERS, dict(filters or {}))
     wanted = {k: [t.value for t in v] for k, v in bound.items()}
     if kind:
@@ -111,7 +114,7 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
             index.rebuild_soon()
     found = engine.run(tantivy_index, words, wanted, limit, offset)
     return present(store, found, q, bound, lang, limit, offset, stale,
-                   None if stale else index.label_cache())
+                   None if stale or not own else index.label_cache())
 
 
 def labels(store: Store, iris: set[str], lang: str, cache: dict | None = None) -> dict[str, str]:

@@ -207,3 +207,21 @@ def add_using(text: str, using: list[str], using_named: list[str]) -> str:
     for pos in reversed(inserts):
         text = text[:pos] + clause + text[pos:]
     return text
+
+
+def append_operation(update: str, operation: str) -> str:
+    """``update`` followed by one more ``operation`` (run in the same request, hence the same
+    transaction): joined by ``;`` unless the update already ends with one, or holds no operation
+    after its last ``;`` (only a prologue, or nothing). The joint is on new lines, so a comment
+    ending the update ends there."""
+    depth, tail = 0, []
+    for t in tokens(update):
+        if t.kind == "punct":
+            depth += 1 if t.text == "{" else -1 if t.text == "}" else 0
+        if depth == 0 and t.kind == "other" and t.text == ";":
+            tail = []
+        else:
+            tail.append(t)
+    # what follows the last top-level ";": a prologue (BASE <iri>, PREFIX p: <iri>) needs none
+    prologue = all(t.is_word("BASE", "PREFIX") or t.kind in ("iri", "pname") for t in tail)
+    return f"{update}\n{'' if prologue else ';'}\n{operation}"

@@ -79,9 +79,12 @@ class Store(ABC):
         evaluated (the pre-binding SHACL prescribes), rather than by a ``VALUES`` join."""
         return False
 
-    def query_prebound(self, sparql: str, bindings: dict):
-        """``sparql`` with the variables ``bindings`` (name -> term) pre-bound natively; only
-        where :attr:`can_prebind`. Raises :class:`QueryError` for a malformed query."""
+    def query_prebound(self, sparql: str, bindings: dict, *,
+                       default_graph: list[str] | None = None,
+                       named_graphs: list[str] | None = None):
+        """``sparql`` with the variables ``bindings`` (name -> term) pre-bound natively, over the
+        dataset given as for :meth:`query`; only where :attr:`can_prebind`. Raises
+        :class:`QueryError` for a malformed query."""
         raise StoreError(f"the store {self.location} cannot pre-bind variables",
                          store=self.location)
 
@@ -115,6 +118,14 @@ class Store(ABC):
         serialised by pyoxigraph, so they are escaped; no caller pastes values into the text).
         ``base_iri`` resolves relative IRIs (``<s>``) of a query without a ``BASE`` of its own.
         Raises :class:`QueryError` for a malformed query."""
+
+    def dataset(self, sparql: str, default_graph: list[str] | None = None,
+                named_graphs: list[str] | None = None) -> tuple[list[str] | None, list[str] | None]:
+        """The ``(default_graph, named_graphs)`` that :meth:`query` runs ``sparql`` over when
+        asked for these: here, as asked. A read view (``amikg.access.read_view``) narrows them;
+        whoever runs a query elsewhere (a query worker process) asks this first, so that the
+        query sees what :meth:`query` would show."""
+        return default_graph, named_graphs
 
     @abstractmethod
     def named_graphs(self) -> list[str]:

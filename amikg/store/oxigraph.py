@@ -53,6 +53,20 @@ def _line_chunks(data, fmt) -> list:
     return [view[a:b] for a, b in zip(cuts, cuts[1:]) if b > a]
 
 
+def _dataset(sparql: str, default_graph, named_graphs) -> dict:
+    """pyoxigraph's dataset arguments: the graphs asked for (``[]``: the store's own default
+    graph), else the union of every graph as the default graph."""
+    kwargs: dict = {}
+    if default_graph is not None:
+        kwargs["default_graph"] = [nn(g) for g in default_graph] or [ox.DefaultGraph()]
+    elif not names_dataset(sparql):
+        # pyoxigraph's union replaces a query's own FROM / FROM NAMED: only where none
+        kwargs["use_default_graph_as_union"] = True
+    if named_graphs is not None:
+        kwargs["named_graphs"] = [nn(g) for g in named_graphs]
+    return kwargs
+
+
 class OxigraphStore(Store):
     """Oxigraph embedded in this process: on disk (RocksDB) or in memory."""
 
@@ -95,12 +109,12 @@ class OxigraphStore(Store):
     in_process = True
     can_prebind = True
 
-    def query_prebound(self, sparql, bindings):
+    def query_prebound(self, sparql, bindings, *, default_graph=None, named_graphs=None):
         """SEP-0007 substitution: the planner sees constants (``OPTIONAL`` and ``EXISTS`` run as
         loops over the bound node's neighbourhood)."""
         try:
             return self._store.query(
-                sparql, use_default_graph_as_union=not names_dataset(sparql),
+                sparql, **_dataset(sparql, default_graph, named_graphs),
                 substitutions={ox.Variable(k): v for k, v in bindings.items()})
         except SyntaxError as e:
             raise query_error(e, "query", sparql)
@@ -114,14 +128,9 @@ class OxigraphStore(Store):
 
     def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
               timeout=None, base_iri=None):
-        kwargs = {"base_iri": base_iri} if base_iri else {}
-        if default_graph is not None:
-            kwargs["default_graph"] = [nn(g) for g in default_graph] or [ox.DefaultGraph()]
-        elif not names_dataset(sparql):
-            # pyoxigraph's union replaces a query's own FROM / FROM NAMED: only where none
-            kwargs["use_default_graph_as_union"] = True
-        if named_graphs is not None:
-            kwargs["named_graphs"] = [nn(g) for g in named_graphs]
+        kwargs = _dataset(sparql, default_graph, named_graphs)
+        if base_iri:
+            kwargs["base_iri"] = base_iri
         if substitutions:  # the same binding as on remote stores, so results agree
             sparql = bind(sparql, substitutions)
         try:
