@@ -303,3 +303,44 @@ def test_many_documents_read_whole_or_in_chunks_are_the_same_documents(monkeypat
     assert [vars(d) for d in whole] == [vars(d) for d in chunked] == \
         [vars(d) for d in every if d.iri in set(wanted)]
     assert len(whole) == 2300
+
+
+def test_facet_counts_through_signatures_equal_the_counts_of_the_values(tmp_path, monkeypatch):
+    """The facets of many values per document are counted through one signature per document
+    (amikg.search.engine.SIGNED): for every search, the counts equal tantivy's own counts of the
+    values; so do they when a search finds more signatures than are asked for, or a signature
+    too long to keep."""
+    from amikg.generate import write_synthetic
+    from amikg.search import engine
+    from amikg.search.documents import read_documents
+    from amikg.store import open_store
+
+    store = open_store("memory:")
+    init_store(store)
+    data = tmp_path / "synthetic.nt"
+    with open(data, "wb") as out:
+        write_synthetic(out, 3000, seed=5)
+    load_paths(store, [data], "urn:x:graph/synthetic")
+    idx = engine.new_index(None)
+    engine.write(idx, read_documents(store))
+    searcher = idx.searcher()
+    cases = [(["imaging"], {}), (["pet"], {}), ([], {}), ([], {"country": [
+        "http://publications.europa.eu/resource/authority/country/DEU"]}),
+        (["organisation"], {"step": ["https://w3id.org/amikg/ontology#step-clinical-validation"]})]
+    for words, filters in cases:
+        q = engine.build_query(idx, words, filters)
+        signed = engine.facet_counts(searcher, q)
+        direct = engine.facet_counts(searcher, q, signatures=False)
+        assert signed == direct, (words, filters)
+        assert sum(signed["competency"].values()) > sum(signed["kind"].values()) > 0
+    monkeypatch.setattr(engine, "SIGNATURES", 3)       # fewer signatures asked for than found
+    q = engine.build_query(idx, ["imaging"], {})
+    assert engine.facet_counts(searcher, q) == engine.facet_counts(searcher, q, signatures=False)
+    monkeypatch.undo()
+    monkeypatch.setattr(engine, "LONGEST", 80)          # signatures too long to keep
+    idx = engine.new_index(None)
+    engine.write(idx, read_documents(store))
+    q = engine.build_query(idx, ["imaging"], {})
+    counts = engine.facet_counts(idx.searcher(), q)
+    assert counts == engine.facet_counts(idx.searcher(), q, signatures=False)
+    assert counts["competency"]

@@ -20,7 +20,7 @@ from .documents import FACETS, Doc
 #: The name of the analyzer of the word fields.
 WORDS = "amikg_words"
 #: Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 #: Snowball stemmers for the languages the data speaks: a stemmed match ranks higher, it never
 #: decides whether a document is found (so that the answer while stale is the same).
 STEMMED = {"en": "english", "de": "german", "es": "spanish", "it": "italian", "ro": "romanian",
@@ -28,6 +28,21 @@ STEMMED = {"en": "english", "de": "german", "es": "spanish", "it": "italian", "r
 NAME_BOOST = 2.0
 #: Fields of a document's own values (its facets hold the terms above them too).
 EXACT = ("type", "place")
+#: Facets whose values a document holds several of (a class and those above it, a region and
+#: those above it, its steps) are counted through one value per document, the *signature*
+#: ``sig_<facet>``: all its values joined by :data:`SEP`. Documents share a few dozen signatures,
+#: so counting the signatures and adding each one's count to every value in it gives the same
+#: counts as counting the values, for a fraction of the work (at 100k organisations: 0.2 ms
+#: instead of 3 ms for the categories; a test compares the two). Competencies are counted
+#: directly: their combinations are too many (8,756 at 100k: counting them costs more). Should a
+#: search find more signatures than :data:`SIGNATURES`, that facet's values are counted directly.
+SIGNED = ("category", "step", "region")
+SEP = "\x1f"
+SIGNATURES = 50_000
+#: A signature longer than this (tantivy keeps terms of up to 64 KiB) is stored as UNSIGNED,
+#: and a search that finds one counts that facet's values directly.
+LONGEST = 16_384
+UNSIGNED = "\x1e"
 
 
 def analyzer(stem: str | None = None) -> tantivy.TextAnalyzer:
@@ -54,6 +69,8 @@ def schema() -> tantivy.Schema:
         sb.add_text_field(f, stored=False, tokenizer_name="raw", fast=True)
     for f in EXACT:  # for the partner search: its own classes and regions, without closures
         sb.add_text_field(f, stored=False, tokenizer_name="raw")
+    for f in SIGNED:
+        sb.add_text_field("sig_" + f, stored=False, tokenizer_name="raw", fast=True)
     sb.add_bytes_field("data", stored=True)
     return sb.build()
 
@@ -111,6 +128,10 @@ def _add(writer, docs: list[Doc]) -> None:
                 fields["stem_" + code] = [" ".join(texts)]
         for f in FACETS:
             fields[f] = list(d.facets[f])
+        for f in SIGNED:
+            if d.facets[f]:
+                sig = SEP.join(sorted(d.facets[f]))
+                fields["sig_" + f] = [sig if len(sig) <= LONGEST else UNSIGNED]
         fields["data"] = [json.dumps({"names": d.names, "kind": sorted(d.facets["kind"]),
                                       **{k: sorted(v) for k, v in d.where.items()}}).encode()]
         writer.add_document(tantivy.Document(**fields))
@@ -165,8 +186,33 @@ def run(index: tantivy.Index, words: list[str], filters: dict[str, list[str]], l
                      "names": [tuple(n) for n in data["names"]], "kind": data["kind"],
                      "region": data["region"], "country": data["country"],
                      "highlight": light})
-    aggs = searcher.aggregate(query, {f: {"terms": {"field": f, "size": facet_size}}
-                                      for f in FACETS}) if result.count else {}
-    facets = {f: {b["key"]: b["doc_count"] for b in aggs.get(f, {}).get("buckets", [])}
-              for f in FACETS}
+    facets = facet_counts(searcher, query, facet_size) if result.count else \
+        {f: {} for f in FACETS}
     return {"total": result.count, "hits": hits, "facets": facets}
+
+
+def facet_counts(searcher, query, size: int = 200, signatures: bool = True) -> dict:
+    """``{facet: {value: documents}}`` of the hits of ``query``, the ``size`` largest counts of
+    each facet (ties by value), the :data:`SIGNED` ones through their signatures."""
+    plain = [f for f in FACETS if not (signatures and f in SIGNED)]
+    asked = {f: {"terms": {"field": f, "size": size}} for f in plain}
+    if signatures:
+        asked |= {f"sig_{f}": {"terms": {"field": f"sig_{f}", "size": SIGNATURES}}
+                  for f in SIGNED}
+    aggs = searcher.aggregate(query, asked)
+    counts = {f: {b["key"]: b["doc_count"] for b in aggs.get(f, {}).get("buckets", [])}
+              for f in plain}
+    for f in SIGNED if signatures else ():
+        buckets = aggs.get(f"sig_{f}", {}).get("buckets", [])
+        if aggs.get(f"sig_{f}", {}).get("sum_other_doc_count") or any(
+                b["key"] == UNSIGNED for b in buckets):   # cannot add up: count the values
+            again = searcher.aggregate(query, {f: {"terms": {"field": f, "size": size}}})
+            counts[f] = {b["key"]: b["doc_count"] for b in again.get(f, {}).get("buckets", [])}
+            continue
+        one: dict[str, int] = {}
+        for b in buckets:
+            for v in b["key"].split(SEP):
+                one[v] = one.get(v, 0) + b["doc_count"]
+        counts[f] = one
+    return {f: dict(sorted(c.items(), key=lambda kv: (-kv[1], kv[0]))[:size])
+            for f, c in counts.items()}
