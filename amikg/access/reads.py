@@ -74,6 +74,9 @@ class PublicReads(Store):
         self._graphs: list[str] | None = None
         self._answers = answers_of(store)
 
+    def reads_from(self) -> Store:
+        return self.base
+
     def _all_graphs(self) -> list[str]:
         if self._graphs is None:
             self._graphs = self.base.named_graphs()

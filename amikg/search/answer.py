@@ -98,8 +98,8 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
     :raise ParameterError: an unknown filter, a value that is not a term of its facet, a bad page.
     """
     q, kind, lang, limit, offset = check_options(q, kind, lang, limit, offset)
-    own = store is None or store is index.store
     store = index.store if store is None else store
+    own = store.reads_from() is index.store   # the index's store, or a read view of it
     bound = bind_params(store, FILTERS, dict(filters or {}))
     wanted = {k: [t.value for t in v] for k, v in bound.items()}
     if kind:
@@ -114,7 +114,7 @@ def search(index: SearchIndex, q: str | None = None, filters: dict[str, Any] | N
             index.rebuild_soon()
     found = engine.run(tantivy_index, words, wanted, limit, offset)
     return present(store, found, q, bound, lang, limit, offset, stale,
-                   None if stale or not own else index.label_cache())
+                   None if stale or not own else index.label_cache(store is not index.store))
 
 
 def labels(store: Store, iris: set[str], lang: str, cache: dict | None = None) -> dict[str, str]:

@@ -304,14 +304,15 @@ class SearchIndex:
         self._open = (marker, engine.open_index(self.path / name))
         return self._open[1]
 
-    def label_cache(self) -> dict:
+    def label_cache(self, narrowed: bool = False) -> dict:
         """A dict for the names of facet values, emptied whenever the index changes (a rebuild,
-        an update here or by another process), so that it never outlives the names it holds."""
+        an update here or by another process), so that it never outlives the names it holds;
+        ``narrowed``: the one for the names a read view (an anonymous reader's) reads."""
         version = self._open[0] if self.path is not None and self._open else \
             (id(self._ram), self._serial)
-        if self._labels[0] != version or len(self._labels[1]) > 50_000:
-            self._labels = (version, {})
-        return self._labels[1]
+        if self._labels[0] != version or sum(map(len, self._labels[1].values())) > 50_000:
+            self._labels = (version, {False: {}, True: {}})
+        return self._labels[1][narrowed]
 
     def info(self) -> dict:
         """What the index holds: documents, size on disk, when built, whether stale."""

@@ -127,6 +127,11 @@ class Store(ABC):
         query sees what :meth:`query` would show."""
         return default_graph, named_graphs
 
+    def reads_from(self) -> "Store":
+        """The store whose data this one answers from: itself, or for a read view the store it
+        narrows (so that what is kept per store, such as names read, can be kept per view)."""
+        return self
+
     @abstractmethod
     def named_graphs(self) -> list[str]:
         """IRIs of all named graphs that hold at least one triple."""
