@@ -276,19 +276,26 @@ def test_every_write_path_keeps_the_index_in_step_with_the_store(any_store, tmp_
         len(labelled(any_store, "zyxwq"))
 
 
-def test_many_documents_read_whole_or_in_chunks_are_the_same_documents(monkeypatch, tmp_path):
-    """Above a share of the store, the documents asked for are read with the whole store (its
-    property scans) instead of in VALUES chunks: both ways give the same documents."""
+def synthetic_store(tmp_path, organisations: int, seed: int):
+    """An in-memory store of the bundled data and a seeded synthetic graph (``amikg generate``)."""
     from amikg.generate import write_synthetic
-    from amikg.search import documents
     from amikg.store import open_store
 
     store = open_store("memory:")
     init_store(store)
     data = tmp_path / "synthetic.nt"
     with open(data, "wb") as out:
-        write_synthetic(out, 2600, seed=3)
+        write_synthetic(out, organisations, seed=seed)
     load_paths(store, [data], "urn:x:graph/synthetic")
+    return store
+
+
+def test_many_documents_read_whole_or_in_chunks_are_the_same_documents(monkeypatch, tmp_path):
+    """Above a share of the store, the documents asked for are read with the whole store (its
+    property scans) instead of in VALUES chunks: both ways give the same documents."""
+    from amikg.search import documents
+
+    store = synthetic_store(tmp_path, 2600, seed=3)
     every = documents.read_documents(store)
     wanted = [d.iri for d in every][::-1][:2300] + ["urn:x:not-a-document"]
     calls = []
@@ -310,17 +317,10 @@ def test_facet_counts_through_signatures_equal_the_counts_of_the_values(tmp_path
     (amikg.search.engine.SIGNED): for every search, the counts equal tantivy's own counts of the
     values; so do they when a search finds more signatures than are asked for, or a signature
     too long to keep."""
-    from amikg.generate import write_synthetic
     from amikg.search import engine
     from amikg.search.documents import read_documents
-    from amikg.store import open_store
 
-    store = open_store("memory:")
-    init_store(store)
-    data = tmp_path / "synthetic.nt"
-    with open(data, "wb") as out:
-        write_synthetic(out, 3000, seed=5)
-    load_paths(store, [data], "urn:x:graph/synthetic")
+    store = synthetic_store(tmp_path, 3000, seed=5)
     idx = engine.new_index(None)
     engine.write(idx, read_documents(store))
     searcher = idx.searcher()
