@@ -16,6 +16,7 @@ also rank an untyped resource that has a competency.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -194,11 +195,17 @@ def _rows(store: Store, page: list[tuple[int, str, int]], bound: dict, gaps: lis
     return rows
 
 
+def tie(iri: str) -> str:
+    """The order of equal scores, as the named query's ``?tie``: the first 15 hex digits of the
+    MD5 of the IRI (SPARQL's ``SUBSTR(MD5(STR(?candidate)), 1, 15)``)."""
+    return hashlib.md5(iri.encode("utf-8")).hexdigest()[:15]
+
+
 def _page(searcher, query, lim: int, off: int) -> list[tuple[int, str, dict]]:
     """``(score, iri, stored data)`` of the hits ``off`` to ``off + lim``, best first and equal
-    scores in IRI order, as the named query cuts its pages. Tantivy gives equal scores in the
-    order the documents sit in the index, so every hit that ties with the page's last one is
-    read (asking for more until the ties end) and the cut is made by IRI."""
+    scores in the named query's order (:func:`tie`). Tantivy gives equal scores in the order the
+    documents sit in the index, so every hit that ties with the page's last one is read (asking
+    for more until the ties end) and the cut is made as the named query makes it."""
     need, ask = off + lim, off + lim
     while True:
         hits = searcher.search(query, limit=ask, count=False).hits
@@ -212,7 +219,7 @@ def _page(searcher, query, lim: int, off: int) -> list[tuple[int, str, dict]]:
     for score, address in hits:
         doc = searcher.doc(address)
         read.append((int(round(score)), doc.get_first("iri"), doc))
-    read.sort(key=lambda h: (-h[0], h[1]))
+    read.sort(key=lambda h: (-h[0], tie(h[1]), h[1]))
     return [(score, iri, json.loads(bytes(doc.get_first("data"))))
             for score, iri, doc in read[off:need]]
 
