@@ -183,6 +183,39 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
         keep = set(only)
         return [d for d in read_documents(store, None, generation) if d.iri in keep]
     classes, broader, _ = vocabulary(store, generation)
+    docs = _typed(store, only, classes)
+    linked: dict[str, list[str]] = {}
+    for kind, pattern in LINKS:
+        wide, where = kind in WIDE, kind in ("region", "country")
+        for doc, x in _pairs(store, pattern_query(pattern),
+                              list(docs) if only is not None else None):
+            d = docs.get(doc.value)
+            if d is None or type(x) is not ox.NamedNode or type(doc) is not ox.NamedNode:
+                continue
+            x = x.value
+            linked.setdefault(d.iri, []).append(x)
+            if where:
+                d.where[kind].add(x)
+            if wide:
+                d.facets[kind].update(broader.get(x) or (x,))
+            else:
+                d.facets[kind].add(x)
+    for d in docs.values():  # the names of its categories are words it is found by
+        linked.setdefault(d.iri, []).extend(d.facets["category"])
+    wanted = None if only is None else sorted(set(docs) | {x for xs in linked.values() for x in xs})
+    names, descriptions = _words(store, wanted)
+    for d in docs.values():
+        d.names = sorted(set(names.get(d.iri, [])), key=lambda n: (n[1] != "en", n))
+        d.words = sorted(set(descriptions.get(d.iri, [])))
+        other = sorted({n for x in set(linked.get(d.iri, [])) for n in names.get(x, [])})
+        d.words += sorted({t for t, _ in other})
+        d.tagged = d.names + other
+    return [docs[k] for k in sorted(docs)]
+
+
+def _typed(store: Store, only: list[str] | None, classes: dict[str, set[str]]) -> dict[str, Doc]:
+    """A :class:`Doc` with its kind, categories and own classes for every resource (of
+    ``only``) typed as an organisation, by IRI."""
     direct: dict[str, set[str]] = {}
     for doc, t in _pairs(store, Q_TYPES, only):
         if type(doc) is ox.NamedNode and type(t) is ox.NamedNode:
@@ -207,25 +240,11 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
             d.types = ts
             d.facets["kind"].add(seen[key][0])
             d.facets["category"].update(seen[key][1])
-    linked: dict[str, list[str]] = {}
-    for kind, pattern in LINKS:
-        wide, where = kind in WIDE, kind in ("region", "country")
-        for doc, x in _pairs(store, pattern_query(pattern),
-                              list(docs) if only is not None else None):
-            d = docs.get(doc.value)
-            if d is None or type(x) is not ox.NamedNode or type(doc) is not ox.NamedNode:
-                continue
-            x = x.value
-            linked.setdefault(d.iri, []).append(x)
-            if where:
-                d.where[kind].add(x)
-            if wide:
-                d.facets[kind].update(broader.get(x) or (x,))
-            else:
-                d.facets[kind].add(x)
-    for d in docs.values():  # the names of its categories are words it is found by
-        linked.setdefault(d.iri, []).extend(d.facets["category"])
-    wanted = None if only is None else sorted(set(docs) | {x for xs in linked.values() for x in xs})
+    return docs
+
+
+def _words(store: Store, wanted: list[str] | None):
+    """``({iri: [(name, language)]}, {iri: [description]})`` of every resource (of ``wanted``)."""
     names: dict[str, list[tuple[str, str]]] = {}
     descriptions: dict[str, list[str]] = {}
     for kind, pattern in WORDS:
@@ -236,13 +255,7 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
                 names.setdefault(x.value, []).append((w.value, w.language or ""))
             else:
                 descriptions.setdefault(x.value, []).append(w.value)
-    for d in docs.values():
-        d.names = sorted(set(names.get(d.iri, [])), key=lambda n: (n[1] != "en", n))
-        d.words = sorted(set(descriptions.get(d.iri, [])))
-        other = sorted({n for x in set(linked.get(d.iri, [])) for n in names.get(x, [])})
-        d.words += sorted({t for t, _ in other})
-        d.tagged = d.names + other
-    return [docs[k] for k in sorted(docs)]
+    return names, descriptions
 
 
 def doc_classes(classes: dict[str, set[str]]) -> set[str]:
