@@ -207,19 +207,20 @@ def recorded_checksums(store: Store, graph: str) -> set[str]:
     return {s["c"].value for s in res}
 
 
+def meta_quad(s, p, o) -> ox.Quad:
+    """The statement ``s p o`` (``p`` an rdflib term or IRI string) in the provenance graph."""
+    return ox.Quad(s, nn(str(p)), o, nn(GRAPH_META))
+
+
 def activity_quads(kind: str, label: str, started: ox.Literal,
                    agent: str | None) -> tuple[str, list[ox.Quad]]:
     """A new PROV-O activity ``amid:<kind>/<uuid>`` in the provenance graph (its label, start
     and end, the agent it is associated with, named :func:`agent_name` of ``agent``): what every
     record of a write begins with. Returns the activity IRI and the quads."""
-    meta = nn(GRAPH_META)
     act = nn(str(AMID[f"{kind}/{uuid.uuid4()}"]))
     name = agent_name(agent)
     ag = nn(agent_iri(name))
-
-    def q(s, p, o):
-        return ox.Quad(s, nn(str(p)), o, meta)
-
+    q = meta_quad
     return act.value, [
         q(act, RDF.type, nn(str(PROV.Activity))),
         q(act, RDFS.label, ox.Literal(label)),
@@ -239,13 +240,12 @@ def update_provenance(graphs: Iterable[str], agent: str | None,
     in ``graphs`` (the graphs the update writes; a variable graph or the default graph has no
     IRI to name, and is said in a comment)."""
     act, out = activity_quads("update", label, now_literal(), agent)
-    meta, a = nn(GRAPH_META), nn(act)
-    graphs = set(graphs)
-    out += [ox.Quad(a, nn(str(PROV.generated)), nn(g), meta) for g in sorted(graphs - set(UNNAMED))]
+    a, graphs = nn(act), set(graphs)
+    out += [meta_quad(a, PROV.generated, nn(g)) for g in sorted(graphs - set(UNNAMED))]
     unnamed = sorted(graphs & set(UNNAMED))
     if unnamed:
-        out.append(ox.Quad(a, nn(str(RDFS.comment)), ox.Literal(
-            "also writes " + ", ".join(UNNAMED.get(g, g) for g in unnamed)), meta))
+        out.append(meta_quad(a, RDFS.comment, ox.Literal(
+            "also writes " + ", ".join(UNNAMED.get(g, g) for g in unnamed))))
     return act, out
 
 
@@ -260,11 +260,7 @@ def provenance_quads(graph: str, sources: list[Source], triples: int, started: o
     """The PROV-O record of one load (returns the activity IRI and the quads); ``agent`` is the
     name the load is recorded under (:func:`agent_name`)."""
     act, out = activity_quads("load", label, started, agent)
-    g, L = nn(graph), ox.Literal
-
-    def q(s, p, o):
-        return ox.Quad(s, nn(str(p)), o, nn(GRAPH_META))
-
+    g, L, q = nn(graph), ox.Literal, meta_quad
     act = nn(act)
     out += [
         q(g, RDF.type, nn(str(PROV.Entity))),
