@@ -9,11 +9,11 @@ reader).
 
 from .accounts import ROLES, Account, AccountBook, accounts_location
 from .gate import Gate
-from .reads import PublicReads, public_graphs, query_dataset, read_view, refuse_restricted
+from .reads import PublicReads, read_view, refuse_restricted
 from .rights import (ANY, DEFAULT, cluster_graph, cluster_of_graph, graphs_touched, is_restricted,
                      may_read_restricted, may_write, owned_graphs, refuse_unless_allowed)
 
 __all__ = ["ROLES", "Account", "AccountBook", "accounts_location", "Gate", "ANY", "DEFAULT",
            "cluster_graph", "cluster_of_graph", "graphs_touched", "is_restricted",
-           "may_read_restricted", "may_write", "owned_graphs", "PublicReads", "public_graphs",
-           "query_dataset", "read_view", "refuse_restricted", "refuse_unless_allowed"]
+           "may_read_restricted", "may_write", "owned_graphs", "PublicReads", "read_view",
+           "refuse_restricted", "refuse_unless_allowed"]

@@ -38,11 +38,6 @@ from .rights import is_restricted, may_read_restricted
 NO_GRAPH = "urn:amikg:no-public-graph"
 
 
-def public_graphs(store: Store) -> list[str]:
-    """Every named graph that is not restricted."""
-    return [g for g in store.named_graphs() if not is_restricted(g)]
-
-
 def refuse_restricted(account: Account | None, graph: str) -> None:
     """Raise unless ``account`` may read ``graph``.
 
@@ -176,14 +171,3 @@ def read_view(store: Store, account: Account | None) -> Store:
     """The store as ``account`` may read it: the store itself for an account, a
     :class:`PublicReads` view of the public graphs for an anonymous reader (None)."""
     return store if may_read_restricted(account) else PublicReads(store)
-
-
-def query_dataset(store: Store, account: Account | None, text: str,
-                  default_graph: list[str] | None = None,
-                  named_graphs: list[str] | None = None) -> tuple[list[str] | None, list[str] | None]:
-    """The ``(default_graph, named_graphs)`` a query of ``account`` runs over on ``store``
-    (:meth:`PublicReads.dataset` for an anonymous reader).
-
-    :raise AuthenticationRequired: (401) an anonymous request or query naming a restricted graph.
-    """
-    return read_view(store, account).dataset(text, default_graph, named_graphs)

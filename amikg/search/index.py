@@ -68,7 +68,7 @@ class SearchIndex:
         self.last_error: str | None = None
         self._pending = threading.local()   # per writing thread: documents touched before
         self._serial = 0                         # in memory: updates since the last build
-        self._labels: tuple = (None, {})         # see label_cache
+        self._labels: tuple = (None, {False: {}, True: {}})  # see label_cache
 
     @classmethod
     def for_store(cls, store: Store, settings: Settings | None = None) -> "SearchIndex":
