@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import gc
 import hashlib
 import json
 import logging
@@ -219,15 +220,18 @@ class SearchIndex:
                 return None
             stamp = self.stale_stamp() or ""
             t0 = time.monotonic()
-            docs = read_documents(self.store)
-            if self.path is None:
-                idx = engine.new_index(None)
-                engine.write(idx, docs)
-                self._ram = idx
-                size = 0
-            else:
-                size = self._new_generation(docs)
-            meta = {"documents": len(docs), "seconds": round(time.monotonic() - t0, 3),
+            with _collector_paused():
+                docs = read_documents(self.store)
+                if self.path is None:
+                    idx = engine.new_index(None)
+                    engine.write(idx, docs)
+                    self._ram = idx
+                    size = 0
+                else:
+                    size = self._new_generation(docs)
+                count = len(docs)
+                del docs
+            meta = {"documents": count, "seconds": round(time.monotonic() - t0, 3),
                     "bytes": size, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
             if self.path is not None:
                 (self.path / "meta.json").write_text(json.dumps(meta))
@@ -324,6 +328,21 @@ class SearchIndex:
 
     def close(self) -> None:
         self.closed = True
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector paused for a rebuild: it makes millions of objects
+    that live until its end (and hold no cycles), which would otherwise set off full
+    collections over all of them again and again (at 100k organisations, 1.5 s of the 5 s the
+    documents take to put together). Reference counting still frees what is dropped."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 @contextlib.contextmanager

@@ -132,6 +132,13 @@ class Store(ABC):
         narrows (so that what is kept per store, such as names read, can be kept per view)."""
         return self
 
+    def map_queries(self, queries: list[str], reduce, workers: int | None = None) -> list:
+        """``[reduce(self.query(q)) for q in queries]``: several read-only SELECT queries, on as
+        many cores (up to ``workers``) as the backend can use for them. ``reduce`` is a
+        module-level function of a query's solutions whose result can be pickled (it may run in
+        another process); the costly queries should come first. Here: one after another."""
+        return [reduce(self.query(q)) for q in queries]
+
     @abstractmethod
     def named_graphs(self) -> list[str]:
         """IRIs of all named graphs that hold at least one triple."""

@@ -18,6 +18,7 @@ import pyoxigraph as ox
 from ..errors import QueryError, StoreError, StoreLockedError
 from ..sparql.binder import bind
 from ..sparql.lexer import names_dataset
+from . import parallel
 from .base import Store, nn, query_error, quad_text
 from .formats import QUAD_FORMATS, ViewReader, rdf_format
 
@@ -289,6 +290,18 @@ class OxigraphStore(Store):
             raise StoreError("backup needs an on-disk store")
         self._store.flush()
         self._store.backup(str(target))
+
+    def map_queries(self, queries, reduce, workers=None):
+        """On disk: over one checkpoint, in this process and child processes at once (see
+        :mod:`.parallel`); in memory (nobody else can read it): one after another."""
+        workers = workers or os.cpu_count() or 1
+        if self.kind != "embedded" or workers < 2 or len(queries) < 2:
+            return super().map_queries(queries, reduce)
+        if self._read_only:  # a checkpoint already: read it as it is
+            return parallel.map_over_views(self.location, OxigraphStore.read_only, queries,
+                                           reduce, workers)
+        return parallel.map_on_checkpoint(self, OxigraphStore.read_only, queries, reduce,
+                                          workers)
 
     @classmethod
     def read_only(cls, path: str | Path) -> "OxigraphStore":

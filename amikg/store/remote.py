@@ -96,6 +96,17 @@ class RemoteStore(Store):
     #: Accept header for CONSTRUCT/DESCRIBE results ("" = SPARQLWrapper's Turtle negotiation).
     construct_accept = ""
 
+    def map_queries(self, queries, reduce, workers=None):
+        """Sent at once, from threads (the store evaluates them side by side; the threads wait
+        on the network, not on each other)."""
+        workers = min(workers or 4, len(queries))
+        if workers < 2:
+            return super().map_queries(queries, reduce)
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(workers, thread_name_prefix="amikg-remote-read") as pool:
+            return list(pool.map(lambda q: reduce(self.query(q)), queries))
+
     def query(self, sparql, *, substitutions=None, default_graph=None, named_graphs=None,
               timeout=None, base_iri=None):
         try:
