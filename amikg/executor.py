@@ -23,6 +23,7 @@ Results are serialised where the query runs, so they cross the process boundary 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import pickle
@@ -276,6 +277,9 @@ class ProcessExecutor(Executor):
                                            dir=str(store.directory.resolve().parent)))
         self._lock = threading.Lock()
         self._gen, self._path, self._dirty = 0, None, True
+        #: checkpoint -> how many queries have been handed it and not yet answered: a newer
+        #: checkpoint must not remove one a query is about to send to a worker
+        self._leases: dict[str, int] = {}
         self._all: list[_Worker] = []
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._closed = False
@@ -295,29 +299,51 @@ class ProcessExecutor(Executor):
         self._idle.put(w)
 
     def snapshot(self) -> str:
-        """The newest checkpoint directory (made now when a write came after the last one)."""
+        """The newest checkpoint directory (made now when a write came after the last one).
+
+        Checkpoints no worker has open and no query holds (:meth:`_lease`) are removed."""
         with self._lock:
-            if self._dirty or self._path is None:
-                self._dirty = False  # before the backup: a write during it marks it stale again
-                self._gen += 1
-                path = self._root / f"gen-{self._gen}"
-                try:
-                    self.store.backup(path)
-                except (OSError, RuntimeError) as e:
-                    self._dirty = True
-                    raise StoreError(f"cannot snapshot the store for reading: {e}")
-                self._path = str(path)
-                in_use = {w.path for w in self._all} | {self._path}
-                for d in self._root.iterdir():
-                    if str(d) not in in_use:
-                        shutil.rmtree(d, ignore_errors=True)
-            return self._path
+            return self._newest()
+
+    @contextlib.contextmanager
+    def _lease(self):
+        """The newest checkpoint, kept on disk until the ``with`` block ends."""
+        with self._lock:
+            path = self._newest()
+            self._leases[path] = self._leases.get(path, 0) + 1
+        try:
+            yield path
+        finally:
+            with self._lock:
+                left = self._leases.pop(path) - 1
+                if left:
+                    self._leases[path] = left
+
+    def _newest(self) -> str:  # with self._lock held
+        if self._dirty or self._path is None:
+            self._dirty = False  # before the backup: a write during it marks it stale again
+            self._gen += 1
+            path = self._root / f"gen-{self._gen}"
+            try:
+                self.store.backup(path)
+            except (OSError, RuntimeError) as e:
+                self._dirty = True
+                raise StoreError(f"cannot snapshot the store for reading: {e}")
+            self._path = str(path)
+            in_use = {w.path for w in self._all} | set(self._leases) | {self._path}
+            for d in self._root.iterdir():
+                if str(d) not in in_use:
+                    shutil.rmtree(d, ignore_errors=True)
+        return self._path
 
     def query(self, sparql, fmt="json", *, default_graph=None, named_graphs=None, timeout=None,
               base_iri=None):
         check_query(sparql, self.settings.service_allow)
         deadline = self._deadline(timeout)
-        path = self.snapshot()
+        with self._lease() as path:
+            return self._ask(path, sparql, fmt, default_graph, named_graphs, base_iri, deadline)
+
+    def _ask(self, path, sparql, fmt, default_graph, named_graphs, base_iri, deadline):
         try:
             w = self._idle.get(timeout=None if deadline is None
                                else max(0.01, deadline - time.monotonic()))

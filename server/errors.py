@@ -1,12 +1,17 @@
 """One error shape for every failure: ``{"error": <name>, "message": <text>, ...details}`` as JSON,
 or a small HTML page for a browser. Never a traceback: unexpected errors are logged and answered
-with a 500 that says nothing about the internals."""
+with a 500 that says nothing about the internals. Nor a path of the server's disk: a message that
+names one (a store folder that cannot be opened, say) is answered with the path withheld and
+logged whole for the operator."""
 
 from __future__ import annotations
 
 import html
+import os
+import re
+from functools import lru_cache
 
-from flask import Flask, Response, jsonify, request
+from flask import Flask, Response, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from amikg.errors import AmikgError
@@ -18,8 +23,36 @@ def wants_html() -> bool:
         request.accept_mimetypes["application/json"]
 
 
+#: An absolute path as a message writes one: not inside a URL (``http://h/a/b``) or a word.
+_PATH = re.compile(r"(?<![\w.:/~%@-])/([^\s/'\"<>:,;)]+)(?:/(?:[^\s'\"<>]*[^\s'\"<>:,;.)])?)?")
+WITHHELD = "[a path on the server]"
+
+
+@lru_cache(maxsize=256)
+def _on_this_disk(top: str) -> bool:
+    return os.path.isdir("/" + top)
+
+
+def withhold_paths(value):
+    """``value`` (a message, or details holding them) with every path of this machine's disk
+    replaced by :data:`WITHHELD`: a path is a ``/top/...`` whose ``/top`` is a folder here, so
+    the service's routes (``/graph?default``) and IRIs stay as written."""
+    if isinstance(value, str):
+        return _PATH.sub(lambda m: WITHHELD if _on_this_disk(m.group(1)) else m.group(0), value)
+    if isinstance(value, dict):
+        return {k: withhold_paths(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [withhold_paths(v) for v in value]
+    return value
+
+
 def error_response(status: int, name: str, message: str, details: dict | None = None,
                    headers: dict | None = None) -> Response:
+    shown, details = withhold_paths(message), withhold_paths(details or {})
+    if shown != message:
+        current_app.logger.warning("%s %s answered %d %s: %s", request.method, request.path,
+                                   status, name, message)
+    message = shown
     if wants_html():
         body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(name)}"
                 f"</title><h1>{status} {html.escape(name)}</h1><p>{html.escape(message)}</p>"

@@ -37,6 +37,7 @@ from werkzeug.exceptions import Conflict
 
 from amikg.errors import LimitExceeded, QueryTimeout
 
+from .errors import withhold_paths
 from .context import EXTENSION, current_executor, current_gate, current_store
 from .safety import require_admin
 
@@ -239,8 +240,9 @@ def readyz():
         current_executor().query("ASK {}", "json", timeout=5.0)
     except Exception as e:  # noqa: BLE001 - any failure means not ready
         msg = getattr(e, "message", None) or str(e)
-        return jsonify({"status": "unavailable", "store": current_store().location,
-                        "message": msg[:300]}), 503
+        current_app.logger.warning("not ready: %s", msg)
+        return jsonify({"status": "unavailable", "store": current_store().kind,
+                        "message": withhold_paths(msg)[:300]}), 503
     return jsonify({"status": "ready", "store": current_store().kind})
 
 

@@ -119,3 +119,32 @@ def test_concurrent_read_modify_write_updates_are_serialised(service):
     assert not errors, errors[:3]
     rows = service.select(f"SELECT ?n WHERE {{ {counter} <{EX}n> ?n }}")
     assert [r["n"]["value"] for r in rows] == ["160"], (rows, time.monotonic() - t0)
+
+
+def test_a_newer_reading_copy_does_not_remove_the_one_a_query_is_about_to_use(tmp_path):
+    """The race the first test once caught: a query takes the newest checkpoint, a write and
+    another query make a newer one before the first reaches its worker; the first query's
+    checkpoint must still be there when it is sent (it was removed, and the reader got "cannot
+    open the store")."""
+    from pathlib import Path
+
+    from amikg.config import Settings
+    from amikg.executor import ProcessExecutor
+    from amikg.store import open_store
+
+    store = open_store(str(tmp_path / "store"))
+    executor = ProcessExecutor(store, Settings(), workers=1)
+    ask = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {GRAPH} {{ ?s ?p ?o }} }}"
+    try:
+        with executor._lease() as taken:  # the first query holds its checkpoint ...
+            store.update(insert_text(0, 0))
+            executor.query(ask)  # ... while another query makes and uses a newer one
+            assert executor.snapshot() != taken
+            assert Path(taken).is_dir(), "the checkpoint held by a query was removed"
+        store.update(insert_text(0, 1))
+        answer = executor.query(ask)
+        assert b'"10"' in answer.body or b">10<" in answer.body
+        assert not Path(taken).exists(), "a checkpoint nobody holds is kept"
+    finally:
+        executor.close()
+        store.close()

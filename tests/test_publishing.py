@@ -106,6 +106,33 @@ def test_sparql_on_the_service_shows_no_user_or_host_for_loads_and_imports(make_
     assert exposes_machine(resp.get_data(as_text=True)) == []
 
 
+
+def test_an_error_that_names_a_folder_of_the_server_withholds_it(make_app, bundled_store,
+                                                                 caplog):
+    """A store the service cannot open names its folder (``cannot open the store /srv/...``):
+    the answer says what failed without the path (which shows the user and the layout of the
+    machine); the operator finds it whole in the log. Routes and IRIs in messages stay."""
+    from amikg.errors import StoreError
+
+    folder = str(bundled_store.directory.resolve())
+    app = make_app(bundled_store)
+
+    @app.get("/test-store-failure")
+    def fail():
+        raise StoreError(f"cannot open the store {folder}/gen-3: IO error: No such file; "
+                         "see /graph?default or <http://example.org/a/b>", store=folder)
+
+    client = app.test_client()
+    for accept in ("application/json", "text/html"):
+        r = client.get("/test-store-failure", headers={"Accept": accept})
+        text = r.get_data(as_text=True)
+        assert r.status_code == 503
+        assert "cannot open the store [a path on the server]: IO error" in text
+        assert "/graph?default" in text and "http://example.org/a/b" in text
+        assert folder not in text and exposes_machine(text) == []
+    assert r.headers["Content-Type"].startswith("text/html")
+    assert any(folder in rec.getMessage() for rec in caplog.records)
+
 # -- (1) publishing an import is opt-in; its title names the cluster, the content, the date -------
 
 def catalogue_titles(client) -> dict[str, str]:
