@@ -6,7 +6,10 @@ For each size a seeded synthetic graph (amikg.generate, N-Triples) goes into a f
 
 * **build**: ``amikg load``'s library call (:func:`amikg.loader.load_paths`) of the file into a
   fresh store (the peer), and :meth:`amikg.search.SearchIndex.rebuild` of the index, in turn
-  ``--build-runs`` times (medians); the index's size on disk and this process's peak memory;
+  ``--build-runs`` times (medians), each with the CPU seconds it used; the rebuild starts once
+  the work the load left running has ended (RocksDB compacting what it wrote, in this process:
+  the CPU it used after the load returned is printed), so that neither meets the other; the
+  index's size on disk and this process's peak memory;
 * **catching up**: a 7-row member spreadsheet imported (``examples/members.csv``) and undone,
   ``--runs`` times; the time the index takes to re-index what each write touched (its two
   hooks on the store, before and after the write, timed inside), beside the whole import / undo;
@@ -108,6 +111,25 @@ def rss() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def cpu() -> float:
+    """CPU seconds used so far by this process and its ended children (the rebuild's reader)."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def settle(limit: float = 10.0, step: float = 0.5) -> tuple[float, float]:
+    """Wait until the work a load leaves running in this process ends (RocksDB compacting the
+    files it wrote: up to two seconds at 100k): a ``step`` using under a tenth of a CPU, or
+    ``limit`` seconds. Returns the seconds waited and the CPU seconds used meanwhile."""
+    t0, c0 = time.perf_counter(), cpu()
+    while time.perf_counter() - t0 < limit:
+        c = cpu()
+        time.sleep(step)
+        if cpu() - c < 0.1 * step:
+            break
+    return time.perf_counter() - t0, cpu() - c0
+
+
 def loadavg() -> str:
     return "load average " + " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -122,9 +144,9 @@ def build(n: int, workdir: Path):
     shutil.rmtree(workdir / f"store-{n}.search", ignore_errors=True)
     store = open_store(str(workdir / f"store-{n}"))
     load_paths(store, sorted((ROOT / "ontology").glob("*.ttl")), ONTOLOGY)
-    t = time.perf_counter()
+    t, c = time.perf_counter(), cpu()
     load_paths(store, [data], "https://w3id.org/amikg/graph/bench")
-    return store, time.perf_counter() - t, data
+    return store, time.perf_counter() - t, data, cpu() - c
 
 
 def catch_up(store, index: SearchIndex, runs: int) -> None:
@@ -234,16 +256,20 @@ def start_virtuoso(n: int, data: Path, workdir: Path):
 def run_size(n: int, workdir: Path, runs: int, stale_runs: int, with_virtuoso: bool,
              build_runs: int = 3) -> None:
     from amikg_server.app import create_app
-    loads, rebuilds = [], []
+    loads, rebuilds, cpus, after = [], [], [], []
     for i in range(build_runs):  # in turn, so that both meet the same noise
         if i:
             index.close()
             store.close()
-        store, load_s, data = build(n, workdir)
+        store, load_s, data, load_cpu = build(n, workdir)
+        waited, tail = settle()  # the load's own work ends before the rebuild starts
         index = SearchIndex.for_store(store).watch(rebuild=False)
+        c = cpu()
         info = index.rebuild()
         loads.append(load_s)
         rebuilds.append(info["seconds"])
+        cpus.append((load_cpu, cpu() - c))
+        after.append((waited, tail))
     print(f"\n## {n:,} organisations ({loadavg()})\n")
     load_s, build_s = statistics.median(loads), statistics.median(rebuilds)
     print(f"build ({build_runs} in turn, medians): `amikg load` of the file {load_s:.1f} s "
@@ -251,6 +277,9 @@ def run_size(n: int, workdir: Path, runs: int, stale_runs: int, with_virtuoso: b
           f"({' '.join(f'{x:.1f}' for x in rebuilds)}), {build_s / load_s:.2f}× the load; "
           f"{info['documents']:,} documents, {info['bytes'] / 2**20:.1f} MiB on disk; "
           f"peak RSS so far {rss():.0f} MiB")
+    print("CPU seconds (load, rebuild): " + "; ".join(f"{a:.1f}, {b:.1f}" for a, b in cpus) +
+          "; after each load returned, before its rebuild started (the store finishing the "
+          "load's writes): " + "; ".join(f"{c:.1f} s of CPU in {w:.1f} s" for w, c in after))
     catch_up(store, index, runs)
     never = SearchIndex(store, workdir / f"never-built-{n}")  # always stale: from the store
     app = create_app({"STORE": store, "TESTING": True})
