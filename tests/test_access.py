@@ -84,6 +84,11 @@ def insert_into(graph: str) -> str:
     ("LOAD <http://example.org/x> INTO GRAPH <urn:l>", {"urn:l"}),
     ("PREFIX amig: <https://w3id.org/amikg/graph/> INSERT DATA { GRAPH amig:meta { <urn:a> <urn:b> 1 } } ;"
      " DROP GRAPH <rel>", {META, "http://base/rel"}),
+    # a prefixed name's escaped characters are the characters (rdflib keeps the backslash)
+    ("PREFIX amig: <https://w3id.org/amikg/graph/> DROP GRAPH amig:cluster\\/filas\\.v2",
+     {G + "cluster/filas.v2"}),
+    ("INSERT DATA { GRAPH <https://w3id.org/amikg/graph/cluster/\\u0066ilas> { <urn:a> <urn:b> 1 } }",
+     {FILAS}),
 ])
 def test_graphs_touched_are_read_from_the_update_before_it_runs(text, graphs):
     from amikg.access import graphs_touched
@@ -166,6 +171,21 @@ def test_a_manager_updates_its_own_cluster_with_with_and_using(client, store, to
     assert update(client, text, tokens["ana"]).status_code == 204
     assert any("New mission" in str(q.object) for q in store.quads(FILAS))
     assert store.count(PHARMA) > 0
+
+
+def test_a_manager_names_its_cluster_graph_by_an_escaped_prefixed_name(client, store, tokens):
+    """``amig:cluster\\/filas`` is FILAS's graph (the escape stands for the slash): written, and
+    recorded as that graph; the same spelling of another cluster's graph is still refused."""
+    head = f"PREFIX amig: <{G}> "
+    text = head + "INSERT DATA { GRAPH amig:cluster\\/filas { <urn:x:s> <urn:x:p> 'escaped' } }"
+    assert update(client, text, tokens["ana"]).status_code == 204, "the manager was refused"
+    assert any("escaped" in str(q.object) for q in store.quads(FILAS))
+    assert list(update_records(store).values()) == [("https://w3id.org/amikg/id/agent/ana",
+                                                     {FILAS})]
+    before = snapshot(store)
+    other = head + "INSERT DATA { GRAPH amig:cluster\\/pharmapolis { <urn:x:s> <urn:x:p> 'no' } }"
+    assert update(client, other, tokens["ana"]).status_code == 403
+    assert snapshot(store) == before
 
 
 @pytest.mark.parametrize("role", ["rita", "stew"])

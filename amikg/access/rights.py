@@ -19,6 +19,7 @@ names graphs read. :func:`may_write` is the rule; :func:`refuse_unless_allowed` 
 
 from __future__ import annotations
 
+import re
 from typing import Iterable
 
 from rdflib.plugins.sparql.algebra import translateUpdate
@@ -123,9 +124,14 @@ def refuse_unless_allowed(store: Store, account: Account | None, graphs: Iterabl
 
 # -- the graphs an update touches ---------------------------------------------------------------
 
+#: A prefixed name's escaped character (SPARQL's PN_LOCAL_ESC: ``g:cluster\/filas``), which
+#: rdflib keeps with its backslash in the IRI; an IRI written whole cannot hold a backslash.
+_LOCAL_ESC = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
 def _term(t) -> str:
     if isinstance(t, URIRef):
-        return str(t)
+        return _LOCAL_ESC.sub(r"\1", str(t))
     if t in ("DEFAULT", None):
         return DEFAULT
     return ANY  # a Variable, ALL, NAMED
