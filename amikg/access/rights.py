@@ -19,7 +19,6 @@ names graphs read. :func:`may_write` is the rule; :func:`refuse_unless_allowed` 
 
 from __future__ import annotations
 
-import re
 from typing import Iterable
 
 from rdflib.plugins.sparql.algebra import translateUpdate
@@ -28,6 +27,7 @@ from rdflib.term import URIRef
 
 from ..errors import ForbiddenOperation, QueryError
 from ..namespaces import AMID, AMIG, GRAPH_META, GRAPH_ONTOLOGY, GRAPH_SHAPES
+from ..sparql.lexer import unescape_local
 from ..store import Store, nn
 from .accounts import Account
 
@@ -124,14 +124,9 @@ def refuse_unless_allowed(store: Store, account: Account | None, graphs: Iterabl
 
 # -- the graphs an update touches ---------------------------------------------------------------
 
-#: A prefixed name's escaped character (SPARQL's PN_LOCAL_ESC: ``g:cluster\/filas``), which
-#: rdflib keeps with its backslash in the IRI; an IRI written whole cannot hold a backslash.
-_LOCAL_ESC = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
-
-
 def _term(t) -> str:
-    if isinstance(t, URIRef):
-        return _LOCAL_ESC.sub(r"\1", str(t))
+    if isinstance(t, URIRef):  # rdflib keeps a prefixed name's escapes; an IRI written whole
+        return unescape_local(str(t))  # cannot hold a backslash, so each one is such an escape
     if t in ("DEFAULT", None):
         return DEFAULT
     return ANY  # a Variable, ALL, NAMED

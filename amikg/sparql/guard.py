@@ -19,7 +19,7 @@ import urllib.parse
 from dataclasses import dataclass, field
 
 from ..errors import ForbiddenOperation, QueryError
-from .lexer import Token, tokens
+from .lexer import Token, tokens, unescape_local
 
 QUERY_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
 UPDATE_WORDS = ("INSERT", "DELETE", "LOAD", "CLEAR", "CREATE", "DROP", "COPY", "MOVE", "ADD",
@@ -62,7 +62,7 @@ def _resolve(tok: Token, prefixes: dict[str, str], base: str) -> str:
         return urllib.parse.urljoin(base, iri) if base else iri
     if tok.kind == "pname":
         p, _, local = tok.text.partition(":")
-        return prefixes.get(p, f"{p}:") + re.sub(r"\\(.)", r"\1", local)  # PN_LOCAL_ESC
+        return prefixes.get(p, f"{p}:") + unescape_local(local)
     return tok.text
 
 

@@ -85,6 +85,12 @@ def names_dataset(text: str) -> bool:
     return any(t.is_word("FROM") for t in tokens(text))
 
 
+def unescape_local(local: str) -> str:
+    """A prefixed name's local part (or an IRI made from one) with its escapes (``\\/`` in
+    ``g:cluster\\/filas``, SPARQL's PN_LOCAL_ESC) turned into the characters they stand for."""
+    return re.sub(r"\\(.)", r"\1", local)
+
+
 def strip_strings(text: str) -> str:
     """``text`` with every string literal removed (comments kept); for finding variables."""
     return "".join(t.text for t in all_tokens(text) if t.kind != "string")
