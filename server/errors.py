@@ -46,13 +46,18 @@ def withhold_paths(value):
     return value
 
 
+def for_reader(message: str) -> str:
+    """``message`` as this request's answer or page may show it (:func:`withhold_paths`); when
+    a path was withheld, the whole message goes to the service's log for the operator."""
+    shown = withhold_paths(message)
+    if shown != message:
+        current_app.logger.warning("%s %s: %s", request.method, request.path, message)
+    return shown
+
+
 def error_response(status: int, name: str, message: str, details: dict | None = None,
                    headers: dict | None = None) -> Response:
-    shown, details = withhold_paths(message), withhold_paths(details or {})
-    if shown != message:
-        current_app.logger.warning("%s %s answered %d %s: %s", request.method, request.path,
-                                   status, name, message)
-    message = shown
+    message, details = for_reader(message), withhold_paths(details or {})
     if wants_html():
         body = (f"<!doctype html><html lang=en><meta charset=utf-8><title>{status} {html.escape(name)}"
                 f"</title><h1>{status} {html.escape(name)}</h1><p>{html.escape(message)}</p>"

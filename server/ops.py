@@ -37,8 +37,8 @@ from werkzeug.exceptions import Conflict
 
 from amikg.errors import LimitExceeded, QueryTimeout
 
-from .errors import withhold_paths
 from .context import EXTENSION, current_executor, current_gate, current_store
+from .errors import for_reader
 from .safety import require_admin
 
 bp = Blueprint("ops", __name__)
@@ -240,9 +240,8 @@ def readyz():
         current_executor().query("ASK {}", "json", timeout=5.0)
     except Exception as e:  # noqa: BLE001 - any failure means not ready
         msg = getattr(e, "message", None) or str(e)
-        current_app.logger.warning("not ready: %s", msg)
         return jsonify({"status": "unavailable", "store": current_store().kind,
-                        "message": withhold_paths(msg)[:300]}), 503
+                        "message": for_reader(msg)[:300]}), 503
     return jsonify({"status": "ready", "store": current_store().kind})
 
 

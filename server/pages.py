@@ -48,8 +48,8 @@ from amikg.store import EXTENSIONS, format_for_path
 from amikg.clusters import resolve_cluster
 from amikg.validate import DEFAULT_PROFILE, render, validate_source
 
-from .errors import withhold_paths
 from .context import current_gate, current_search, current_service, current_settings, current_store
+from .errors import for_reader
 from .linked_data import local_href
 from .safety import token_account, token_matches
 
@@ -156,7 +156,7 @@ def _word_search() -> tuple[dict, int]:
         answer = search(current_search(), q, chosen, limit=request.args.get("limit"),
                         offset=request.args.get("offset"), store=current_store())
     except ParameterError as e:
-        return {"q": q, "answer": None, "error": withhold_paths(e.message)}, 400
+        return {"q": q, "answer": None, "error": for_reader(e.message)}, 400
     picked = {f: {compact_iri(v) for v in vs} for f, vs in answer["filters"].items()}
     facets = []
     for f, title in FACET_TITLES:
@@ -207,7 +207,7 @@ def partners():
             results = [{**r, **where.get(r["candidate"], {}), "href": local_href(r["candidate"]),
                         "reason_list": _reasons(r)} for r in rows]
         except ParameterError as e:
-            error, status = withhold_paths(e.message), 400
+            error, status = for_reader(e.message), 400
     fields = _fields(query, selected)
     api_url = url_for("api_queries.named_query", name="partner-search", **{
         k: v for k, v in request.args.lists() if k in {p.name for p in query.params}})
@@ -281,7 +281,7 @@ def validate():
                 "turtle": _data_url(render(outcome, "turtle"), "text/turtle"),
                 "jsonld": _data_url(render(outcome, "json-ld"), "application/ld+json")}
         except AmikgError as e:
-            ctx["error"], status = withhold_paths(e.message), 422
+            ctx["error"], status = for_reader(e.message), 422
     return render_template("pages/validate.html", **ctx), status
 
 
@@ -359,9 +359,9 @@ def import_spreadsheet():
         status = 201 if not rep.dry_run and not rep.skipped else 200
     except ImportRejected as e:
         ctx["imp_error"], ctx["imp_problems"], status = (
-            withhold_paths(e.message.splitlines()[0]), e.problems, e.http_status)
+            for_reader(e.message.splitlines()[0]), e.problems, e.http_status)
     except AmikgError as e:
-        ctx["imp_error"], status = withhold_paths(e.message), e.http_status
+        ctx["imp_error"], status = for_reader(e.message), e.http_status
     return render_template("pages/validate.html", **ctx), status
 
 
