@@ -106,7 +106,6 @@ def test_sparql_on_the_service_shows_no_user_or_host_for_loads_and_imports(make_
     assert exposes_machine(resp.get_data(as_text=True)) == []
 
 
-
 def test_an_error_that_names_a_folder_of_the_server_withholds_it(make_app, bundled_store,
                                                                  caplog):
     """A store the service cannot open names its folder (``cannot open the store /srv/...``):
@@ -132,6 +131,7 @@ def test_an_error_that_names_a_folder_of_the_server_withholds_it(make_app, bundl
         assert folder not in text and exposes_machine(text) == []
     assert r.headers["Content-Type"].startswith("text/html")
     assert any(folder in rec.getMessage() for rec in caplog.records)
+
 
 # -- (1) publishing an import is opt-in; its title names the cluster, the content, the date -------
 
