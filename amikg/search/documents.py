@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from operator import itemgetter
-from typing import Iterable
+from typing import Iterable, Iterator
 
 import pyoxigraph as ox
 
@@ -94,11 +94,14 @@ class Doc:
     names: list[tuple[str, str]] = field(default_factory=list)   # (text, language or "")
     words: list[str] = field(default_factory=list)               # descriptions, linked names
     tagged: list[tuple[str, str]] = field(default_factory=list)  # every name with its language
-    facets: dict[str, set[str]] = field(default_factory=lambda: {f: set() for f in FACETS})
+    #: (documents share these sets: they are frozen)
+    facets: dict[str, frozenset[str]] = field(
+        default_factory=lambda: {f: frozenset() for f in FACETS})
     #: its own region(s) and country (the facets hold the broader regions too)
-    where: dict[str, set[str]] = field(default_factory=lambda: {"region": set(), "country": set()})
+    where: dict[str, frozenset[str]] = field(
+        default_factory=lambda: {"region": frozenset(), "country": frozenset()})
     #: its own classes (the category facet holds the classes above them too)
-    types: set[str] = field(default_factory=set)
+    types: frozenset[str] = field(default_factory=frozenset)
 
     def name(self, lang: str = "en") -> str:
         """Its name in ``lang``, else in English, else without a language, else any."""
@@ -295,11 +298,20 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
     """Every organisation of the store as a :class:`Doc` (or only those of the IRIs ``only``),
     sorted by IRI (``generation``: see :func:`vocabulary`; ``workers``: at most this many cores
     for a whole-store read, by default as many as it is worth)."""
+    return list(iter_documents(store, only, generation, workers))
+
+
+def iter_documents(store: Store, only: Iterable[str] | None = None, generation=None,
+                   workers: int | None = None) -> Iterator[Doc]:
+    """:func:`read_documents` one document at a time: the store is read first, then each
+    document is put together as it is taken (a rebuild hands each to the index at once, so
+    that the index's own thread works while the next is put together, and the documents are
+    never all held at once)."""
     only = sorted(set(only)) if only is not None else None
     if only is not None and len(only) > 4 * CHUNK and len(only) > WHOLE_READ_SHARE * int(
             next(iter(store.query(Q_TYPE_COUNT)))["n"].value):  # cheaper read whole
         keep = set(only)
-        return [d for d in read_documents(store, None, generation, workers) if d.iri in keep]
+        return (d for d in iter_documents(store, None, generation, workers) if d.iri in keep)
     classes, broader, _ = vocabulary(store, generation)
     words = [pattern_query(pattern) for _, pattern in WORDS]
     if only is None:  # one read of everything
@@ -311,15 +323,14 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
                         | {c for kinds in links.values() for t in kinds[0]
                            for c in classes.get(t, ())})  # categories: the classes above
         word_rows = _read(store, words, wanted)
-    docs = _assemble(links, classes, broader, *_words(word_rows))
-    return [docs[k] for k in sorted(docs)]
+    return _assemble(links, classes, broader, *_words(word_rows))
 
 
 def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
-              broader: dict[str, set[str]], names: dict, descriptions: dict) -> dict[str, Doc]:
+              broader: dict[str, set[str]], names: dict, descriptions: dict) -> Iterator[Doc]:
     """A :class:`Doc` for every resource of ``links`` (what each links to, per kind of
-    :data:`KINDS`) typed as an organisation, by IRI: its kind, categories, facets, names and
-    words (its own, and the names of what it links to and of its categories).
+    :data:`KINDS`) typed as an organisation, in IRI order: its kind, categories, facets, names
+    and words (its own, and the names of what it links to and of its categories).
 
     Documents share most of what they link to (a combination of classes, a region, a set of
     competencies), so what such a group gives (a kind and categories, the broader terms, the
@@ -353,8 +364,8 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
         return got
 
     facet_kinds = tuple(enumerate(KINDS))[1:]
-    docs: dict[str, Doc] = {}
-    for iri, kinds in links.items():
+    for iri in sorted(links):
+        kinds = links[iri]
         if not kinds[0]:
             continue
         tkey = frozenset(kinds[0])
@@ -378,10 +389,9 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
             found |= named
         own_names = sorted(set(names.get(iri, ())), key=lambda n: (n[1] != "en", n))
         other = sorted(found)
-        docs[iri] = Doc(iri, own_names,
-                        sorted(set(descriptions.get(iri, ()))) + sorted({t for t, _ in other}),
-                        own_names + other, facets, where, tkey)
-    return docs
+        yield Doc(iri, own_names,
+                  sorted(set(descriptions.get(iri, ()))) + sorted({t for t, _ in other}),
+                  own_names + other, facets, where, tkey)
 
 
 def _words(rows: list) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Iterable
 
 import tantivy
 
@@ -91,13 +92,14 @@ def open_index(path: Path) -> tantivy.Index:
     return register(tantivy.Index.open(str(path)))
 
 
-def write(index: tantivy.Index, docs: list[Doc]) -> None:
-    """Add ``docs`` (in their order) and commit."""
+def write(index: tantivy.Index, docs: Iterable[Doc]) -> int:
+    """Add ``docs`` (in their order) and commit; returns how many."""
     writer = index.writer(heap_size=100_000_000, num_threads=1)
-    _add(writer, docs)
+    count = _add(writer, docs)
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
+    return count
 
 
 def replace(index: tantivy.Index, iris, docs: list[Doc]) -> None:
@@ -111,11 +113,20 @@ def replace(index: tantivy.Index, iris, docs: list[Doc]) -> None:
     index.reload()
 
 
-def _add(writer, docs: list[Doc]) -> None:
+def _add(writer, docs: Iterable[Doc]) -> int:
     """Each document built value by value (three times cheaper than from one dict of lists) and
-    handed to tantivy (values of a field need no order: the index keeps terms, not lists)."""
+    handed to tantivy (values of a field need no order: the index keeps terms, not lists).
+
+    Documents share their sets of facet values (see :func:`.documents._assemble`): what is
+    made of such a set (its values in order, its signature) is made once per set."""
     dumps, sep, stemmed = json.dumps, SEP, STEMMED
-    for d in docs:
+    ordered: dict[frozenset, list[str]] = {}
+    signed: dict[frozenset, str] = {}
+    tails: dict[tuple, str] = {}
+    stem_of: dict[str, str | None] = {}   # a language tag's stemmed field (None: not stemmed)
+    signed_facets = tuple((f, "sig_" + f) for f in SIGNED)
+    count = 0
+    for count, d in enumerate(docs, 1):
         doc = tantivy.Document()
         add = doc.add_text
         add("iri", d.iri)
@@ -124,28 +135,46 @@ def _add(writer, docs: list[Doc]) -> None:
         add("text", " · ".join(d.words))
         for t in d.types:
             add("type", t)
-        for r in d.where["region"]:
+        where = d.where
+        for r in where["region"]:
             add("place", r)
         by_lang: dict[str, list[str]] = {}
         for n, tag in d.tagged:  # untagged words and descriptions are taken as English
-            code = tag.split("-")[0] or "en"
-            if code in stemmed:
-                by_lang.setdefault(code, []).append(n)
+            stem = stem_of.get(tag, False)
+            if stem is False:
+                code = tag.split("-")[0] or "en"
+                stem = stem_of[tag] = "stem_" + code if code in stemmed else None
+            if stem is not None:
+                by_lang.setdefault(stem, []).append(n)
         if d.words:
-            by_lang.setdefault("en", []).extend(d.words)
-        for code, texts in by_lang.items():
-            add("stem_" + code, " ".join(texts))
+            by_lang.setdefault("stem_en", []).extend(d.words)
+        for stem, texts in by_lang.items():
+            add(stem, " ".join(texts))
         facets = d.facets
         for f in FACETS:
             for v in facets[f]:
                 add(f, v)
-        for f in SIGNED:
-            if facets[f]:
-                sig = sep.join(sorted(facets[f]))
-                add("sig_" + f, sig if len(sig) <= LONGEST else UNSIGNED)
-        doc.add_bytes("data", dumps({"names": d.names, "kind": sorted(facets["kind"]),
-                                     **{k: sorted(v) for k, v in d.where.items()}}).encode())
+        for f, field in signed_facets:
+            values = facets[f]
+            if values:
+                sig = signed.get(values)
+                if sig is None:
+                    sig = sep.join(sorted(values))
+                    sig = signed[values] = sig if len(sig) <= LONGEST else UNSIGNED
+                add(field, sig)
+        key = (facets["kind"], where["region"], where["country"])
+        tail = tails.get(key)
+        if tail is None:  # the rest of the document's data, as json.dumps writes it
+            lists = []
+            for values in key:
+                got = ordered.get(values)
+                if got is None:
+                    got = ordered[values] = sorted(values)
+                lists.append(got)
+            tail = tails[key] = dumps(dict(zip(("kind", "region", "country"), lists)))[1:]
+        doc.add_bytes("data", ('{"names": ' + dumps(d.names) + ", " + tail).encode())
         writer.add_document(doc)
+    return count
 
 
 def build_query(index: tantivy.Index, words: list[str], filters: dict[str, list[str]]):

@@ -32,7 +32,7 @@ from ..config import Settings, default_store_dir
 from ..errors import ConfigError
 from ..store import Store
 from . import engine
-from .documents import affected, read_documents
+from .documents import affected, iter_documents, read_documents
 
 log = logging.getLogger("amikg.search")
 #: A write touching more documents than this is followed by a full rebuild instead.
@@ -221,15 +221,14 @@ class SearchIndex:
             stamp = self.stale_stamp() or ""
             t0 = time.monotonic()
             with _collector_paused():
-                docs = read_documents(self.store)
+                docs = iter_documents(self.store)
                 if self.path is None:
                     idx = engine.new_index(None)
-                    engine.write(idx, docs)
+                    count = engine.write(idx, docs)
                     self._ram = idx
                     size = 0
                 else:
-                    size = self._new_generation(docs)
-                count = len(docs)
+                    count, size = self._new_generation(docs)
                 del docs
             meta = {"documents": count, "seconds": round(time.monotonic() - t0, 3),
                     "bytes": size, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -238,20 +237,21 @@ class SearchIndex:
             self._clear(stamp)
             return meta
 
-    def _new_generation(self, docs) -> int:
+    def _new_generation(self, docs) -> tuple[int, int]:
+        """Write ``docs`` into a new generation and use it: (documents, bytes on disk)."""
         gens = sorted(int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit())
         name = f"gen-{(gens[-1] + 1) if gens else 1}"
         target = self.path / name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
-        engine.write(engine.new_index(target), docs)
+        count = engine.write(engine.new_index(target), docs)
         (target / "VERSION").write_text(engine.SCHEMA_VERSION)
         tmp = self.path / f".current-{uuid.uuid4().hex}"
         tmp.write_text(name)
         os.replace(tmp, self.path / "current")
         for g in gens[:-1]:  # keep the one before: another process may still read it
             shutil.rmtree(self.path / f"gen-{g}", ignore_errors=True)
-        return sum(f.stat().st_size for f in target.iterdir() if f.is_file())
+        return count, sum(f.stat().st_size for f in target.iterdir() if f.is_file())
 
     def rebuild_soon(self) -> None:
         """Rebuild in a background thread until the index is no longer stale (one thread per
