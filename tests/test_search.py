@@ -313,6 +313,33 @@ def test_many_documents_read_whole_or_in_chunks_are_the_same_documents(monkeypat
     assert len(whole) == 2300
 
 
+def test_a_whole_read_with_kinds_too_many_to_code_reads_them_by_property_scans(monkeypatch,
+                                                                              tmp_path):
+    """A whole-store read codes what documents link to, kind by kind; a kind linking to more
+    resources than it codes (the clusters, at a million organisations) is read by a property
+    scan instead: the documents are the same either way, and the same as read in chunks."""
+    from amikg.search import documents
+
+    store = synthetic_store(tmp_path, 300, seed=5)
+    coded = documents.read_documents(store)
+    calls = []
+    query = store.query
+    monkeypatch.setattr(store, "query", lambda text, **kw: calls.append(text) or query(text, **kw))
+    monkeypatch.setattr(documents, "CODED_MAX", 20)   # classes, competencies, clusters: scans
+    scanned = documents.read_documents(store)
+    assert sum("?codes" in c for c in calls) == 1
+    assert documents.pattern_query("?doc ami:hasCompetency ?x") in calls
+    assert documents.pattern_query("?doc ami:actsAtStep ?x") not in calls   # 7 steps: coded
+    monkeypatch.setattr(documents, "CODED_MAX", 0)    # nothing coded: no coded query at all
+    calls.clear()
+    plain = documents.read_documents(store)
+    assert not any("?codes" in c for c in calls)
+    chunked = documents.read_documents(store, [d.iri for d in coded])
+    assert len(coded) > 300 and sum(bool(d.facets["cluster"]) for d in coded) > 100
+    assert [vars(d) for d in coded] == [vars(d) for d in scanned] == [vars(d) for d in plain] \
+        == [vars(d) for d in chunked]
+
+
 def test_facet_counts_through_signatures_equal_the_counts_of_the_values(tmp_path, monkeypatch):
     """The facets of many values per document are counted through one signature per document
     (amikg.search.engine.SIGNED): for every search, the counts equal tantivy's own counts of the
