@@ -157,8 +157,9 @@ def grouped(solutions) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, 
 
 #: From this many ``rdf:type`` triples on, a whole-store read shares its queries out between
 #: the cores (measured on 2 cores: at 10k organisations, 24,000 triples, it gains nothing, a
-#: process costing 0.3 s to start; at 100k, 242,602 triples, the queries take 6.0 s instead of
-#: 8.2 s).
+#: process costing 0.3 s to start; at 100k, 242,602 triples, the property scans took 6.0 s
+#: instead of 8.2 s; since the coded read, the names beside the coded query: rebuilds of 8.6 s
+#: instead of 8.8 s, medians of three in turn).
 PARALLEL_FROM = 100_000
 
 

@@ -1,12 +1,13 @@
 """Several read-only queries over one state of an on-disk store, on every core at once.
 
 A query's evaluation holds the calling process's GIL while its rows are read, so queries run in
-threads of one process take turns; whole-store reads (the search index's rebuild: a dozen
-property scans, a million rows at 100k organisations) are bound by the engine's work of turning
-stored terms back into strings. This module runs them in *processes*: the calling process and
-``workers - 1`` children (``python -c ...``, as the query executor starts its workers), each with
-a read-only view of one checkpoint of the store (``Store.backup``: hard links, cheap; a
-read-only view of a folder another process writes is undefined in RocksDB, a checkpoint is not).
+threads of one process take turns; whole-store reads (the search index's rebuild: a coded
+query and the names, 100k rows each at 100k organisations) are bound by the engine's work of
+turning stored terms back into strings. This module runs them in *processes*: the calling
+process and ``workers - 1`` children (``python -c ...``, as the query executor starts its
+workers), each with a read-only view of one checkpoint of the store (``Store.backup``: hard
+links, cheap; a read-only view of a folder another process writes is undefined in RocksDB, a
+checkpoint is not).
 Each query's solutions are reduced where they run by the caller's ``reduce`` (a module-level
 function, sent by reference), and only what it returns crosses the process boundary, pickled.
 
