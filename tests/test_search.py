@@ -340,6 +340,55 @@ def test_a_whole_read_with_kinds_too_many_to_code_reads_them_by_property_scans(m
         == [vars(d) for d in chunked]
 
 
+def test_a_rebuild_says_how_far_it_got(tmp_path, monkeypatch):
+    from amikg.search import engine
+
+    store = synthetic_store(tmp_path, 2600, seed=3)
+    monkeypatch.setattr(engine, "PROGRESS_EVERY", 1000)
+    said = []
+    info = SearchIndex(store, tmp_path / "index").rebuild(
+        progress=lambda done, total: said.append((done, total)))
+    n = info["documents"]
+    assert n > 2600 and {total for _, total in said} == {n}
+    assert [done for done, _ in said] == [0, *range(1000, n, 1000), n]
+
+
+def test_reindex_on_a_terminal_counts_the_organisations_as_it_indexes_them(bundled_store_dir,
+                                                                             tmp_path):
+    """A rebuild of a million organisations takes minutes: on a terminal, `amikg reindex` says
+    what it does and counts the organisations as they go into the index."""
+    import os
+    import subprocess
+    import sys
+
+    store = tmp_path / "store"
+    shutil.copytree(bundled_store_dir, store)
+    terminal, stderr = os.openpty()
+    proc = subprocess.Popen([sys.executable, "-m", "amikg", "reindex", "--store", str(store)],
+                            stdout=subprocess.PIPE, stderr=stderr, cwd=ROOT)
+    os.close(stderr)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(terminal, 4096)
+        except OSError:  # the command ended: the terminal's other end is closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    out = proc.communicate(timeout=600)[0].decode()
+    os.close(terminal)
+    assert proc.returncode == 0
+    documents = int(out.split()[1])
+    assert out.startswith("indexed ") and documents > 50
+    shown = shown.decode()
+    assert "reading the store" in shown
+    assert f"organisations indexed  [####################################]  {documents}/" \
+        f"{documents}" in shown
+    without_terminal = run_cli("reindex", "--store", str(store))  # in a log: the result only
+    assert without_terminal.returncode == 0 and without_terminal.stderr == b""
+
+
 def test_facet_counts_through_signatures_equal_the_counts_of_the_values(tmp_path, monkeypatch):
     """The facets of many values per document are counted through one signature per document
     (amikg.search.engine.SIGNED): for every search, the counts equal tantivy's own counts of the

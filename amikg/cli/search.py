@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 import click
 
@@ -69,7 +70,23 @@ def reindex(store_location):
     """Rebuild the search index from the store now (the service does it by itself after every
     write; this is for a store written by others, or to build it ahead of time)."""
     with get_store(store_location) as store:
-        info = SearchIndex.for_store(store).rebuild()
+        if sys.stderr.isatty():  # a rebuild of a million organisations takes minutes
+            click.echo("reading the store ...", err=True)
+            bar = None
+
+            def progress(done, total):
+                nonlocal bar
+                if bar is None:
+                    bar = click.progressbar(length=total, label="organisations indexed",
+                                            file=sys.stderr, show_pos=True)
+                bar.update(done - bar.pos)
+            try:
+                info = SearchIndex.for_store(store).rebuild(progress=progress)
+            finally:
+                if bar is not None:
+                    bar.render_finish()
+        else:
+            info = SearchIndex.for_store(store).rebuild()
     click.echo(f"indexed {info['documents']} organisations in {info['seconds']} s"
                + (f" ({info['bytes'] // 1024} KiB)" if info["bytes"] else ""))
 

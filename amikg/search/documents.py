@@ -302,8 +302,22 @@ def read_documents(store: Store, only: Iterable[str] | None = None, generation=N
     return list(iter_documents(store, only, generation, workers))
 
 
+class Documents:
+    """The documents of a read, in IRI order, each put together as it is taken; ``len()`` is
+    how many there are (known once the store is read)."""
+
+    def __init__(self, iris: list[str], docs: Iterator[Doc]):
+        self.iris, self._docs = iris, docs
+
+    def __len__(self) -> int:
+        return len(self.iris)
+
+    def __iter__(self) -> Iterator[Doc]:
+        return self._docs
+
+
 def iter_documents(store: Store, only: Iterable[str] | None = None, generation=None,
-                   workers: int | None = None) -> Iterator[Doc]:
+                   workers: int | None = None) -> Documents:
     """:func:`read_documents` one document at a time: the store is read first, then each
     document is put together as it is taken (a rebuild hands each to the index at once, so
     that the index's own thread works while the next is put together, and the documents are
@@ -312,7 +326,9 @@ def iter_documents(store: Store, only: Iterable[str] | None = None, generation=N
     if only is not None and len(only) > 4 * CHUNK and len(only) > WHOLE_READ_SHARE * int(
             next(iter(store.query(Q_TYPE_COUNT)))["n"].value):  # cheaper read whole
         keep = set(only)
-        return (d for d in iter_documents(store, None, generation, workers) if d.iri in keep)
+        every = iter_documents(store, None, generation, workers)
+        return Documents([i for i in every.iris if i in keep],
+                         (d for d in every if d.iri in keep))
     classes, broader, _ = vocabulary(store, generation)
     words = [pattern_query(pattern) for _, pattern in WORDS]
     if only is None:  # one read of everything
@@ -328,7 +344,7 @@ def iter_documents(store: Store, only: Iterable[str] | None = None, generation=N
 
 
 def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
-              broader: dict[str, set[str]], names: dict, descriptions: dict) -> Iterator[Doc]:
+              broader: dict[str, set[str]], names: dict, descriptions: dict) -> Documents:
     """A :class:`Doc` for every resource of ``links`` (what each links to, per kind of
     :data:`KINDS`) typed as an organisation, in IRI order: its kind, categories, facets, names
     and words (its own, and the names of what it links to and of its categories).
@@ -365,16 +381,25 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
         return got
 
     facet_kinds = tuple(enumerate(KINDS))[1:]
+    chosen = []  # (IRI, its classes, what they give) of every document, in IRI order
     for iri in sorted(links):
-        kinds = links[iri]
-        if not kinds[0]:
+        ts = links[iri][0]
+        if not ts:
             continue
-        tkey = frozenset(kinds[0])
+        tkey = frozenset(ts)
         t = typed.get(tkey, False)
         if t is False:
             t = typed[tkey] = classify(tkey)
-        if t is None:
-            continue
+        if t is not None:
+            chosen.append((iri, tkey, t))
+    return Documents([iri for iri, _, _ in chosen], _put_together(
+        chosen, links, names, descriptions, group, facet_kinds, nothing))
+
+
+def _put_together(chosen, links, names, descriptions, group, facet_kinds, nothing):
+    """The :class:`Doc` of each of ``chosen`` (see :func:`_assemble`), one at a time."""
+    for iri, tkey, t in chosen:
+        kinds = links[iri]
         facets = {"kind": t[0], "category": t[1]}
         where = {"region": nothing, "country": nothing}
         found = set(t[2])

@@ -92,10 +92,15 @@ def open_index(path: Path) -> tantivy.Index:
     return register(tantivy.Index.open(str(path)))
 
 
-def write(index: tantivy.Index, docs: Iterable[Doc]) -> int:
-    """Add ``docs`` (in their order) and commit; returns how many."""
+#: How often (in documents) :func:`write` says how far it got.
+PROGRESS_EVERY = 10_000
+
+
+def write(index: tantivy.Index, docs: Iterable[Doc], progress=None) -> int:
+    """Add ``docs`` (in their order) and commit; returns how many. ``progress``, if given, is
+    called with the number added so far, every :data:`PROGRESS_EVERY` and once at the end."""
     writer = index.writer(heap_size=100_000_000, num_threads=1)
-    count = _add(writer, docs)
+    count = _add(writer, docs, progress)
     writer.commit()
     writer.wait_merging_threads()
     index.reload()
@@ -113,7 +118,7 @@ def replace(index: tantivy.Index, iris, docs: list[Doc]) -> None:
     index.reload()
 
 
-def _add(writer, docs: Iterable[Doc]) -> int:
+def _add(writer, docs: Iterable[Doc], progress=None) -> int:
     """Each document built value by value (three times cheaper than from one dict of lists) and
     handed to tantivy (values of a field need no order: the index keeps terms, not lists).
 
@@ -174,6 +179,10 @@ def _add(writer, docs: Iterable[Doc]) -> int:
             tail = tails[key] = dumps(dict(zip(("kind", "region", "country"), lists)))[1:]
         doc.add_bytes("data", ('{"names": ' + dumps(d.names) + ", " + tail).encode())
         writer.add_document(doc)
+        if progress is not None and not count % PROGRESS_EVERY:
+            progress(count)
+    if progress is not None:
+        progress(count)
     return count
 
 

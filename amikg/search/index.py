@@ -211,10 +211,12 @@ class SearchIndex:
                     return
                 yield True
 
-    def rebuild(self, wait: bool = True) -> dict | None:
+    def rebuild(self, wait: bool = True, progress=None) -> dict | None:
         """Read the whole store into a new generation and use it; returns what it holds
         (``documents``, ``seconds``, ``bytes``), or None when another rebuild is running and
-        ``wait`` is false."""
+        ``wait`` is false. ``progress``, if given, is called with ``(done, total)``: documents
+        handed to the index so far, and how many there are; first with 0 once the store is
+        read, then every :data:`engine.PROGRESS_EVERY` and at the end."""
         with self._locked(wait) as got:
             if not got:
                 return None
@@ -222,13 +224,17 @@ class SearchIndex:
             t0 = time.monotonic()
             with _collector_paused():
                 docs = iter_documents(self.store)
+                if progress is not None:
+                    total = len(docs)
+                    progress(0, total)
+                    progress = (lambda say, n: lambda done: say(done, n))(progress, total)
                 if self.path is None:
                     idx = engine.new_index(None)
-                    count = engine.write(idx, docs)
+                    count = engine.write(idx, docs, progress)
                     self._ram = idx
                     size = 0
                 else:
-                    count, size = self._new_generation(docs)
+                    count, size = self._new_generation(docs, progress)
                 del docs
             meta = {"documents": count, "seconds": round(time.monotonic() - t0, 3),
                     "bytes": size, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
@@ -237,14 +243,14 @@ class SearchIndex:
             self._clear(stamp)
             return meta
 
-    def _new_generation(self, docs) -> tuple[int, int]:
+    def _new_generation(self, docs, progress=None) -> tuple[int, int]:
         """Write ``docs`` into a new generation and use it: (documents, bytes on disk)."""
         gens = sorted(int(p.name[4:]) for p in self.path.glob("gen-*") if p.name[4:].isdigit())
         name = f"gen-{(gens[-1] + 1) if gens else 1}"
         target = self.path / name
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir()
-        count = engine.write(engine.new_index(target), docs)
+        count = engine.write(engine.new_index(target), docs, progress)
         (target / "VERSION").write_text(engine.SCHEMA_VERSION)
         tmp = self.path / f".current-{uuid.uuid4().hex}"
         tmp.write_text(name)
