@@ -163,14 +163,9 @@ def grouped(solutions) -> tuple[dict[str, list[str]], dict[str, list[tuple[str, 
 PARALLEL_FROM = 100_000
 
 
-def _read(store: Store, texts: list[str], only: list[str] | None = None, workers=None) -> list:
-    """:func:`grouped` of each query of ``texts`` over the whole store (shared out between the
-    cores when the store is large), or over the documents ``only`` (asked in VALUES chunks)."""
-    if only is None:
-        if workers is None and int(next(iter(store.query(Q_TYPE_COUNT)))["n"].value) \
-                < PARALLEL_FROM:
-            workers = 1
-        return store.map_queries(texts, grouped, workers)
+def _read(store: Store, texts: list[str], only: list[str]) -> list:
+    """:func:`grouped` of each query of ``texts`` over the documents ``only`` (asked in VALUES
+    chunks; a whole-store read is :func:`_read_whole`)."""
     out = []
     for text in texts:
         iris: dict[str, list[str]] = {}
@@ -241,9 +236,8 @@ def _read_whole(store: Store, words: list[str], workers=None) -> tuple[dict, lis
     got = store.map_queries(texts, coded_or_grouped, workers)
     links: dict[str, list[list[str]]] = {}
     if branches:
-        empty = [[] for _ in KINDS]
         for doc, codes in got.pop(0).items():
-            kinds = links[doc] = [[] for _ in empty]
+            kinds = links[doc] = [[] for _ in KINDS]
             for code in codes.split():
                 k, x = table[code]
                 kinds[k].append(x)
@@ -392,32 +386,29 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
             t = typed[tkey] = classify(tkey)
         if t is not None:
             chosen.append((iri, tkey, t))
-    return Documents([iri for iri, _, _ in chosen], _put_together(
-        chosen, links, names, descriptions, group, facet_kinds, nothing))
 
-
-def _put_together(chosen, links, names, descriptions, group, facet_kinds, nothing):
-    """The :class:`Doc` of each of ``chosen`` (see :func:`_assemble`), one at a time."""
-    for iri, tkey, t in chosen:
-        kinds = links[iri]
-        facets = {"kind": t[0], "category": t[1]}
-        where = {"region": nothing, "country": nothing}
-        found = set(t[2])
-        for k, kind in facet_kinds:
-            xs = kinds[k]
-            if not xs:
-                facets[kind] = nothing
-                continue
-            wide, own, named = group(k, xs)
-            facets[kind] = wide
-            if kind in where:
-                where[kind] = own
-            found |= named
-        own_names = sorted(set(names.get(iri, ())), key=lambda n: (n[1] != "en", n))
-        other = sorted(found)
-        yield Doc(iri, own_names,
-                  sorted(set(descriptions.get(iri, ()))) + sorted({t for t, _ in other}),
-                  own_names + other, facets, where, tkey)
+    def put_together() -> Iterator[Doc]:
+        for iri, tkey, t in chosen:
+            kinds = links[iri]
+            facets = {"kind": t[0], "category": t[1]}
+            where = {"region": nothing, "country": nothing}
+            found = set(t[2])
+            for k, kind in facet_kinds:
+                xs = kinds[k]
+                if not xs:
+                    facets[kind] = nothing
+                    continue
+                wide, own, named = group(k, xs)
+                facets[kind] = wide
+                if kind in where:
+                    where[kind] = own
+                found |= named
+            own_names = sorted(set(names.get(iri, ())), key=lambda n: (n[1] != "en", n))
+            other = sorted(found)
+            yield Doc(iri, own_names,
+                      sorted(set(descriptions.get(iri, ()))) + sorted({w for w, _ in other}),
+                      own_names + other, facets, where, tkey)
+    return Documents([iri for iri, _, _ in chosen], put_together())
 
 
 def _words(rows: list) -> tuple[dict[str, list[tuple[str, str]]], dict[str, list[str]]]:

@@ -224,17 +224,20 @@ class SearchIndex:
             t0 = time.monotonic()
             with _collector_paused():
                 docs = iter_documents(self.store)
+                told = None
                 if progress is not None:
                     total = len(docs)
                     progress(0, total)
-                    progress = (lambda say, n: lambda done: say(done, n))(progress, total)
+
+                    def told(done: int) -> None:
+                        progress(done, total)
                 if self.path is None:
                     idx = engine.new_index(None)
-                    count = engine.write(idx, docs, progress)
+                    count = engine.write(idx, docs, told)
                     self._ram = idx
                     size = 0
                 else:
-                    count, size = self._new_generation(docs, progress)
+                    count, size = self._new_generation(docs, told)
                 del docs
             meta = {"documents": count, "seconds": round(time.monotonic() - t0, 3),
                     "bytes": size, "built": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
