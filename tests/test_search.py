@@ -141,6 +141,36 @@ def test_highlights_escape_the_data(make_app, tmp_path):
     assert body["hits"][0]["highlight"]["name"] == "&lt;img src=x&gt; <b>Quux</b> Lab"
 
 
+def test_a_stemmed_match_in_what_an_organisation_says_of_itself_ranks_it_higher():
+    """Both are found by "imaging" through the competency they share; only the one whose own
+    description says "images" (the same stem) gets the stemmed match, and a stem alone finds
+    nothing. Names keep their quotes and letters beyond ASCII on the way out."""
+    from amikg.search.engine import new_index, run, write
+    from amikg.search.documents import read_documents
+    from amikg.store import open_store
+    store = open_store("memory:")
+    store.update("""PREFIX org: <http://www.w3.org/ns/org#>
+    PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+    PREFIX dcterms: <http://purl.org/dc/terms/>
+    PREFIX ami: <https://w3id.org/amikg/ontology#>
+    INSERT DATA {
+      <urn:x:a> a org:Organization ; rdfs:label "Alpha \\"Ω\\" Lab"@en ;
+          dcterms:description "We make images"@en ; ami:hasCompetency <urn:x:c> .
+      <urn:x:b> a org:Organization ; rdfs:label "Beta É Lab"@en ;
+          dcterms:description "We make pictures"@en ; ami:hasCompetency <urn:x:c> .
+      <urn:x:c> rdfs:label "Imaging agents"@en .
+    }""")
+    idx = new_index(None)
+    write(idx, read_documents(store))
+    got = run(idx, ["imaging"], {}, 10, 0)
+    assert [h["iri"] for h in got["hits"]] == ["urn:x:a", "urn:x:b"]
+    assert got["hits"][0]["score"] > got["hits"][1]["score"]
+    assert [h["names"] for h in got["hits"]] == [[("Alpha \"Ω\" Lab", "en")],
+                                                 [("Beta É Lab", "en")]]
+    # "images" is found as a word in a's description; b holds its stem only in a linked name
+    assert [h["iri"] for h in run(idx, ["images"], {}, 10, 0)["hits"]] == ["urn:x:a"]
+
+
 # -- every way in gives the same answer; writes through the service ----------------------------
 
 def _get(svc, path):

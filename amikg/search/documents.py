@@ -86,14 +86,23 @@ WHOLE_READ_SHARE = 0.04
 Q_TYPE_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"
 
 
+def words_of_names(names: Iterable[tuple[str, str]]) -> str:
+    """The names ``(text, language)`` of what documents link to (one group of them: a
+    combination of categories, a set of competencies, a region...) as the index takes them:
+    the distinct texts in order, joined by `` · ``."""
+    return " · ".join(sorted({text for text, _ in names}))
+
+
 @dataclass
 class Doc:
     """One organisation as the index holds it."""
 
     iri: str
     names: list[tuple[str, str]] = field(default_factory=list)   # (text, language or "")
-    words: list[str] = field(default_factory=list)               # descriptions, linked names
-    tagged: list[tuple[str, str]] = field(default_factory=list)  # every name with its language
+    descriptions: list[str] = field(default_factory=list)        # its own, in order
+    #: the names of what it links to, a :func:`words_of_names` per group: its categories,
+    #: then by kind of :data:`LINKS` (those that have names); documents share these
+    linked: tuple[str, ...] = ()
     #: (documents share these sets: they are frozen)
     facets: dict[str, frozenset[str]] = field(
         default_factory=lambda: {f: frozenset() for f in FACETS})
@@ -345,12 +354,18 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
 
     Documents share most of what they link to (a combination of classes, a region, a set of
     competencies), so what such a group gives (a kind and categories, the broader terms, the
-    names) is worked out once per group; the documents hold these sets in common (read only)."""
+    names, as one text) is worked out once per group; the documents hold these in
+    common (read only), and the index makes what it needs of each once (see
+    :func:`.engine._add`)."""
     typed: dict[frozenset, tuple | None] = {}
-    groups: dict[tuple, tuple[frozenset, frozenset]] = {}
+    groups: dict[tuple, tuple[frozenset, frozenset, str]] = {}
     kind_of = {k: frozenset({k}) for k in ("cluster", "organisation")}
     nothing: frozenset = frozenset()
     cluster = str(AMI.Cluster)
+
+    def words(xs: Iterable[str]) -> str:
+        """The names of ``xs`` as one group ("" if they have none)."""
+        return words_of_names(n for x in xs for n in names.get(x, ()))
 
     def classify(ts: frozenset) -> tuple | None:
         """(kind, categories, their names) of a resource of the classes ``ts``, or None if it
@@ -360,10 +375,9 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
             return None
         cats = frozenset(t for t in up if t not in NOT_CATEGORIES
                          and (classes.get(t) or {t}) & CATEGORY_ROOTS)
-        return (kind_of["cluster" if cluster in up else "organisation"], cats,
-                frozenset(n for c in cats for n in names.get(c, ())))
+        return (kind_of["cluster" if cluster in up else "organisation"], cats, words(cats))
 
-    def group(k: int, xs: list[str]) -> tuple[frozenset, frozenset, frozenset]:
+    def group(k: int, xs: list[str]) -> tuple[frozenset, frozenset, str]:
         """(facet values, own values, names) of a document linking to ``xs`` of kind ``k``."""
         key = (k, tuple(xs))
         got = groups.get(key)
@@ -371,7 +385,7 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
             own = frozenset(xs)
             wide = frozenset().union(*(broader.get(x) or (x,) for x in xs)) \
                 if KINDS[k] in WIDE else own
-            got = groups[key] = (wide, own, frozenset(n for x in xs for n in names.get(x, ())))
+            got = groups[key] = (wide, own, words(own))
         return got
 
     facet_kinds = tuple(enumerate(KINDS))[1:]
@@ -392,7 +406,7 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
             kinds = links[iri]
             facets = {"kind": t[0], "category": t[1]}
             where = {"region": nothing, "country": nothing}
-            found = set(t[2])
+            linked = [t[2]] if t[2] else []
             for k, kind in facet_kinds:
                 xs = kinds[k]
                 if not xs:
@@ -402,12 +416,16 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
                 facets[kind] = wide
                 if kind in where:
                     where[kind] = own
-                found |= named
-            own_names = sorted(set(names.get(iri, ())), key=lambda n: (n[1] != "en", n))
-            other = sorted(found)
-            yield Doc(iri, own_names,
-                      sorted(set(descriptions.get(iri, ()))) + sorted({w for w, _ in other}),
-                      own_names + other, facets, where, tkey)
+                if named:
+                    linked.append(named)
+            own_names = names.get(iri)
+            if not own_names:
+                own_names = []
+            elif len(own_names) > 1:
+                own_names = sorted(set(own_names), key=lambda n: (n[1] != "en", n))
+            own_text = descriptions.get(iri)
+            yield Doc(iri, own_names, sorted(set(own_text)) if own_text else [],
+                      tuple(linked), facets, where, tkey)
     return Documents([iri for iri, _, _ in chosen], put_together())
 
 

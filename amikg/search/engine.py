@@ -11,6 +11,7 @@ several values of one facet are alternatives, different facets all apply. Hits c
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring_ascii
 from pathlib import Path
 from typing import Iterable
 
@@ -21,7 +22,7 @@ from .documents import FACETS, Doc
 #: The name of the analyzer of the word fields.
 WORDS = "amikg_words"
 #: Bump when the schema or the analyzer changes: an index of another version is rebuilt.
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 #: Snowball stemmers for the languages the data speaks: a stemmed match ranks higher, it never
 #: decides whether a document is found (so that the answer while stale is the same).
 STEMMED = {"en": "english", "de": "german", "es": "spanish", "it": "italian", "ro": "romanian",
@@ -66,10 +67,10 @@ def schema() -> tantivy.Schema:
     sb.add_text_field("text", stored=True, tokenizer_name=WORDS)
     for code in STEMMED:
         sb.add_text_field("stem_" + code, stored=False, tokenizer_name=WORDS + "_" + code)
-    for f in FACETS:
-        sb.add_text_field(f, stored=False, tokenizer_name="raw", fast=True)
+    for f in FACETS:  # a document's values joined by spaces (see _add)
+        sb.add_text_field(f, stored=False, tokenizer_name="whitespace", fast=True)
     for f in EXACT:  # for the partner search: its own classes and regions, without closures
-        sb.add_text_field(f, stored=False, tokenizer_name="raw")
+        sb.add_text_field(f, stored=False, tokenizer_name="whitespace")
     for f in SIGNED:
         sb.add_text_field("sig_" + f, stored=False, tokenizer_name="raw", fast=True)
     sb.add_bytes_field("data", stored=True)
@@ -118,66 +119,85 @@ def replace(index: tantivy.Index, iris, docs: list[Doc]) -> None:
     index.reload()
 
 
+class _Made:
+    """What :func:`_add` makes of the values documents share, made once each: a set of values
+    joined by spaces, a facet's signature, the stored data's tail, a language's stemmed field."""
+
+    def __init__(self):
+        self.joined: dict[frozenset, str] = {}
+        self.signed: dict[frozenset, str] = {}
+        self.tails: dict[tuple, str] = {}
+        self.stem_of: dict[str, str] = {}
+
+    def join(self, values: frozenset) -> str:
+        got = self.joined[values] = " ".join(sorted(values))
+        return got
+
+    def sign(self, values: frozenset) -> str:
+        sig = SEP.join(sorted(values))
+        got = self.signed[values] = sig if len(sig) <= LONGEST else UNSIGNED
+        return got
+
+    def tail(self, key: tuple) -> str:
+        """The rest of the document's data after its names, as json.dumps writes it."""
+        got = self.tails[key] = json.dumps(dict(zip(
+            ("kind", "region", "country"), (sorted(values) for values in key))))[1:]
+        return got
+
+    def stem_field(self, tag: str) -> str:
+        code = tag.split("-")[0].lower()
+        got = self.stem_of[tag] = "stem_" + (code if code in STEMMED else "en")
+        return got
+
+
 def _add(writer, docs: Iterable[Doc], progress=None) -> int:
     """Each document built value by value (three times cheaper than from one dict of lists) and
-    handed to tantivy (values of a field need no order: the index keeps terms, not lists).
+    handed to tantivy.
 
-    Documents share their sets of facet values (see :func:`.documents._assemble`): what is
-    made of such a set (its values in order, its signature) is made once per set."""
-    dumps, sep, stemmed = json.dumps, SEP, STEMMED
-    ordered: dict[frozenset, list[str]] = {}
-    signed: dict[frozenset, str] = {}
-    tails: dict[tuple, str] = {}
-    stem_of: dict[str, str | None] = {}   # a language tag's stemmed field (None: not stemmed)
+    Documents share their sets of facet values and their groups of linked names (see
+    :func:`.documents._assemble`): what is made of such a set is made once (:class:`_Made`),
+    and a facet is one value per document, its values joined by spaces (the fields'
+    whitespace tokenizer cuts them apart again: an IRI holds no space).
+
+    The stemmed fields hold what a document says of itself, its names and descriptions, each
+    text in the field of its language (descriptions, and texts of no language or of a language
+    without a stemmer, in English's): a stemmed match there ranks it higher. The names of what
+    it links to, shared by thousands, are matched as words only (half of tantivy's work)."""
+    made = _Made()
+    joined, signed, tails, stem_of = made.joined, made.signed, made.tails, made.stem_of
+    join, sign, stem_field, quote = made.join, made.sign, made.stem_field, encode_basestring_ascii
     signed_facets = tuple((f, "sig_" + f) for f in SIGNED)
     count = 0
     for count, d in enumerate(docs, 1):
         doc = tantivy.Document()
         add = doc.add_text
         add("iri", d.iri)
-        for text, _ in d.names:
+        names, linked, described = d.names, d.linked, d.descriptions
+        stems: dict[str, list[str]] = {"stem_en": list(described)} if described else {}
+        for text, tag in names:
             add("name", text)
-        add("text", " · ".join(d.words))
-        for t in d.types:
-            add("type", t)
-        where = d.where
-        for r in where["region"]:
-            add("place", r)
-        by_lang: dict[str, list[str]] = {}
-        for n, tag in d.tagged:  # untagged words and descriptions are taken as English
-            stem = stem_of.get(tag, False)
-            if stem is False:
-                code = tag.split("-")[0] or "en"
-                stem = stem_of[tag] = "stem_" + code if code in stemmed else None
-            if stem is not None:
-                by_lang.setdefault(stem, []).append(n)
-        if d.words:
-            by_lang.setdefault("stem_en", []).extend(d.words)
-        for stem, texts in by_lang.items():
-            add(stem, " ".join(texts))
-        facets = d.facets
+            stems.setdefault(stem_of.get(tag) or stem_field(tag), []).append(text)
+        for field, texts in stems.items():
+            add(field, " ".join(texts))
+        if described or linked:
+            add("text", " · ".join([*described, *linked]))
+        facets, where = d.facets, d.where
         for f in FACETS:
-            for v in facets[f]:
-                add(f, v)
+            values = facets[f]
+            if values:
+                add(f, joined.get(values) or join(values))
+        if d.types:
+            add("type", joined.get(d.types) or join(d.types))
+        if where["region"]:
+            add("place", joined.get(where["region"]) or join(where["region"]))
         for f, field in signed_facets:
             values = facets[f]
             if values:
-                sig = signed.get(values)
-                if sig is None:
-                    sig = sep.join(sorted(values))
-                    sig = signed[values] = sig if len(sig) <= LONGEST else UNSIGNED
-                add(field, sig)
+                add(field, signed.get(values) or sign(values))
         key = (facets["kind"], where["region"], where["country"])
-        tail = tails.get(key)
-        if tail is None:  # the rest of the document's data, as json.dumps writes it
-            lists = []
-            for values in key:
-                got = ordered.get(values)
-                if got is None:
-                    got = ordered[values] = sorted(values)
-                lists.append(got)
-            tail = tails[key] = dumps(dict(zip(("kind", "region", "country"), lists)))[1:]
-        doc.add_bytes("data", ('{"names": ' + dumps(d.names) + ", " + tail).encode())
+        doc.add_bytes("data", ('{"names": [' + ", ".join(  # json.dumps' own string encoder
+            [f"[{quote(t)}, {quote(g)}]" for t, g in names]) + "], "
+            + (tails.get(key) or made.tail(key))).encode())
         writer.add_document(doc)
         if progress is not None and not count % PROGRESS_EVERY:
             progress(count)
