@@ -30,10 +30,13 @@ def with_synthetic(store, tmp_path, organisations=1500):
 
 
 @pytest.fixture
-def child_imports(monkeypatch):
-    """Reader processes can import this folder's modules (tests/parallel_readers.py)."""
+def child_imports(monkeypatch, tmp_path):
+    """Reader processes can import this folder's modules (tests/parallel_readers.py), whose
+    reducers know this process and where a child says it took a query."""
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
         p for p in (str(ROOT / "tests"), str(ROOT), os.environ.get("PYTHONPATH")) if p))
+    monkeypatch.setenv("AMIKG_TEST_PARENT", str(os.getpid()))
+    monkeypatch.setenv("AMIKG_TEST_MARKER", str(tmp_path / "a-child-took-one"))
 
 
 def test_the_queries_shared_out_give_the_answers_of_one_after_another(any_store, tmp_path):
@@ -51,6 +54,9 @@ def test_an_embedded_store_reads_in_another_process_too(tmp_path, child_imports)
     store = with_synthetic(open_store(str(tmp_path / "store")), tmp_path, 300)
     ran = store.map_queries([Q_TYPES] * 6, pid, 2)
     assert os.getpid() in ran and len(set(ran)) == 2   # this process and one other
+    # the first (put the costliest first) is this process's at once, not left waiting for the
+    # child to start
+    assert ran[0] == os.getpid()
     assert not list(tmp_path.glob(".amikg-reads-*"))
 
 
@@ -66,7 +72,6 @@ def test_a_reader_process_that_dies_leaves_its_queries_to_this_process(
         tmp_path, child_imports, monkeypatch, caplog):
     from parallel_readers import dies_in_a_child
 
-    monkeypatch.setenv("AMIKG_TEST_PARENT", str(os.getpid()))
     store = with_synthetic(open_store(str(tmp_path / "store")), tmp_path, 300)
     with caplog.at_level(logging.WARNING, logger="amikg.store"):
         got = store.map_queries(TEXTS, dies_in_a_child, 2)

@@ -12,7 +12,9 @@ Each query's solutions are reduced where they run by the caller's ``reduce`` (a 
 function, sent by reference), and only what it returns crosses the process boundary, pickled.
 
 Queries are handed out one at a time to whichever process is free, in the order given (put the
-costly ones first). A child that fails or dies leaves its query to the calling process, which
+costly ones first): this process takes the first at once, and a child takes its first once it has
+started and opened its view (a third of a second; taking one before would leave the costliest
+query waiting for the child's start while this process read the cheap ones). A child that fails or dies leaves its query to the calling process, which
 runs whatever is left itself, so the answer never depends on the children: it is always
 ``[reduce(view.query(q)) for q in queries]`` over the checkpoint.
 """
@@ -54,12 +56,14 @@ def _recv(stream):
 
 
 def child_main() -> None:
-    """A child's loop: ``(opener, path, reduce)`` once, then one query at a time."""
+    """A child's loop: ``(opener, path, reduce)`` once, "ready" once its view is open, then one
+    query at a time."""
     out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)  # anything printed goes to stderr, not into the protocol
     inp = os.fdopen(0, "rb")
     opener, path, reduce = _recv(inp)
     view = opener(path)
+    _send(out, ("ready", None))
     while True:
         try:
             text = _recv(inp)
@@ -77,6 +81,11 @@ class _Child:
             [sys.executable, "-c", "from amikg.store.parallel import child_main; child_main()"],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, close_fds=True)
         _send(self.proc.stdin, (opener, path, reduce))
+
+    def ready(self) -> None:
+        """Wait until the child has opened its view (it takes no query before)."""
+        if _recv(self.proc.stdout)[0] != "ready":
+            raise RuntimeError("the reader process did not start")
 
     def ask(self, text: str):
         _send(self.proc.stdin, text)
@@ -108,6 +117,11 @@ def map_over_views(path: str, opener: Callable, queries: list[str], reduce: Call
             return todo.popleft() if todo else None
 
     def feed(child: _Child) -> None:
+        try:
+            child.ready()
+        except Exception as e:  # noqa: BLE001 - this process runs its share instead
+            log.warning("a reader process failed (%s); reading in this process", e)
+            return
         while (task := take()) is not None:
             try:
                 results[task[0]] = child.ask(task[1])
