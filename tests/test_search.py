@@ -171,6 +171,29 @@ def test_a_stemmed_match_in_what_an_organisation_says_of_itself_ranks_it_higher(
     assert [h["iri"] for h in run(idx, ["images"], {}, 10, 0)["hits"]] == ["urn:x:a"]
 
 
+def test_an_index_of_another_schema_version_is_not_used_until_it_is_rebuilt(tmp_path):
+    """An index written by an older amikg (whose fields differ: schema version 3 kept a facet's
+    values apart) answers nothing: the answer comes from the store, marked stale, until a
+    rebuild writes the current version."""
+    from amikg.store import open_store
+    store = open_store(str(tmp_path / "store"))
+    init_store(store)
+    built = SearchIndex.for_store(store)
+    built.rebuild()
+    fresh = search(built, "PET Hannover")
+    built.close()
+    (version,) = built.path.glob("gen-*/VERSION")
+    version.write_text("3")
+    old = SearchIndex.for_store(store)
+    got = search(old, "PET Hannover")
+    assert got["stale"] and summary(got) == summary(fresh)
+    old.rebuild()
+    again = search(old, "PET Hannover")
+    assert not again["stale"] and summary(again) == summary(fresh)
+    assert (old.path / (old.path / "current").read_text().split()[0] / "VERSION").read_text() \
+        != "3"
+
+
 # -- every way in gives the same answer; writes through the service ----------------------------
 
 def _get(svc, path):
