@@ -86,13 +86,6 @@ WHOLE_READ_SHARE = 0.04
 Q_TYPE_COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s a ?t }"
 
 
-def words_of_names(names: Iterable[tuple[str, str]]) -> str:
-    """The names ``(text, language)`` of what documents link to (one group of them: a
-    combination of categories, a set of competencies, a region...) as the index takes them:
-    the distinct texts in order, joined by `` · ``."""
-    return " · ".join(sorted({text for text, _ in names}))
-
-
 @dataclass
 class Doc:
     """One organisation as the index holds it."""
@@ -100,8 +93,9 @@ class Doc:
     iri: str
     names: list[tuple[str, str]] = field(default_factory=list)   # (text, language or "")
     descriptions: list[str] = field(default_factory=list)        # its own, in order
-    #: the names of what it links to, a :func:`words_of_names` per group: its categories,
-    #: then by kind of :data:`LINKS` (those that have names); documents share these
+    #: the names of what it links to, one text per group (the distinct names in order, joined
+    #: by " · "): its categories, then by kind of :data:`LINKS` (those that have names);
+    #: documents share these
     linked: tuple[str, ...] = ()
     #: (documents share these sets: they are frozen)
     facets: dict[str, frozenset[str]] = field(
@@ -364,8 +358,9 @@ def _assemble(links: dict[str, list[list[str]]], classes: dict[str, set[str]],
     cluster = str(AMI.Cluster)
 
     def words(xs: Iterable[str]) -> str:
-        """The names of ``xs`` as one group ("" if they have none)."""
-        return words_of_names(n for x in xs for n in names.get(x, ()))
+        """The names of ``xs`` as one group, as the index takes them: the distinct texts in
+        order, joined by `` · `` ("" if they have none)."""
+        return " · ".join(sorted({text for x in xs for text, _ in names.get(x, ())}))
 
     def classify(ts: frozenset) -> tuple | None:
         """(kind, categories, their names) of a resource of the classes ``ts``, or None if it

@@ -14,8 +14,9 @@ function, sent by reference), and only what it returns crosses the process bound
 Queries are handed out one at a time to whichever process is free, in the order given (put the
 costly ones first): this process takes the first at once, and a child takes its first once it has
 started and opened its view (a third of a second; taking one before would leave the costliest
-query waiting for the child's start while this process read the cheap ones). A child that fails or dies leaves its query to the calling process, which
-runs whatever is left itself, so the answer never depends on the children: it is always
+query waiting for the child's start while this process read the cheap ones). A child that fails
+or dies leaves its query to the calling process, which runs whatever is left itself, so the
+answer never depends on the children: it is always
 ``[reduce(view.query(q)) for q in queries]`` over the checkpoint.
 """
 
